@@ -1,0 +1,183 @@
+//! Password hashing (argon2id) and the acting user.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::domain::{Password, Permission, Role, User, UserId};
+use crate::error::{Error, Result};
+
+/// Who is acting. Every command takes one and checks the permission matrix against its role.
+///
+/// Frontends get an actor from [`crate::Erp::authenticate`] (username and password) or
+/// [`crate::Erp::actor`] (a user id from a verified session token). [`Actor::system`] is for
+/// operator tools that run with the database's own credentials (migrations, seeding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    user_id: Option<UserId>,
+    username: String,
+    role: Role,
+}
+
+impl Actor {
+    /// The system itself, with admin rights and no user id. Its changes are recorded as made by
+    /// nobody in particular. Never hand it to a request from outside.
+    pub fn system() -> Actor {
+        Actor {
+            user_id: None,
+            username: "system".to_string(),
+            role: Role::Admin,
+        }
+    }
+
+    pub(crate) fn for_user(user: &User) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            username: user.username.to_string(),
+            role: user.role,
+        }
+    }
+
+    /// The user's id (None for the system).
+    pub fn user_id(&self) -> Option<UserId> {
+        self.user_id
+    }
+
+    /// The login name (`system` for the system).
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether the role allows `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role.allows(permission)
+    }
+
+    /// Fails with [`Error::Forbidden`] unless the role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden {
+                role: self.role,
+                action: permission,
+            })
+        }
+    }
+}
+
+/// argon2id with the OWASP-recommended minimum (19 MiB, 2 passes, 1 lane).
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password into a PHC string with a random salt.
+pub fn hash_password(password: &Password) -> Result<String> {
+    let salt = SaltString::encode_b64(&random_salt()?).map_err(|e| Error::Internal {
+        message: format!("salt: {e}"),
+    })?;
+    hasher()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| Error::Internal {
+            message: format!("hashing: {e}"),
+        })
+}
+
+fn random_salt() -> Result<[u8; 16]> {
+    let mut salt = [0u8; 16];
+    fill_random(&mut salt)?;
+    Ok(salt)
+}
+
+/// Fills `buf` from the operating system's secure random source.
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
+    getrandom::getrandom(buf).map_err(|e| Error::Internal {
+        message: format!("no secure randomness: {e}"),
+    })
+}
+
+/// `bytes` secure random bytes as lower-case hex.
+pub(crate) fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    fill_random(&mut buf)?;
+    Ok(hex(&buf))
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks a password against a stored PHC string. A malformed hash never matches.
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    match PasswordHash::new(stored_hash) {
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Spends the same work as a real check, so an unknown username takes as long to refuse as a
+/// wrong password (no user enumeration by timing).
+pub fn verify_against_dummy(password: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let hash = DUMMY.get_or_init(|| {
+        Password::new("not-a-real-password")
+            .ok()
+            .and_then(|p| hash_password(&p).ok())
+            .unwrap_or_default()
+    });
+    let _ = verify_password(password, hash);
+}
+
+/// How long a user must wait after `failed_logins` consecutive failures: nothing for the first
+/// three, then 1 s doubling up to 5 minutes.
+pub fn login_delay_secs(failed_logins: u32) -> u64 {
+    if failed_logins < 3 {
+        0
+    } else {
+        (1u64 << (failed_logins - 3).min(16)).min(300)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_are_salted() {
+        let password = Password::new("correct horse battery").unwrap();
+        let first = hash_password(&password).unwrap();
+        let second = hash_password(&password).unwrap();
+        assert!(first.starts_with("$argon2id$"));
+        assert_ne!(first, second, "each hash has its own salt");
+        assert!(verify_password("correct horse battery", &first));
+        assert!(!verify_password("correct horse batterx", &first));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn login_delay_grows_and_is_capped() {
+        assert_eq!(login_delay_secs(2), 0);
+        assert_eq!(login_delay_secs(3), 1);
+        assert_eq!(login_delay_secs(5), 4);
+        assert_eq!(login_delay_secs(40), 300);
+    }
+
+    #[test]
+    fn system_actor_is_an_admin_without_id() {
+        let system = Actor::system();
+        assert_eq!(system.role(), Role::Admin);
+        assert_eq!(system.user_id(), None);
+        assert!(system.require(Permission::ManageUsers).is_ok());
+    }
+}

@@ -1,0 +1,44 @@
+//! The domain: pure types and rules, no I/O.
+//!
+//! Every type here is valid by construction: constructors (`parse`, `new`) return a `Result`, so a
+//! value that exists has passed its checks. Frontends parse what people and programs send into
+//! these types at the edge; everything past that point can rely on them.
+
+pub mod audit;
+mod contact;
+mod customer;
+mod ids;
+mod invalid;
+mod money;
+mod order;
+mod product;
+mod quantity;
+mod query;
+mod sku;
+mod status;
+mod tax_id;
+mod text;
+mod time;
+mod user;
+
+pub use contact::{Email, Phone};
+pub use customer::{Customer, CustomerChanges, NewCustomer};
+pub use ids::{CustomerId, EventId, HistoryId, MovementId, OrderId, ProductId, UserId};
+pub use invalid::{FieldResult, Invalid};
+pub use money::Money;
+pub use order::{
+    IdempotencyKey, LineRequest, NewOrder, NewStatusChange, Order, OrderDraft, OrderLine,
+    OrderReceipt, StatusChange,
+};
+pub use product::{
+    MAX_ON_HAND, MovementKind, NewMovement, NewProduct, Product, ProductChanges, StockChange,
+    StockDelta, StockMovement, parse_stock_level,
+};
+pub use quantity::Quantity;
+pub use query::{CustomerQuery, OrderQuery, Page, PageRequest, ProductQuery, SearchTerm, fold};
+pub use sku::Sku;
+pub use status::{OrderStatus, StockEffect};
+pub use tax_id::{TaxId, TaxIdKind};
+pub use text::{Name, Note, Reason};
+pub use time::{Clock, SystemClock, Timestamp};
+pub use user::{NewUser, Password, Permission, Role, User, UserRecord, Username};

@@ -1,0 +1,350 @@
+//! Orders, their lines, their history and idempotency.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{
+    CustomerId, HistoryId, Invalid, Money, Name, Note, OrderId, OrderStatus, ProductId, Quantity,
+    Sku, Timestamp, UserId,
+};
+use crate::error::Error;
+
+/// An order with its lines. Prices are frozen at the time the order was placed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Order {
+    /// Row id, also the order number.
+    pub id: OrderId,
+    /// Who bought.
+    pub customer_id: CustomerId,
+    /// Where it is in its life.
+    pub status: OrderStatus,
+    /// The lines, in the order they were given.
+    pub lines: Vec<OrderLine>,
+    /// Sum of the line totals.
+    pub total: Money,
+    /// The key the client chose; one order per `(customer, key)`.
+    pub idempotency_key: IdempotencyKey,
+    /// A digest of the request that created it, to tell a replay from a conflicting reuse.
+    #[serde(skip)]
+    pub request_fingerprint: String,
+    /// A note from the person who placed it.
+    pub note: Option<Note>,
+    /// Who placed it (None: the system).
+    pub created_by: Option<UserId>,
+    /// When placed.
+    pub created_at: Timestamp,
+    /// When its status last changed.
+    pub updated_at: Timestamp,
+}
+
+/// One line of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OrderLine {
+    /// The product.
+    pub product_id: ProductId,
+    /// Its SKU at order time.
+    pub sku: Sku,
+    /// Its name at order time.
+    pub product_name: Name,
+    /// Its price at order time.
+    pub unit_price: Money,
+    /// Units ordered.
+    pub quantity: Quantity,
+    /// `unit_price * quantity`.
+    pub line_total: Money,
+}
+
+/// A request to place an order, already validated: 1 to [`NewOrder::MAX_LINES`] lines, each SKU at
+/// most once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOrder {
+    customer_id: CustomerId,
+    lines: Vec<LineRequest>,
+    idempotency_key: IdempotencyKey,
+    note: Option<Note>,
+}
+
+/// One requested line: a SKU and how many.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LineRequest {
+    /// What.
+    pub sku: Sku,
+    /// How many.
+    pub quantity: Quantity,
+}
+
+impl NewOrder {
+    /// The most lines one order may have.
+    pub const MAX_LINES: usize = 200;
+
+    /// Validates the shape of an order request.
+    pub fn new(
+        customer_id: CustomerId,
+        lines: Vec<LineRequest>,
+        idempotency_key: IdempotencyKey,
+        note: Option<Note>,
+    ) -> Result<NewOrder, Error> {
+        if lines.is_empty() {
+            return Err(Error::validation(
+                "lines",
+                "an order needs at least one line",
+            ));
+        }
+        if lines.len() > NewOrder::MAX_LINES {
+            return Err(Error::validation(
+                "lines",
+                format!("an order may have at most {} lines", NewOrder::MAX_LINES),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (index, line) in lines.iter().enumerate() {
+            if !seen.insert(&line.sku) {
+                return Err(Error::validation(
+                    format!("lines[{index}].sku"),
+                    format!(
+                        "{} appears on more than one line; use one line with the total quantity",
+                        line.sku
+                    ),
+                ));
+            }
+        }
+        Ok(NewOrder {
+            customer_id,
+            lines,
+            idempotency_key,
+            note,
+        })
+    }
+
+    /// Who buys.
+    pub fn customer_id(&self) -> CustomerId {
+        self.customer_id
+    }
+
+    /// The requested lines.
+    pub fn lines(&self) -> &[LineRequest] {
+        &self.lines
+    }
+
+    /// The client's idempotency key.
+    pub fn idempotency_key(&self) -> &IdempotencyKey {
+        &self.idempotency_key
+    }
+
+    /// The note.
+    pub fn note(&self) -> Option<&Note> {
+        self.note.as_ref()
+    }
+
+    /// A digest of what was asked for. Line order does not matter: the same lines in another order
+    /// are the same request.
+    pub fn fingerprint(&self) -> String {
+        let mut lines: Vec<(&str, u32)> = self
+            .lines
+            .iter()
+            .map(|line| (line.sku.as_str(), line.quantity.get()))
+            .collect();
+        lines.sort_unstable();
+        let mut hasher = Sha256::new();
+        hasher.update(format!("customer={};", self.customer_id));
+        for (sku, quantity) in lines {
+            hasher.update(format!("line={sku}x{quantity};"));
+        }
+        hasher.update(format!("note={:?}", self.note.as_ref().map(Note::as_str)));
+        crate::auth::hex(&hasher.finalize())
+    }
+}
+
+/// An order about to be written: lines priced, total computed, status PENDING.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderDraft {
+    /// Who buys.
+    pub customer_id: CustomerId,
+    /// Priced lines.
+    pub lines: Vec<OrderLine>,
+    /// Sum of the lines.
+    pub total: Money,
+    /// The client's key.
+    pub idempotency_key: IdempotencyKey,
+    /// [`NewOrder::fingerprint`].
+    pub request_fingerprint: String,
+    /// The note.
+    pub note: Option<Note>,
+    /// Who.
+    pub created_by: Option<UserId>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+impl OrderDraft {
+    /// The order as it reads once stored under `id`.
+    pub fn into_order(self, id: OrderId) -> Order {
+        Order {
+            id,
+            customer_id: self.customer_id,
+            status: OrderStatus::Pending,
+            lines: self.lines,
+            total: self.total,
+            idempotency_key: self.idempotency_key,
+            request_fingerprint: self.request_fingerprint,
+            note: self.note,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.created_at,
+        }
+    }
+}
+
+/// A client-chosen key that makes order creation safe to retry: 1 to 128 visible ASCII characters
+/// (an HTTP header value), e.g. a UUID.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// The longest key accepted.
+    pub const MAX_LEN: usize = 128;
+
+    /// Validates a key (surrounding space is trimmed).
+    pub fn parse(text: &str) -> Result<IdempotencyKey, Invalid> {
+        let key = text.trim();
+        if key.is_empty() {
+            return Err(Invalid::new("must not be empty"));
+        }
+        if key.len() > IdempotencyKey::MAX_LEN {
+            return Err(Invalid::new(format!(
+                "must be at most {} characters",
+                IdempotencyKey::MAX_LEN
+            )));
+        }
+        if !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+            return Err(Invalid::new(
+                "must be visible ASCII characters without spaces",
+            ));
+        }
+        Ok(IdempotencyKey(key.to_string()))
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IdempotencyKey({})", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for IdempotencyKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        IdempotencyKey::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// One step of an order's life, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StatusChange {
+    /// Row id.
+    pub id: HistoryId,
+    /// The order.
+    pub order_id: OrderId,
+    /// The status before (None for creation).
+    pub from: Option<OrderStatus>,
+    /// The status after.
+    pub to: OrderStatus,
+    /// Who (None: the system).
+    pub changed_by: Option<UserId>,
+    /// When.
+    pub changed_at: Timestamp,
+    /// Why, if given.
+    pub note: Option<Note>,
+}
+
+/// A history row about to be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewStatusChange {
+    /// The order.
+    pub order_id: OrderId,
+    /// The status before.
+    pub from: Option<OrderStatus>,
+    /// The status after.
+    pub to: OrderStatus,
+    /// Who.
+    pub changed_by: Option<UserId>,
+    /// When.
+    pub changed_at: Timestamp,
+    /// Why.
+    pub note: Option<Note>,
+}
+
+/// The result of placing an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OrderReceipt {
+    /// The order.
+    pub order: Order,
+    /// True when the key had already been used with this same request: nothing new was created and
+    /// this is the original order.
+    pub replayed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(sku: &str, qty: i64) -> LineRequest {
+        LineRequest {
+            sku: Sku::parse(sku).unwrap(),
+            quantity: Quantity::new(qty).unwrap(),
+        }
+    }
+
+    fn key() -> IdempotencyKey {
+        IdempotencyKey::parse("k-1").unwrap()
+    }
+
+    #[test]
+    fn an_order_needs_lines_and_unique_skus() {
+        assert!(NewOrder::new(CustomerId(1), vec![], key(), None).is_err());
+        let err = NewOrder::new(CustomerId(1), vec![line("A", 1), line("a", 2)], key(), None)
+            .unwrap_err();
+        assert!(matches!(err, Error::Validation { field, .. } if field == "lines[1].sku"));
+        let many = (0..201).map(|i| line(&format!("S{i}"), 1)).collect();
+        assert!(NewOrder::new(CustomerId(1), many, key(), None).is_err());
+    }
+
+    #[test]
+    fn fingerprint_ignores_line_order_but_not_content() {
+        let a =
+            NewOrder::new(CustomerId(1), vec![line("A", 1), line("B", 2)], key(), None).unwrap();
+        let b =
+            NewOrder::new(CustomerId(1), vec![line("B", 2), line("A", 1)], key(), None).unwrap();
+        let c =
+            NewOrder::new(CustomerId(1), vec![line("A", 1), line("B", 3)], key(), None).unwrap();
+        let d =
+            NewOrder::new(CustomerId(2), vec![line("A", 1), line("B", 2)], key(), None).unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), c.fingerprint());
+        assert_ne!(a.fingerprint(), d.fingerprint());
+        assert_eq!(a.fingerprint().len(), 64);
+    }
+
+    #[test]
+    fn idempotency_keys_are_visible_ascii() {
+        assert!(IdempotencyKey::parse("3f1c2a9e-0b7d-4c55-9a51-2f6f1b7e9d10").is_ok());
+        for bad in ["", "  ", "has space", "tab\tkey", "ção", &"k".repeat(129)] {
+            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

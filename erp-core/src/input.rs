@@ -1,0 +1,463 @@
+//! Untrusted input as programs and people send it, and its parsing into commands.
+//!
+//! Each `*Input` type deserialises from JSON (unknown fields refused) or is filled from a form,
+//! and `parse` turns it into the validated command, naming the offending field in
+//! [`Error::Validation`] (`lines[1].quantity`). The server and the TUI both use these, so the two
+//! agree on what is valid.
+
+use serde::{Deserialize, Deserializer};
+
+use crate::domain::{
+    CustomerChanges, CustomerId, Email, FieldResult, IdempotencyKey, LineRequest, Money, Name,
+    NewCustomer, NewOrder, NewProduct, NewUser, Note, OrderStatus, Password, Phone, ProductChanges,
+    Quantity, Reason, Role, Sku, StockChange, TaxId, Username, parse_stock_level,
+};
+use crate::error::{Error, Result};
+
+/// Distinguishes a missing field (`None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Parses an optional text field, treating blank as absent.
+fn optional<T>(
+    value: Option<&str>,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, crate::domain::Invalid>,
+) -> Result<Option<T>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(text) => parse(text).field(field).map(Some),
+    }
+}
+
+/// A request to place an order.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    /// Who buys.
+    pub customer_id: i64,
+    /// What.
+    pub lines: Vec<OrderLineInput>,
+    /// An optional note.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// One line of an [`OrderInput`].
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineInput {
+    /// The product's SKU.
+    pub sku: String,
+    /// How many units.
+    pub quantity: i64,
+}
+
+impl OrderInput {
+    /// Validates the request under the client's idempotency key.
+    pub fn parse(&self, idempotency_key: &str) -> Result<NewOrder> {
+        let key = IdempotencyKey::parse(idempotency_key).field("idempotency_key")?;
+        if self.customer_id <= 0 {
+            return Err(Error::validation("customer_id", "must be a positive id"));
+        }
+        if self.lines.len() > NewOrder::MAX_LINES {
+            return Err(Error::validation(
+                "lines",
+                format!("an order may have at most {} lines", NewOrder::MAX_LINES),
+            ));
+        }
+        let lines = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                Ok(LineRequest {
+                    sku: Sku::parse(&line.sku).field(&format!("lines[{i}].sku"))?,
+                    quantity: Quantity::new(line.quantity)
+                        .field(&format!("lines[{i}].quantity"))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let note = optional(self.note.as_deref(), "note", Note::parse)?;
+        NewOrder::new(CustomerId(self.customer_id), lines, key, note)
+    }
+}
+
+/// A status change.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    /// The status to move to, e.g. `CONFIRMED`.
+    pub status: String,
+    /// Why, optionally.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl StatusInput {
+    /// Validates the change.
+    pub fn parse(&self) -> Result<(OrderStatus, Option<Note>)> {
+        let status = OrderStatus::parse(&self.status).field("status")?;
+        let note = optional(self.note.as_deref(), "note", Note::parse)?;
+        Ok((status, note))
+    }
+}
+
+/// A new customer.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CustomerInput {
+    /// Name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Phone, optional.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// CPF or CNPJ, optional.
+    #[serde(default)]
+    pub tax_id: Option<String>,
+}
+
+impl CustomerInput {
+    /// Validates the customer.
+    pub fn parse(&self) -> Result<NewCustomer> {
+        Ok(NewCustomer {
+            name: Name::parse(&self.name).field("name")?,
+            email: Email::parse(&self.email).field("email")?,
+            phone: optional(self.phone.as_deref(), "phone", Phone::parse)?,
+            tax_id: optional(self.tax_id.as_deref(), "tax_id", TaxId::parse)?,
+        })
+    }
+}
+
+/// Changes to a customer: absent fields stay, `null` clears phone or tax id.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    /// New name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New e-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// New phone, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    pub phone: Option<Option<String>>,
+    /// New tax id, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    pub tax_id: Option<Option<String>>,
+}
+
+impl CustomerPatch {
+    /// Validates the changes; at least one field must be given.
+    pub fn parse(&self) -> Result<CustomerChanges> {
+        let changes = CustomerChanges {
+            name: self
+                .name
+                .as_deref()
+                .map(|n| Name::parse(n).field("name"))
+                .transpose()?,
+            email: self
+                .email
+                .as_deref()
+                .map(|e| Email::parse(e).field("email"))
+                .transpose()?,
+            phone: self
+                .phone
+                .as_ref()
+                .map(|p| optional(p.as_deref(), "phone", Phone::parse))
+                .transpose()?,
+            tax_id: self
+                .tax_id
+                .as_ref()
+                .map(|t| optional(t.as_deref(), "tax_id", TaxId::parse))
+                .transpose()?,
+        };
+        if changes.is_empty() {
+            return Err(Error::validation("body", "nothing to change"));
+        }
+        Ok(changes)
+    }
+}
+
+/// A new product. `price` is a string such as `"12.50"`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProductInput {
+    /// Code.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Unit price as a decimal string.
+    pub price: String,
+    /// Opening stock (default 0).
+    #[serde(default)]
+    pub initial_stock: Option<i64>,
+    /// Low-stock threshold (default 0).
+    #[serde(default)]
+    pub reorder_level: Option<i64>,
+}
+
+impl ProductInput {
+    /// Validates the product.
+    pub fn parse(&self) -> Result<NewProduct> {
+        Ok(NewProduct {
+            sku: Sku::parse(&self.sku).field("sku")?,
+            name: Name::parse(&self.name).field("name")?,
+            price: Money::parse(&self.price).field("price")?,
+            initial_stock: parse_stock_level(self.initial_stock.unwrap_or(0))
+                .field("initial_stock")?,
+            reorder_level: parse_stock_level(self.reorder_level.unwrap_or(0))
+                .field("reorder_level")?,
+        })
+    }
+}
+
+/// Changes to a product; stock is changed with [`StockInput`] instead.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    /// New name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New price as a decimal string.
+    #[serde(default)]
+    pub price: Option<String>,
+    /// New low-stock threshold.
+    #[serde(default)]
+    pub reorder_level: Option<i64>,
+    /// Reactivate (`true`) or deactivate (`false`).
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+impl ProductPatch {
+    /// Validates the changes; at least one field must be given.
+    pub fn parse(&self) -> Result<ProductChanges> {
+        let changes = ProductChanges {
+            name: self
+                .name
+                .as_deref()
+                .map(|n| Name::parse(n).field("name"))
+                .transpose()?,
+            price: self
+                .price
+                .as_deref()
+                .map(|p| Money::parse(p).field("price"))
+                .transpose()?,
+            reorder_level: self
+                .reorder_level
+                .map(|r| parse_stock_level(r).field("reorder_level"))
+                .transpose()?,
+            active: self.active,
+        };
+        if changes.name.is_none()
+            && changes.price.is_none()
+            && changes.reorder_level.is_none()
+            && changes.active.is_none()
+        {
+            return Err(Error::validation("body", "nothing to change"));
+        }
+        Ok(changes)
+    }
+}
+
+/// A stock receipt or adjustment.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StockInput {
+    /// `receipt` (goods in, quantity positive) or `adjustment` (signed correction).
+    pub kind: String,
+    /// Units.
+    pub quantity: i64,
+    /// Why.
+    pub reason: String,
+}
+
+impl StockInput {
+    /// Validates the change.
+    pub fn parse(&self) -> Result<(StockChange, Reason)> {
+        let change = match self.kind.trim().to_ascii_lowercase().as_str() {
+            "receipt" => StockChange::Receipt(Quantity::new(self.quantity).field("quantity")?),
+            "adjustment" => StockChange::adjustment(self.quantity).field("quantity")?,
+            _ => return Err(Error::validation("kind", "must be receipt or adjustment")),
+        };
+        let reason = Reason::parse(&self.reason).field("reason")?;
+        Ok((change, reason))
+    }
+}
+
+/// A new user.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    /// Login name.
+    pub username: String,
+    /// Initial password.
+    pub password: String,
+    /// `viewer`, `operator`, `manager` or `admin`.
+    pub role: String,
+}
+
+impl std::fmt::Debug for UserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserInput")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserInput {
+    /// Validates the user.
+    pub fn parse(&self) -> Result<NewUser> {
+        Ok(NewUser {
+            username: Username::parse(&self.username).field("username")?,
+            password: Password::new(&self.password).field("password")?,
+            role: Role::parse(&self.role).field("role")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order_json(json: &str) -> Result<NewOrder> {
+        let input: OrderInput =
+            serde_json::from_str(json).map_err(|e| Error::validation("body", e.to_string()))?;
+        input.parse("key-1")
+    }
+
+    #[test]
+    fn a_valid_order_parses_with_normalised_skus() {
+        let order = order_json(
+            r#"{"customer_id": 3, "lines": [{"sku": "tea-01", "quantity": 2}], "note": " hi "}"#,
+        )
+        .unwrap();
+        assert_eq!(order.customer_id(), CustomerId(3));
+        assert_eq!(order.lines()[0].sku.as_str(), "TEA-01");
+        assert_eq!(order.note().unwrap().as_str(), "hi");
+    }
+
+    #[test]
+    fn order_errors_name_the_line_and_field() {
+        let err = order_json(
+            r#"{"customer_id": 3, "lines": [{"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 0}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Validation { ref field, .. } if field == "lines[1].quantity"),
+            "{err:?}"
+        );
+        let err = order_json(r#"{"customer_id": 3, "lines": [{"sku": "A B", "quantity": 1}]}"#)
+            .unwrap_err();
+        assert!(matches!(err, Error::Validation { ref field, .. } if field == "lines[0].sku"));
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_types_are_refused() {
+        assert!(order_json(r#"{"customer_id": 3, "lines": [], "admin": true}"#).is_err());
+        assert!(order_json(r#"{"customer_id": "3", "lines": []}"#).is_err());
+        assert!(
+            order_json(r#"{"customer_id": 3, "lines": [{"sku": "A", "quantity": 1.5}]}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn bad_idempotency_key_is_a_validation_error() {
+        let input = OrderInput {
+            customer_id: 1,
+            lines: vec![OrderLineInput {
+                sku: "A".into(),
+                quantity: 1,
+            }],
+            note: None,
+        };
+        let err = input.parse("has space").unwrap_err();
+        assert!(matches!(err, Error::Validation { ref field, .. } if field == "idempotency_key"));
+    }
+
+    #[test]
+    fn customer_patch_tells_absent_from_null() {
+        let patch: CustomerPatch = serde_json::from_str(r#"{"phone": null}"#).unwrap();
+        assert_eq!(patch.parse().unwrap().phone, Some(None));
+        let patch: CustomerPatch = serde_json::from_str(r#"{"name": "Ana"}"#).unwrap();
+        let changes = patch.parse().unwrap();
+        assert_eq!(changes.phone, None);
+        let empty: CustomerPatch = serde_json::from_str("{}").unwrap();
+        assert!(empty.parse().is_err());
+    }
+
+    #[test]
+    fn product_price_must_be_a_decimal_string() {
+        let ok: ProductInput =
+            serde_json::from_str(r#"{"sku": "A", "name": "A", "price": "1.50"}"#).unwrap();
+        assert_eq!(ok.parse().unwrap().price.to_string(), "1.50");
+        assert!(
+            serde_json::from_str::<ProductInput>(r#"{"sku": "A", "name": "A", "price": 1.5}"#)
+                .is_err()
+        );
+        let negative = ProductInput {
+            initial_stock: Some(-1),
+            ..ok
+        };
+        assert!(
+            matches!(negative.parse(), Err(Error::Validation { field, .. }) if field == "initial_stock")
+        );
+    }
+
+    #[test]
+    fn stock_input_kinds() {
+        let receipt = StockInput {
+            kind: "receipt".into(),
+            quantity: 5,
+            reason: "delivery".into(),
+        };
+        assert_eq!(
+            receipt.parse().unwrap().0,
+            StockChange::Receipt(Quantity::new(5).unwrap())
+        );
+        let negative_receipt = StockInput {
+            quantity: -5,
+            ..receipt.clone()
+        };
+        assert!(negative_receipt.parse().is_err());
+        let adjustment = StockInput {
+            kind: "Adjustment".into(),
+            quantity: -2,
+            reason: "broken".into(),
+        };
+        assert_eq!(adjustment.parse().unwrap().0, StockChange::Adjustment(-2));
+        let no_reason = StockInput {
+            reason: " ".into(),
+            ..adjustment
+        };
+        assert!(no_reason.parse().is_err());
+    }
+
+    #[test]
+    fn user_input_never_prints_the_password() {
+        let input = UserInput {
+            username: "ana".into(),
+            password: "secret-password".into(),
+            role: "operator".into(),
+        };
+        assert!(!format!("{input:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,51 @@
+//! Operator tasks: the invariant check and the outbox.
+
+use super::{Erp, store_error};
+use crate::Actor;
+use crate::domain::audit::{Inconsistency, check};
+use crate::domain::{EventId, Permission};
+use crate::error::Result;
+use crate::events::EventRecord;
+
+impl Erp {
+    /// Checks the invariants of ARCHITECTURE.md on the live data and lists every inconsistency
+    /// (stock versus movements, reserved versus open orders, totals, illegal histories). Empty
+    /// means consistent. For operators after an incident or a manual SQL edit.
+    pub async fn check_invariants(&self, actor: &Actor) -> Result<Vec<Inconsistency>> {
+        actor.require(Permission::Operate)?;
+        let snapshot = self.store.audit_snapshot().await.map_err(store_error)?;
+        Ok(check(&snapshot))
+    }
+
+    /// Outbox events after `after` (all from the start when `None`), oldest first.
+    pub async fn events_after(
+        &self,
+        actor: &Actor,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>> {
+        actor.require(Permission::Read)?;
+        self.store
+            .events_after(after, limit.clamp(1, 1000))
+            .await
+            .map_err(store_error)
+    }
+
+    /// Events not yet published by a relay, oldest first.
+    pub async fn unpublished_events(&self, actor: &Actor, limit: u32) -> Result<Vec<EventRecord>> {
+        actor.require(Permission::Operate)?;
+        self.store
+            .unpublished_events(limit.clamp(1, 1000))
+            .await
+            .map_err(store_error)
+    }
+
+    /// Marks events as published (called by a relay after the broker acknowledged them).
+    pub async fn mark_events_published(&self, actor: &Actor, ids: &[EventId]) -> Result<()> {
+        actor.require(Permission::Operate)?;
+        self.store
+            .mark_events_published(ids, self.now())
+            .await
+            .map_err(store_error)
+    }
+}

@@ -1,0 +1,352 @@
+//! Orders: placing them (with reservation and idempotency), moving them along, cancelling them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{Attempt, Erp, Failure, no_unique};
+use crate::Actor;
+use crate::domain::{
+    MovementKind, NewMovement, NewOrder, NewStatusChange, Note, Order, OrderDraft, OrderId,
+    OrderLine, OrderQuery, OrderReceipt, OrderStatus, Page, Permission, Product, ProductId,
+    StatusChange, StockEffect,
+};
+use crate::error::{Error, Result};
+use crate::events::DomainEvent;
+use crate::store::{StoreError, Transaction, UniqueKey};
+
+impl Erp {
+    /// Places an order: reserves stock for every line or for none, freezes prices, and records
+    /// the reservation movements, the first history row and an `OrderCreated` event.
+    ///
+    /// Idempotent per `(customer, key)`: repeating the same request returns the original order
+    /// with `replayed: true`; the same key with a different request fails with
+    /// [`Error::IdempotencyConflict`]. Only a successful creation binds a key, so a request that
+    /// failed (say, for lack of stock) can be retried with the same key.
+    pub async fn create_order(&self, actor: &Actor, request: &NewOrder) -> Result<OrderReceipt> {
+        actor.require(Permission::CreateOrder)?;
+        let fingerprint = request.fingerprint();
+        self.run(
+            || self.try_create_order(actor, request, &fingerprint),
+            no_unique,
+        )
+        .await
+    }
+
+    async fn try_create_order(
+        &self,
+        actor: &Actor,
+        request: &NewOrder,
+        fingerprint: &str,
+    ) -> Attempt<OrderReceipt> {
+        match self.place_order(actor, request, fingerprint).await {
+            // Another request with this key committed first (we may have waited on its locks).
+            // This transaction is gone; read the winner's order and replay it.
+            Err(Failure::Store(StoreError::Unique(UniqueKey::IdempotencyKey))) => {
+                let mut tx = self.begin().await?;
+                let existing = tx
+                    .order_by_idempotency_key(request.customer_id(), request.idempotency_key())
+                    .await?;
+                match existing {
+                    Some(order) => replay(order, request, fingerprint),
+                    // The winner vanished (impossible once committed): treat as a conflict
+                    // worth retrying.
+                    None => Err(Failure::Store(StoreError::Retryable(
+                        "idempotency key taken by an order that cannot be read".into(),
+                    ))),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn place_order(
+        &self,
+        actor: &Actor,
+        request: &NewOrder,
+        fingerprint: &str,
+    ) -> Attempt<OrderReceipt> {
+        let mut tx = self.begin().await?;
+        if let Some(order) = tx
+            .order_by_idempotency_key(request.customer_id(), request.idempotency_key())
+            .await?
+        {
+            return replay(order, request, fingerprint);
+        }
+
+        let customer = tx
+            .share_customer(request.customer_id())
+            .await?
+            .ok_or_else(|| Error::not_found("customer", request.customer_id()))?;
+        if !customer.is_live() {
+            return Err(Error::CustomerDeleted {
+                id: customer.id.get(),
+            }
+            .into());
+        }
+
+        let skus: Vec<_> = request.lines().iter().map(|l| l.sku.clone()).collect();
+        let ids: HashMap<_, _> = tx.product_ids_by_sku(&skus).await?.into_iter().collect();
+        if let Some(unknown) = skus.iter().find(|sku| !ids.contains_key(*sku)) {
+            return Err(Error::not_found("product", unknown).into());
+        }
+        let mut products = lock_products(&mut tx, ids.values().copied()).await?;
+
+        let now = self.now();
+        let mut lines = Vec::with_capacity(request.lines().len());
+        let mut total = crate::domain::Money::ZERO;
+        let mut reservations = Vec::with_capacity(request.lines().len());
+        for (index, wanted) in request.lines().iter().enumerate() {
+            let product = products
+                .get_mut(&ids[&wanted.sku])
+                .ok_or_else(|| Error::not_found("product", &wanted.sku))?;
+            let delta = product.reserve(wanted.quantity)?;
+            let line_total = product
+                .price
+                .checked_times(wanted.quantity)
+                .ok_or_else(|| {
+                    Error::validation(
+                        format!("lines[{index}].quantity"),
+                        "line total is too large",
+                    )
+                })?;
+            total = total
+                .checked_add(line_total)
+                .ok_or_else(|| Error::validation("lines", "order total is too large"))?;
+            reservations.push((product.id, delta));
+            lines.push(OrderLine {
+                product_id: product.id,
+                sku: product.sku.clone(),
+                product_name: product.name.clone(),
+                unit_price: product.price,
+                quantity: wanted.quantity,
+                line_total,
+            });
+        }
+
+        let draft = OrderDraft {
+            customer_id: customer.id,
+            lines,
+            total,
+            idempotency_key: request.idempotency_key().clone(),
+            request_fingerprint: fingerprint.to_string(),
+            note: request.note().cloned(),
+            created_by: actor.user_id(),
+            created_at: now,
+        };
+        let order_id = tx.insert_order(&draft).await?;
+        for product in products.values_mut() {
+            product.updated_at = now;
+            tx.update_product(product).await?;
+        }
+        for (product_id, delta) in reservations {
+            tx.insert_movement(&NewMovement {
+                product_id,
+                kind: MovementKind::Reservation,
+                delta,
+                order_id: Some(order_id),
+                reason: None,
+                created_by: actor.user_id(),
+                created_at: now,
+            })
+            .await?;
+        }
+        tx.insert_status_change(&NewStatusChange {
+            order_id,
+            from: None,
+            to: OrderStatus::Pending,
+            changed_by: actor.user_id(),
+            changed_at: now,
+            note: None,
+        })
+        .await?;
+        let order = draft.into_order(order_id);
+        let event = DomainEvent::OrderCreated {
+            order_id,
+            customer_id: order.customer_id,
+            total: order.total,
+            lines: order
+                .lines
+                .iter()
+                .map(|l| (l.sku.to_string(), l.quantity.get()))
+                .collect(),
+        };
+        self.record(&mut tx, actor, event, now).await?;
+        tx.commit().await?;
+        Ok(OrderReceipt {
+            order,
+            replayed: false,
+        })
+    }
+
+    /// Moves an order to `to` if the state machine allows it and the actor's role does
+    /// (cancelling needs [`Permission::CancelOrder`]). Shipping consumes the reserved stock,
+    /// cancelling releases it; either way one movement per line is recorded, with one history
+    /// row and one event.
+    pub async fn change_status(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        to: OrderStatus,
+        note: Option<Note>,
+    ) -> Result<Order> {
+        actor.require(if to == OrderStatus::Cancelled {
+            Permission::CancelOrder
+        } else {
+            Permission::ChangeOrderStatus
+        })?;
+        self.run(
+            || self.try_change_status(actor, order_id, to, note.as_ref()),
+            no_unique,
+        )
+        .await
+    }
+
+    /// Cancels an order (from PENDING or CONFIRMED), returning its reserved stock.
+    pub async fn cancel_order(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        note: Option<Note>,
+    ) -> Result<Order> {
+        self.change_status(actor, order_id, OrderStatus::Cancelled, note)
+            .await
+    }
+
+    async fn try_change_status(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        to: OrderStatus,
+        note: Option<&Note>,
+    ) -> Attempt<Order> {
+        let mut tx = self.begin().await?;
+        // Lock order: the order row first, then its products by ascending id.
+        let mut order = tx
+            .lock_order(order_id)
+            .await?
+            .ok_or_else(|| Error::not_found("order", order_id))?;
+        let from = order.status;
+        if !from.can_become(to) {
+            return Err(Error::InvalidTransition { from, to }.into());
+        }
+        let now = self.now();
+        let effect = from.stock_effect(to);
+        if effect != StockEffect::None {
+            let mut products =
+                lock_products(&mut tx, order.lines.iter().map(|l| l.product_id)).await?;
+            let mut movements = Vec::with_capacity(order.lines.len());
+            for line in &order.lines {
+                let product =
+                    products
+                        .get_mut(&line.product_id)
+                        .ok_or_else(|| Error::Internal {
+                            message: format!("order {order_id} names missing product {}", line.sku),
+                        })?;
+                let (kind, delta) = match effect {
+                    StockEffect::Ship => (MovementKind::Shipment, product.ship(line.quantity)?),
+                    _ => (MovementKind::Release, product.release(line.quantity)?),
+                };
+                movements.push(NewMovement {
+                    product_id: product.id,
+                    kind,
+                    delta,
+                    order_id: Some(order_id),
+                    reason: None,
+                    created_by: actor.user_id(),
+                    created_at: now,
+                });
+            }
+            for product in products.values_mut() {
+                product.updated_at = now;
+                tx.update_product(product).await?;
+            }
+            for movement in &movements {
+                tx.insert_movement(movement).await?;
+            }
+        }
+        tx.update_order_status(order_id, to, now).await?;
+        tx.insert_status_change(&NewStatusChange {
+            order_id,
+            from: Some(from),
+            to,
+            changed_by: actor.user_id(),
+            changed_at: now,
+            note: note.cloned(),
+        })
+        .await?;
+        let event = if to == OrderStatus::Cancelled {
+            DomainEvent::OrderCancelled { order_id, from }
+        } else {
+            DomainEvent::OrderStatusChanged { order_id, from, to }
+        };
+        self.record(&mut tx, actor, event, now).await?;
+        tx.commit().await?;
+        order.status = to;
+        order.updated_at = now;
+        Ok(order)
+    }
+
+    /// An order with its lines.
+    pub async fn order(&self, actor: &Actor, id: OrderId) -> Result<Order> {
+        actor.require(Permission::Read)?;
+        self.store
+            .order(id)
+            .await
+            .map_err(super::store_error)?
+            .ok_or_else(|| Error::not_found("order", id))
+    }
+
+    /// A page of orders, newest first, filtered by status, customer and creation time.
+    pub async fn orders(&self, actor: &Actor, query: &OrderQuery) -> Result<Page<Order>> {
+        actor.require(Permission::Read)?;
+        self.store.orders(query).await.map_err(super::store_error)
+    }
+
+    /// An order's status history, oldest first.
+    pub async fn order_history(&self, actor: &Actor, id: OrderId) -> Result<Vec<StatusChange>> {
+        actor.require(Permission::Read)?;
+        let history = self
+            .store
+            .order_history(id)
+            .await
+            .map_err(super::store_error)?;
+        if history.is_empty()
+            && self
+                .store
+                .order(id)
+                .await
+                .map_err(super::store_error)?
+                .is_none()
+        {
+            return Err(Error::not_found("order", id));
+        }
+        Ok(history)
+    }
+}
+
+/// The original order for a repeated key: a replay if the request is the same, else a conflict.
+fn replay(order: Order, request: &NewOrder, fingerprint: &str) -> Attempt<OrderReceipt> {
+    if order.request_fingerprint == fingerprint {
+        Ok(OrderReceipt {
+            order,
+            replayed: true,
+        })
+    } else {
+        Err(Error::IdempotencyConflict {
+            key: request.idempotency_key().to_string(),
+            order_id: order.id,
+        }
+        .into())
+    }
+}
+
+/// Locks the given products in ascending id order (the global lock order) and returns them by id.
+pub(crate) async fn lock_products(
+    tx: &mut Box<dyn Transaction>,
+    ids: impl IntoIterator<Item = ProductId>,
+) -> Attempt<BTreeMap<ProductId, Product>> {
+    let mut ordered: Vec<ProductId> = ids.into_iter().collect();
+    ordered.sort_unstable();
+    ordered.dedup();
+    let locked = tx.lock_products(&ordered).await?;
+    Ok(locked.into_iter().map(|p| (p.id, p)).collect())
+}

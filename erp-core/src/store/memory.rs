@@ -1,0 +1,1032 @@
+//! The in-memory backend: for tests, demos and embedders that keep no data.
+//!
+//! All tables live behind one mutex that is only ever held for a short, non-blocking critical
+//! section (never across an `.await`). Transactions get their isolation from row locks kept in a
+//! lock table under that same mutex: a transaction that wants a row another one holds registers
+//! its waker and waits, and is woken when the holder commits or rolls back. Writes are staged in
+//! the transaction and applied at commit in one critical section, checking unique constraints as
+//! they go and undoing everything if one fails. Row locks are taken in the service's global order
+//! (order, then products by ascending id), which is what the loom models check.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use async_trait::async_trait;
+
+use super::{
+    CustomerDraft, ProductDraft, RefreshTokenRecord, Store, StoreError, StoreResult, Transaction,
+    UniqueKey, UserDraft,
+};
+use crate::domain::audit::{AuditSnapshot, OrderAudit, ProductAudit};
+use crate::domain::{
+    Customer, CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, MovementId,
+    NewMovement, NewStatusChange, Order, OrderDraft, OrderId, OrderQuery, OrderStatus, Page,
+    PageRequest, Product, ProductId, ProductQuery, Sku, StatusChange, StockMovement, Timestamp,
+    User, UserId, UserRecord, Username, fold,
+};
+use crate::events::{EventRecord, NewEvent};
+use crate::sync::{Arc, Mutex, lock};
+
+/// The in-memory store. Cheap to clone: clones share the same data.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    tables: Tables,
+    locks: LockTable,
+    next_tx: u64,
+}
+
+#[derive(Default)]
+struct Tables {
+    customers: BTreeMap<CustomerId, Customer>,
+    products: BTreeMap<ProductId, StoredProduct>,
+    skus: BTreeMap<Sku, ProductId>,
+    orders: BTreeMap<OrderId, Order>,
+    order_keys: HashMap<(CustomerId, IdempotencyKey), OrderId>,
+    history: HashMap<OrderId, Vec<StatusChange>>,
+    movements: HashMap<ProductId, Vec<StockMovement>>,
+    users: BTreeMap<UserId, UserRecord>,
+    usernames: HashMap<Username, UserId>,
+    events: Vec<EventRecord>,
+    milestones: HashSet<String>,
+    refresh_tokens: HashMap<String, RefreshTokenRecord>,
+    sequences: Sequences,
+}
+
+/// Auto-increment counters, one per table, like the SQL backends' (gaps after rollbacks included).
+#[derive(Default)]
+struct Sequences {
+    customer: i64,
+    product: i64,
+    order: i64,
+    user: i64,
+    movement: i64,
+    history: i64,
+    event: i64,
+}
+
+fn next(counter: &mut i64) -> i64 {
+    *counter += 1;
+    *counter
+}
+
+#[derive(Clone)]
+struct StoredProduct {
+    product: Product,
+    folded_name: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row locks
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum LockKey {
+    Product(ProductId),
+    Order(OrderId),
+    Customer(CustomerId),
+    User(UserId),
+    RefreshToken(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LockMode {
+    Shared,
+    Exclusive,
+}
+
+#[derive(Default)]
+struct LockState {
+    exclusive: Option<u64>,
+    shared: Vec<u64>,
+    waiters: Vec<Waker>,
+}
+
+#[derive(Default)]
+struct LockTable {
+    rows: HashMap<LockKey, LockState>,
+}
+
+impl LockTable {
+    /// Grants the lock if no other transaction holds a conflicting one.
+    fn try_acquire(&mut self, key: &LockKey, mode: LockMode, tx: u64) -> bool {
+        let state = self.rows.entry(key.clone()).or_default();
+        let others_exclusive = state.exclusive.is_some_and(|holder| holder != tx);
+        let others_shared = state.shared.iter().any(|holder| *holder != tx);
+        match mode {
+            LockMode::Shared if !others_exclusive => {
+                if state.exclusive != Some(tx) && !state.shared.contains(&tx) {
+                    state.shared.push(tx);
+                }
+                true
+            }
+            LockMode::Exclusive if !others_exclusive && !others_shared => {
+                state.exclusive = Some(tx);
+                state.shared.retain(|holder| *holder != tx);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn wait(&mut self, key: &LockKey, waker: &Waker) {
+        let state = self.rows.entry(key.clone()).or_default();
+        if !state.waiters.iter().any(|w| w.will_wake(waker)) {
+            state.waiters.push(waker.clone());
+        }
+    }
+
+    /// Releases every lock `tx` holds and wakes whoever waits for them.
+    fn release_all(&mut self, tx: u64, keys: &[LockKey]) {
+        for key in keys {
+            let Some(state) = self.rows.get_mut(key) else {
+                continue;
+            };
+            if state.exclusive == Some(tx) {
+                state.exclusive = None;
+            }
+            state.shared.retain(|holder| *holder != tx);
+            for waker in state.waiters.drain(..) {
+                waker.wake();
+            }
+            if state.exclusive.is_none() && state.shared.is_empty() {
+                self.rows.remove(key);
+            }
+        }
+    }
+}
+
+/// Resolves once the transaction holds the lock.
+struct AcquireLock<'a> {
+    shared: &'a Mutex<Shared>,
+    key: LockKey,
+    mode: LockMode,
+    tx: u64,
+}
+
+impl Future for AcquireLock<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut shared = lock(self.shared);
+        if shared.locks.try_acquire(&self.key, self.mode, self.tx) {
+            Poll::Ready(())
+        } else {
+            shared.locks.wait(&self.key, cx.waker());
+            Poll::Pending
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+enum Write {
+    InsertCustomer(Customer),
+    UpdateCustomer(Customer),
+    InsertProduct(Product),
+    UpdateProduct(Product),
+    InsertOrder(Order),
+    UpdateOrderStatus(OrderId, OrderStatus, Timestamp),
+    InsertMovement(StockMovement),
+    InsertStatusChange(StatusChange),
+    InsertEvent(EventRecord),
+    InsertUser(UserRecord),
+    UpdateUser(UserRecord),
+    InsertMilestone(String),
+    InsertRefreshToken(RefreshTokenRecord),
+    UpdateRefreshToken(RefreshTokenRecord),
+    RevokeRefreshFamily(String, Timestamp),
+    RevokeRefreshTokensOfUser(UserId, Timestamp),
+}
+
+struct MemoryTransaction {
+    shared: Arc<Mutex<Shared>>,
+    id: u64,
+    held: Vec<LockKey>,
+    writes: Vec<Write>,
+}
+
+impl MemoryTransaction {
+    async fn acquire(&mut self, key: LockKey, mode: LockMode) {
+        AcquireLock {
+            shared: &self.shared,
+            key: key.clone(),
+            mode,
+            tx: self.id,
+        }
+        .await;
+        if !self.held.contains(&key) {
+            self.held.push(key);
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Tables) -> T) -> T {
+        f(&lock(&self.shared).tables)
+    }
+
+    fn allocate(&self, f: impl FnOnce(&mut Sequences) -> i64) -> i64 {
+        f(&mut lock(&self.shared).tables.sequences)
+    }
+}
+
+impl Drop for MemoryTransaction {
+    fn drop(&mut self) {
+        // Commit or rollback: either way the row locks go.
+        if !self.held.is_empty() {
+            lock(&self.shared).locks.release_all(self.id, &self.held);
+        }
+    }
+}
+
+#[async_trait]
+impl Transaction for MemoryTransaction {
+    async fn lock_products(&mut self, ids: &[ProductId]) -> StoreResult<Vec<Product>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            self.acquire(LockKey::Product(*id), LockMode::Exclusive)
+                .await;
+            if let Some(stored) = self.read(|t| t.products.get(id).cloned()) {
+                found.push(stored.product);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn product_ids_by_sku(&mut self, skus: &[Sku]) -> StoreResult<Vec<(Sku, ProductId)>> {
+        Ok(self.read(|t| {
+            skus.iter()
+                .filter_map(|sku| t.skus.get(sku).map(|id| (sku.clone(), *id)))
+                .collect()
+        }))
+    }
+
+    async fn lock_order(&mut self, id: OrderId) -> StoreResult<Option<Order>> {
+        self.acquire(LockKey::Order(id), LockMode::Exclusive).await;
+        Ok(self.read(|t| t.orders.get(&id).cloned()))
+    }
+
+    async fn order_by_idempotency_key(
+        &mut self,
+        customer: CustomerId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<Order>> {
+        Ok(self.read(|t| {
+            t.order_keys
+                .get(&(customer, key.clone()))
+                .and_then(|id| t.orders.get(id).cloned())
+        }))
+    }
+
+    async fn share_customer(&mut self, id: CustomerId) -> StoreResult<Option<Customer>> {
+        self.acquire(LockKey::Customer(id), LockMode::Shared).await;
+        Ok(self.read(|t| t.customers.get(&id).cloned()))
+    }
+
+    async fn lock_customer(&mut self, id: CustomerId) -> StoreResult<Option<Customer>> {
+        self.acquire(LockKey::Customer(id), LockMode::Exclusive)
+            .await;
+        Ok(self.read(|t| t.customers.get(&id).cloned()))
+    }
+
+    async fn lock_user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        self.acquire(LockKey::User(id), LockMode::Exclusive).await;
+        Ok(self.read(|t| t.users.get(&id).cloned()))
+    }
+
+    async fn lock_user_by_username(
+        &mut self,
+        username: &Username,
+    ) -> StoreResult<Option<UserRecord>> {
+        let Some(id) = self.read(|t| t.usernames.get(username).copied()) else {
+            return Ok(None);
+        };
+        self.lock_user(id).await
+    }
+
+    async fn lock_refresh_token(
+        &mut self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenRecord>> {
+        self.acquire(
+            LockKey::RefreshToken(token_hash.to_string()),
+            LockMode::Exclusive,
+        )
+        .await;
+        Ok(self.read(|t| t.refresh_tokens.get(token_hash).cloned()))
+    }
+
+    async fn insert_customer(&mut self, draft: &CustomerDraft) -> StoreResult<CustomerId> {
+        let id = CustomerId(self.allocate(|s| next(&mut s.customer)));
+        let c = &draft.customer;
+        self.writes.push(Write::InsertCustomer(Customer {
+            id,
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            tax_id: c.tax_id.clone(),
+            created_at: draft.created_at,
+            updated_at: draft.created_at,
+            deleted_at: None,
+        }));
+        Ok(id)
+    }
+
+    async fn update_customer(&mut self, customer: &Customer) -> StoreResult<()> {
+        self.writes.push(Write::UpdateCustomer(customer.clone()));
+        Ok(())
+    }
+
+    async fn insert_product(&mut self, draft: &ProductDraft) -> StoreResult<ProductId> {
+        let id = ProductId(self.allocate(|s| next(&mut s.product)));
+        self.writes.push(Write::InsertProduct(Product {
+            id,
+            sku: draft.sku.clone(),
+            name: draft.name.clone(),
+            price: draft.price,
+            on_hand: draft.on_hand,
+            reserved: 0,
+            reorder_level: draft.reorder_level,
+            active: true,
+            created_at: draft.created_at,
+            updated_at: draft.created_at,
+        }));
+        Ok(id)
+    }
+
+    async fn update_product(&mut self, product: &Product) -> StoreResult<()> {
+        self.writes.push(Write::UpdateProduct(product.clone()));
+        Ok(())
+    }
+
+    async fn insert_order(&mut self, draft: &OrderDraft) -> StoreResult<OrderId> {
+        let id = OrderId(self.allocate(|s| next(&mut s.order)));
+        self.writes
+            .push(Write::InsertOrder(draft.clone().into_order(id)));
+        Ok(id)
+    }
+
+    async fn update_order_status(
+        &mut self,
+        id: OrderId,
+        status: OrderStatus,
+        updated_at: Timestamp,
+    ) -> StoreResult<()> {
+        self.writes
+            .push(Write::UpdateOrderStatus(id, status, updated_at));
+        Ok(())
+    }
+
+    async fn insert_movement(&mut self, movement: &NewMovement) -> StoreResult<MovementId> {
+        let id = MovementId(self.allocate(|s| next(&mut s.movement)));
+        self.writes.push(Write::InsertMovement(StockMovement {
+            id,
+            product_id: movement.product_id,
+            kind: movement.kind,
+            on_hand_delta: movement.delta.on_hand,
+            reserved_delta: movement.delta.reserved,
+            order_id: movement.order_id,
+            reason: movement.reason.as_ref().map(|r| r.as_str().to_string()),
+            created_by: movement.created_by,
+            created_at: movement.created_at,
+        }));
+        Ok(id)
+    }
+
+    async fn insert_status_change(&mut self, change: &NewStatusChange) -> StoreResult<HistoryId> {
+        let id = HistoryId(self.allocate(|s| next(&mut s.history)));
+        self.writes.push(Write::InsertStatusChange(StatusChange {
+            id,
+            order_id: change.order_id,
+            from: change.from,
+            to: change.to,
+            changed_by: change.changed_by,
+            changed_at: change.changed_at,
+            note: change.note.clone(),
+        }));
+        Ok(id)
+    }
+
+    async fn insert_event(&mut self, event: &NewEvent) -> StoreResult<EventId> {
+        // The id is given at commit, so ids increase in commit order as a relay expects.
+        self.writes.push(Write::InsertEvent(EventRecord {
+            id: EventId(0),
+            event_type: event.event_type.to_string(),
+            aggregate_type: event.aggregate_type.to_string(),
+            aggregate_id: event.aggregate_id,
+            payload: event.payload.clone(),
+            actor: event.actor,
+            occurred_at: event.occurred_at,
+            published_at: None,
+        }));
+        Ok(EventId(0))
+    }
+
+    async fn insert_user(&mut self, draft: &UserDraft) -> StoreResult<UserId> {
+        let id = UserId(self.allocate(|s| next(&mut s.user)));
+        self.writes.push(Write::InsertUser(UserRecord {
+            user: User {
+                id,
+                username: draft.username.clone(),
+                role: draft.role,
+                active: true,
+                created_at: draft.created_at,
+                updated_at: draft.created_at,
+            },
+            password_hash: draft.password_hash.clone(),
+            failed_logins: 0,
+            locked_until: None,
+        }));
+        Ok(id)
+    }
+
+    async fn update_user(&mut self, record: &UserRecord) -> StoreResult<()> {
+        self.writes.push(Write::UpdateUser(record.clone()));
+        Ok(())
+    }
+
+    async fn insert_milestone(&mut self, name: &str, _at: Timestamp) -> StoreResult<()> {
+        self.writes.push(Write::InsertMilestone(name.to_string()));
+        Ok(())
+    }
+
+    async fn insert_refresh_token(&mut self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        self.writes.push(Write::InsertRefreshToken(token.clone()));
+        Ok(())
+    }
+
+    async fn update_refresh_token(&mut self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        self.writes.push(Write::UpdateRefreshToken(token.clone()));
+        Ok(())
+    }
+
+    async fn revoke_refresh_family(&mut self, family: &str, at: Timestamp) -> StoreResult<()> {
+        self.writes
+            .push(Write::RevokeRefreshFamily(family.to_string(), at));
+        Ok(())
+    }
+
+    async fn revoke_refresh_tokens_of_user(
+        &mut self,
+        user: UserId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.writes.push(Write::RevokeRefreshTokensOfUser(user, at));
+        Ok(())
+    }
+
+    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        let writes = std::mem::take(&mut self.writes);
+        let mut shared = lock(&self.shared);
+        let mut undo = Vec::with_capacity(writes.len());
+        for write in writes {
+            match shared.tables.apply(write) {
+                Ok(step) => undo.push(step),
+                Err(error) => {
+                    for step in undo.into_iter().rev() {
+                        shared.tables.undo(step);
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        drop(shared);
+        // Dropping `self` releases the row locks.
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying and undoing writes
+
+/// How to take one applied write back.
+enum Undo {
+    RemoveCustomer(CustomerId),
+    RestoreCustomer(Customer),
+    RemoveProduct(ProductId),
+    RestoreProduct(StoredProduct),
+    RemoveOrder(OrderId),
+    RestoreOrderStatus(OrderId, OrderStatus, Timestamp),
+    PopMovement(ProductId),
+    PopStatusChange(OrderId),
+    PopEvent,
+    RemoveUser(UserId),
+    RestoreUser(UserRecord),
+    RemoveMilestone(String),
+    RemoveRefreshToken(String),
+    RestoreRefreshTokens(Vec<RefreshTokenRecord>),
+}
+
+fn missing(what: &str) -> StoreError {
+    StoreError::Other(format!("{what} vanished while locked"))
+}
+
+impl Tables {
+    fn live_customer_conflict(&self, candidate: &Customer) -> Option<UniqueKey> {
+        if candidate.deleted_at.is_some() {
+            return None;
+        }
+        for other in self.customers.values() {
+            if other.id == candidate.id || other.deleted_at.is_some() {
+                continue;
+            }
+            if other.email == candidate.email {
+                return Some(UniqueKey::CustomerEmail);
+            }
+            if candidate.tax_id.is_some() && other.tax_id == candidate.tax_id {
+                return Some(UniqueKey::CustomerTaxId);
+            }
+        }
+        None
+    }
+
+    fn revoke_tokens_where(
+        &mut self,
+        matches: impl Fn(&RefreshTokenRecord) -> bool,
+        at: Timestamp,
+    ) -> Undo {
+        let mut old = Vec::new();
+        for token in self.refresh_tokens.values_mut() {
+            if matches(token) && token.revoked_at.is_none() {
+                old.push(token.clone());
+                token.revoked_at = Some(at);
+            }
+        }
+        Undo::RestoreRefreshTokens(old)
+    }
+
+    fn apply(&mut self, write: Write) -> StoreResult<Undo> {
+        Ok(match write {
+            Write::InsertCustomer(customer) => {
+                if let Some(key) = self.live_customer_conflict(&customer) {
+                    return Err(StoreError::Unique(key));
+                }
+                let id = customer.id;
+                self.customers.insert(id, customer);
+                Undo::RemoveCustomer(id)
+            }
+            Write::UpdateCustomer(customer) => {
+                if let Some(key) = self.live_customer_conflict(&customer) {
+                    return Err(StoreError::Unique(key));
+                }
+                let old = self
+                    .customers
+                    .insert(customer.id, customer)
+                    .ok_or_else(|| missing("customer"))?;
+                Undo::RestoreCustomer(old)
+            }
+            Write::InsertProduct(product) => {
+                if self.skus.contains_key(&product.sku) {
+                    return Err(StoreError::Unique(UniqueKey::Sku));
+                }
+                let id = product.id;
+                self.skus.insert(product.sku.clone(), id);
+                let folded_name = fold(product.name.as_str());
+                self.products.insert(
+                    id,
+                    StoredProduct {
+                        product,
+                        folded_name,
+                    },
+                );
+                Undo::RemoveProduct(id)
+            }
+            Write::UpdateProduct(product) => {
+                let folded_name = fold(product.name.as_str());
+                let old = self
+                    .products
+                    .insert(
+                        product.id,
+                        StoredProduct {
+                            product,
+                            folded_name,
+                        },
+                    )
+                    .ok_or_else(|| missing("product"))?;
+                Undo::RestoreProduct(old)
+            }
+            Write::InsertOrder(order) => {
+                let key = (order.customer_id, order.idempotency_key.clone());
+                if self.order_keys.contains_key(&key) {
+                    return Err(StoreError::Unique(UniqueKey::IdempotencyKey));
+                }
+                let id = order.id;
+                self.order_keys.insert(key, id);
+                self.orders.insert(id, order);
+                Undo::RemoveOrder(id)
+            }
+            Write::UpdateOrderStatus(id, status, at) => {
+                let order = self.orders.get_mut(&id).ok_or_else(|| missing("order"))?;
+                let undo = Undo::RestoreOrderStatus(id, order.status, order.updated_at);
+                order.status = status;
+                order.updated_at = at;
+                undo
+            }
+            Write::InsertMovement(movement) => {
+                let product = movement.product_id;
+                self.movements.entry(product).or_default().push(movement);
+                Undo::PopMovement(product)
+            }
+            Write::InsertStatusChange(change) => {
+                let order = change.order_id;
+                self.history.entry(order).or_default().push(change);
+                Undo::PopStatusChange(order)
+            }
+            Write::InsertEvent(mut event) => {
+                event.id = EventId(next(&mut self.sequences.event));
+                self.events.push(event);
+                Undo::PopEvent
+            }
+            Write::InsertUser(record) => {
+                if self.usernames.contains_key(&record.user.username) {
+                    return Err(StoreError::Unique(UniqueKey::Username));
+                }
+                let id = record.user.id;
+                self.usernames.insert(record.user.username.clone(), id);
+                self.users.insert(id, record);
+                Undo::RemoveUser(id)
+            }
+            Write::UpdateUser(record) => {
+                let old = self
+                    .users
+                    .insert(record.user.id, record)
+                    .ok_or_else(|| missing("user"))?;
+                Undo::RestoreUser(old)
+            }
+            Write::InsertMilestone(name) => {
+                if !self.milestones.insert(name.clone()) {
+                    return Err(StoreError::Unique(UniqueKey::Milestone));
+                }
+                Undo::RemoveMilestone(name)
+            }
+            Write::InsertRefreshToken(token) => {
+                if self.refresh_tokens.contains_key(&token.token_hash) {
+                    return Err(StoreError::Unique(UniqueKey::RefreshToken));
+                }
+                let hash = token.token_hash.clone();
+                self.refresh_tokens.insert(hash.clone(), token);
+                Undo::RemoveRefreshToken(hash)
+            }
+            Write::UpdateRefreshToken(token) => {
+                let old = self
+                    .refresh_tokens
+                    .insert(token.token_hash.clone(), token)
+                    .ok_or_else(|| missing("refresh token"))?;
+                Undo::RestoreRefreshTokens(vec![old])
+            }
+            Write::RevokeRefreshFamily(family, at) => {
+                self.revoke_tokens_where(|t| t.family == family, at)
+            }
+            Write::RevokeRefreshTokensOfUser(user, at) => {
+                self.revoke_tokens_where(|t| t.user_id == user, at)
+            }
+        })
+    }
+
+    fn undo(&mut self, step: Undo) {
+        match step {
+            Undo::RemoveCustomer(id) => {
+                self.customers.remove(&id);
+            }
+            Undo::RestoreCustomer(old) => {
+                self.customers.insert(old.id, old);
+            }
+            Undo::RemoveProduct(id) => {
+                if let Some(stored) = self.products.remove(&id) {
+                    self.skus.remove(&stored.product.sku);
+                }
+            }
+            Undo::RestoreProduct(old) => {
+                self.products.insert(old.product.id, old);
+            }
+            Undo::RemoveOrder(id) => {
+                if let Some(order) = self.orders.remove(&id) {
+                    self.order_keys
+                        .remove(&(order.customer_id, order.idempotency_key));
+                }
+            }
+            Undo::RestoreOrderStatus(id, status, at) => {
+                if let Some(order) = self.orders.get_mut(&id) {
+                    order.status = status;
+                    order.updated_at = at;
+                }
+            }
+            Undo::PopMovement(product) => {
+                if let Some(list) = self.movements.get_mut(&product) {
+                    list.pop();
+                }
+            }
+            Undo::PopStatusChange(order) => {
+                if let Some(list) = self.history.get_mut(&order) {
+                    list.pop();
+                }
+            }
+            Undo::PopEvent => {
+                self.events.pop();
+                self.sequences.event -= 1;
+            }
+            Undo::RemoveUser(id) => {
+                if let Some(record) = self.users.remove(&id) {
+                    self.usernames.remove(&record.user.username);
+                }
+            }
+            Undo::RestoreUser(old) => {
+                self.users.insert(old.user.id, old);
+            }
+            Undo::RemoveMilestone(name) => {
+                self.milestones.remove(&name);
+            }
+            Undo::RemoveRefreshToken(hash) => {
+                self.refresh_tokens.remove(&hash);
+            }
+            Undo::RestoreRefreshTokens(old) => {
+                for token in old {
+                    self.refresh_tokens.insert(token.token_hash.clone(), token);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+fn page_of<T: Clone>(matching: Vec<T>, page: PageRequest) -> Page<T> {
+    Page {
+        total: matching.len() as u64,
+        items: page.slice(&matching),
+        offset: page.offset(),
+        limit: page.limit(),
+    }
+}
+
+impl MemoryStore {
+    fn read<T>(&self, f: impl FnOnce(&Tables) -> T) -> T {
+        f(&lock(&self.shared).tables)
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn backend_name(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn begin(&self) -> StoreResult<Box<dyn Transaction>> {
+        let id = {
+            let mut shared = lock(&self.shared);
+            shared.next_tx += 1;
+            shared.next_tx
+        };
+        Ok(Box::new(MemoryTransaction {
+            shared: self.shared.clone(),
+            id,
+            held: Vec::new(),
+            writes: Vec::new(),
+        }))
+    }
+
+    async fn pause_before_retry(&self, _attempt: u32) {
+        // Nothing here is ever retryable: locks wait instead of failing.
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
+        Ok(self.read(|t| t.customers.get(&id).cloned()))
+    }
+
+    async fn customers(&self, query: &CustomerQuery) -> StoreResult<Page<Customer>> {
+        Ok(self.read(|t| {
+            let mut matching: Vec<(String, Customer)> = t
+                .customers
+                .values()
+                .filter(|c| query.include_deleted || c.deleted_at.is_none())
+                .filter(|c| match &query.search {
+                    None => true,
+                    Some(term) => {
+                        fold(c.name.as_str()).contains(term.folded())
+                            || c.email.as_str().contains(term.folded())
+                            || c.tax_id
+                                .as_ref()
+                                .is_some_and(|tax| tax.as_str().starts_with(&term.as_sku_prefix()))
+                    }
+                })
+                .map(|c| (fold(c.name.as_str()), c.clone()))
+                .collect();
+            matching.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+            page_of(matching.into_iter().map(|(_, c)| c).collect(), query.page)
+        }))
+    }
+
+    async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {
+        Ok(self.read(|t| t.products.get(&id).map(|s| s.product.clone())))
+    }
+
+    async fn product_by_sku(&self, sku: &Sku) -> StoreResult<Option<Product>> {
+        Ok(self.read(|t| {
+            t.skus
+                .get(sku)
+                .and_then(|id| t.products.get(id))
+                .map(|s| s.product.clone())
+        }))
+    }
+
+    async fn products(&self, query: &ProductQuery) -> StoreResult<Page<Product>> {
+        Ok(self.read(|t| {
+            let prefix = query.search.as_ref().map(|term| term.as_sku_prefix());
+            let matching: Vec<Product> = t
+                .skus
+                .values()
+                .filter_map(|id| t.products.get(id))
+                .filter(|s| query.include_inactive || s.product.active)
+                .filter(|s| !query.low_stock_only || s.product.is_low_on_stock())
+                .filter(|s| match (&query.search, &prefix) {
+                    (Some(term), Some(prefix)) => {
+                        s.product.sku.as_str().starts_with(prefix.as_str())
+                            || s.folded_name.contains(term.folded())
+                    }
+                    _ => true,
+                })
+                .map(|s| s.product.clone())
+                .collect();
+            let page = page_of(matching, query.page);
+            if query.skip_total {
+                page.without_total()
+            } else {
+                page
+            }
+        }))
+    }
+
+    async fn movements(
+        &self,
+        product: ProductId,
+        page: PageRequest,
+    ) -> StoreResult<Page<StockMovement>> {
+        Ok(self.read(|t| {
+            let newest_first: Vec<StockMovement> = t
+                .movements
+                .get(&product)
+                .map(|list| list.iter().rev().cloned().collect())
+                .unwrap_or_default();
+            page_of(newest_first, page)
+        }))
+    }
+
+    async fn order(&self, id: OrderId) -> StoreResult<Option<Order>> {
+        Ok(self.read(|t| t.orders.get(&id).cloned()))
+    }
+
+    async fn orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>> {
+        Ok(self.read(|t| {
+            let matching: Vec<Order> = t
+                .orders
+                .values()
+                .rev()
+                .filter(|o| query.status.is_none_or(|s| o.status == s))
+                .filter(|o| query.customer_id.is_none_or(|c| o.customer_id == c))
+                .filter(|o| query.created_from.is_none_or(|from| o.created_at >= from))
+                .filter(|o| {
+                    query
+                        .created_before
+                        .is_none_or(|before| o.created_at < before)
+                })
+                .cloned()
+                .collect();
+            page_of(matching, query.page)
+        }))
+    }
+
+    async fn order_history(&self, id: OrderId) -> StoreResult<Vec<StatusChange>> {
+        Ok(self.read(|t| t.history.get(&id).cloned().unwrap_or_default()))
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        Ok(self.read(|t| t.users.get(&id).cloned()))
+    }
+
+    async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>> {
+        Ok(self.read(|t| {
+            t.usernames
+                .get(username)
+                .and_then(|id| t.users.get(id))
+                .cloned()
+        }))
+    }
+
+    async fn users(&self, page: PageRequest) -> StoreResult<Page<User>> {
+        Ok(self.read(|t| {
+            let mut all: Vec<User> = t.users.values().map(|r| r.user.clone()).collect();
+            all.sort_by(|a, b| a.username.cmp(&b.username));
+            page_of(all, page)
+        }))
+    }
+
+    async fn count_users(&self) -> StoreResult<u64> {
+        Ok(self.read(|t| t.users.len() as u64))
+    }
+
+    async fn events_after(
+        &self,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        Ok(self.read(|t| {
+            t.events
+                .iter()
+                .filter(|e| after.is_none_or(|after| e.id > after))
+                .take(limit as usize)
+                .cloned()
+                .collect()
+        }))
+    }
+
+    async fn unpublished_events(&self, limit: u32) -> StoreResult<Vec<EventRecord>> {
+        Ok(self.read(|t| {
+            t.events
+                .iter()
+                .filter(|e| e.published_at.is_none())
+                .take(limit as usize)
+                .cloned()
+                .collect()
+        }))
+    }
+
+    async fn mark_events_published(&self, ids: &[EventId], at: Timestamp) -> StoreResult<()> {
+        let mut shared = lock(&self.shared);
+        for event in shared.tables.events.iter_mut() {
+            if ids.contains(&event.id) && event.published_at.is_none() {
+                event.published_at = Some(at);
+            }
+        }
+        Ok(())
+    }
+
+    async fn audit_snapshot(&self) -> StoreResult<AuditSnapshot> {
+        Ok(self.read(|t| {
+            let mut open_quantity: HashMap<ProductId, i64> = HashMap::new();
+            let mut orders = Vec::with_capacity(t.orders.len());
+            for order in t.orders.values() {
+                if order.status.holds_reservation() {
+                    for line in &order.lines {
+                        *open_quantity.entry(line.product_id).or_default() +=
+                            line.quantity.as_i64();
+                    }
+                }
+                let mispriced = order
+                    .lines
+                    .iter()
+                    .filter(|l| l.unit_price.checked_times(l.quantity) != Some(l.line_total))
+                    .count();
+                orders.push(OrderAudit {
+                    order_id: order.id,
+                    status: order.status,
+                    total_cents: order.total.cents(),
+                    lines_total_cents: order.lines.iter().map(|l| l.line_total.cents()).sum(),
+                    line_count: order.lines.len() as u64,
+                    mispriced_lines: mispriced as u64,
+                    history: t
+                        .history
+                        .get(&order.id)
+                        .map(|h| h.iter().map(|c| (c.from, c.to)).collect())
+                        .unwrap_or_default(),
+                });
+            }
+            let products = t
+                .products
+                .values()
+                .map(|s| {
+                    let moves = t.movements.get(&s.product.id);
+                    let sum = |f: fn(&StockMovement) -> i64| {
+                        moves.map(|list| list.iter().map(f).sum()).unwrap_or(0)
+                    };
+                    ProductAudit {
+                        product_id: s.product.id,
+                        sku: s.product.sku.to_string(),
+                        on_hand: s.product.on_hand,
+                        reserved: s.product.reserved,
+                        movements_on_hand: sum(|m| m.on_hand_delta),
+                        movements_reserved: sum(|m| m.reserved_delta),
+                        open_order_quantity: open_quantity.get(&s.product.id).copied().unwrap_or(0),
+                    }
+                })
+                .collect();
+            AuditSnapshot { products, orders }
+        }))
+    }
+}

@@ -1,0 +1,313 @@
+//! Persistence: the [`Store`] trait every backend implements, and the backends.
+//!
+//! The service (business rules) is written once over this trait. A backend only stores, loads,
+//! locks and enforces its unique constraints; it never decides whether a command is allowed.
+//!
+//! # Transactions and locks
+//! Every command runs in one [`Transaction`] from [`Store::begin`]. Dropping a transaction without
+//! [`Transaction::commit`] rolls it back: nothing it wrote becomes visible. Locking reads
+//! (`lock_*`) hold their row until commit or rollback. To stay free of deadlocks the service takes
+//! locks in one global order: the order row first (if any), then products in ascending id. A
+//! backend may still report a deadlock or a lock timeout as [`StoreError::Retryable`]; the service
+//! then rolls back and runs the whole command again.
+//!
+//! # Unique constraints
+//! A backend reports a violated unique constraint as [`StoreError::Unique`] naming it. It may do so
+//! from the write itself or, if it defers checks, from `commit`; the service handles both.
+
+pub mod memory;
+#[cfg(feature = "sql")]
+pub(crate) mod sql;
+
+use async_trait::async_trait;
+
+use crate::domain::audit::AuditSnapshot;
+use crate::domain::{
+    Customer, CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, MovementId,
+    NewCustomer, NewMovement, NewStatusChange, Order, OrderDraft, OrderId, OrderQuery, OrderStatus,
+    Page, PageRequest, Product, ProductId, ProductQuery, Role, Sku, StatusChange, StockMovement,
+    Timestamp, User, UserId, UserRecord, Username,
+};
+use crate::events::{EventRecord, NewEvent};
+
+/// The unique constraints a backend enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UniqueKey {
+    /// `products.sku`.
+    Sku,
+    /// `customers.email` among live (not deleted) customers.
+    CustomerEmail,
+    /// `customers.tax_id` among live customers.
+    CustomerTaxId,
+    /// `users.username`.
+    Username,
+    /// `orders (customer_id, idempotency_key)`.
+    IdempotencyKey,
+    /// `milestones.name` (one-time setup steps).
+    Milestone,
+    /// `refresh_tokens.token_hash`.
+    RefreshToken,
+}
+
+/// A backend failure, classified for the service.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint rejected a write.
+    #[error("unique constraint on {0:?} violated")]
+    Unique(UniqueKey),
+    /// Deadlock, lock wait timeout or a busy database: the transaction was rolled back and the whole
+    /// command may be run again.
+    #[error("transient conflict: {0}")]
+    Retryable(String),
+    /// The database cannot be reached (connection refused, pool exhausted, connection lost).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug, corrupted data, an unexpected database error.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A customer row about to be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerDraft {
+    /// The validated fields.
+    pub customer: NewCustomer,
+    /// Creation time (also `updated_at`).
+    pub created_at: Timestamp,
+}
+
+/// A product row about to be written. Its opening stock is written as a receipt movement in the
+/// same transaction; the row itself starts with `on_hand` already set to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductDraft {
+    /// Code.
+    pub sku: Sku,
+    /// Name.
+    pub name: crate::domain::Name,
+    /// Price.
+    pub price: crate::domain::Money,
+    /// Opening on hand.
+    pub on_hand: i64,
+    /// Low-stock threshold.
+    pub reorder_level: i64,
+    /// Creation time (also `updated_at`).
+    pub created_at: Timestamp,
+}
+
+/// A user row about to be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserDraft {
+    /// Login name.
+    pub username: Username,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// Creation time (also `updated_at`).
+    pub created_at: Timestamp,
+}
+
+/// A refresh token as stored: only its SHA-256 digest, never the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    /// Hex SHA-256 of the token, unique.
+    pub token_hash: String,
+    /// The family: every token rotated from one login shares it.
+    pub family: String,
+    /// Whose.
+    pub user_id: UserId,
+    /// When issued.
+    pub issued_at: Timestamp,
+    /// When it stops being accepted.
+    pub expires_at: Timestamp,
+    /// When it was exchanged for a new one (a second use means theft: the family is revoked).
+    pub used_at: Option<Timestamp>,
+    /// When it was revoked (logout or detected reuse).
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// One unit of work. Dropping it without commit rolls it back.
+///
+/// Reads inside a transaction see committed data and, on rows this transaction has locked, its
+/// own writes. The service never needs to read back an unlocked row it wrote in the same
+/// transaction, so a backend may defer its writes to commit.
+#[async_trait]
+pub trait Transaction: Send {
+    // --- locking and reading ---
+
+    /// Locks the products with these ids for the rest of the transaction, in the order given,
+    /// and returns those that exist in that order. The service passes ids sorted ascending and
+    /// without duplicates.
+    async fn lock_products(&mut self, ids: &[ProductId]) -> StoreResult<Vec<Product>>;
+
+    /// Resolves SKUs to product ids without locking; unknown SKUs are left out.
+    async fn product_ids_by_sku(&mut self, skus: &[Sku]) -> StoreResult<Vec<(Sku, ProductId)>>;
+
+    /// Locks an order row (with its lines) for the rest of the transaction.
+    async fn lock_order(&mut self, id: OrderId) -> StoreResult<Option<Order>>;
+
+    /// The order a customer created with this key, if any (committed data, no lock).
+    async fn order_by_idempotency_key(
+        &mut self,
+        customer: CustomerId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<Order>>;
+
+    /// Reads a customer and keeps it from being changed or deleted until commit, without
+    /// blocking other readers (a shared lock where the engine has one).
+    async fn share_customer(&mut self, id: CustomerId) -> StoreResult<Option<Customer>>;
+
+    /// Locks a customer row for an edit.
+    async fn lock_customer(&mut self, id: CustomerId) -> StoreResult<Option<Customer>>;
+
+    /// Locks a user row.
+    async fn lock_user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>>;
+
+    /// Locks a user row found by login name.
+    async fn lock_user_by_username(
+        &mut self,
+        username: &Username,
+    ) -> StoreResult<Option<UserRecord>>;
+
+    /// Locks a refresh token row by its digest.
+    async fn lock_refresh_token(
+        &mut self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenRecord>>;
+
+    // --- writing ---
+
+    /// Inserts a customer; [`UniqueKey::CustomerEmail`] / [`UniqueKey::CustomerTaxId`] if taken.
+    async fn insert_customer(&mut self, draft: &CustomerDraft) -> StoreResult<CustomerId>;
+
+    /// Writes every field of an existing customer (including `deleted_at`).
+    async fn update_customer(&mut self, customer: &Customer) -> StoreResult<()>;
+
+    /// Inserts a product; [`UniqueKey::Sku`] if the SKU is taken.
+    async fn insert_product(&mut self, draft: &ProductDraft) -> StoreResult<ProductId>;
+
+    /// Writes every mutable field of a locked product (name, price, stock, threshold, active,
+    /// `updated_at`). The SKU never changes.
+    async fn update_product(&mut self, product: &Product) -> StoreResult<()>;
+
+    /// Inserts an order with its lines and returns its id; [`UniqueKey::IdempotencyKey`] if the
+    /// customer already used the key.
+    async fn insert_order(&mut self, draft: &OrderDraft) -> StoreResult<OrderId>;
+
+    /// Sets a locked order's status and `updated_at`.
+    async fn update_order_status(
+        &mut self,
+        id: OrderId,
+        status: OrderStatus,
+        updated_at: Timestamp,
+    ) -> StoreResult<()>;
+
+    /// Appends a stock movement.
+    async fn insert_movement(&mut self, movement: &NewMovement) -> StoreResult<MovementId>;
+
+    /// Appends a status history row.
+    async fn insert_status_change(&mut self, change: &NewStatusChange) -> StoreResult<HistoryId>;
+
+    /// Appends an event to the outbox.
+    async fn insert_event(&mut self, event: &NewEvent) -> StoreResult<EventId>;
+
+    /// Inserts a user; [`UniqueKey::Username`] if the name is taken.
+    async fn insert_user(&mut self, draft: &UserDraft) -> StoreResult<UserId>;
+
+    /// Writes every mutable field of a locked user (role, hash, active, counters, `updated_at`).
+    async fn update_user(&mut self, record: &UserRecord) -> StoreResult<()>;
+
+    /// Records a one-time setup step; [`UniqueKey::Milestone`] if it was already recorded.
+    async fn insert_milestone(&mut self, name: &str, at: Timestamp) -> StoreResult<()>;
+
+    /// Stores a refresh token; [`UniqueKey::RefreshToken`] on a digest collision.
+    async fn insert_refresh_token(&mut self, token: &RefreshTokenRecord) -> StoreResult<()>;
+
+    /// Writes `used_at` and `revoked_at` of a locked token.
+    async fn update_refresh_token(&mut self, token: &RefreshTokenRecord) -> StoreResult<()>;
+
+    /// Revokes every token of a family that is not yet revoked.
+    async fn revoke_refresh_family(&mut self, family: &str, at: Timestamp) -> StoreResult<()>;
+
+    /// Revokes every token of a user that is not yet revoked (password change, deactivation).
+    async fn revoke_refresh_tokens_of_user(
+        &mut self,
+        user: UserId,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+
+    /// Makes every write of this transaction durable and visible, and releases its locks.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// A backend: in-memory, SQLite or MySQL.
+///
+/// Reads outside a transaction see committed data. Lists follow the orders documented on the
+/// query types, so every backend returns the same rows in the same order.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `memory`, `sqlite` or `mysql`.
+    fn backend_name(&self) -> &'static str;
+
+    /// Starts a unit of work.
+    async fn begin(&self) -> StoreResult<Box<dyn Transaction>>;
+
+    /// Waits before retry number `attempt` (1-based) of a command that hit
+    /// [`StoreError::Retryable`]: jittered, growing backoff for SQL backends.
+    async fn pause_before_retry(&self, attempt: u32);
+
+    /// Checks the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// A customer by id, deleted or not.
+    async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
+    /// A page of customers: see [`CustomerQuery`].
+    async fn customers(&self, query: &CustomerQuery) -> StoreResult<Page<Customer>>;
+
+    /// A product by id.
+    async fn product(&self, id: ProductId) -> StoreResult<Option<Product>>;
+    /// A product by SKU.
+    async fn product_by_sku(&self, sku: &Sku) -> StoreResult<Option<Product>>;
+    /// A page of products: see [`ProductQuery`].
+    async fn products(&self, query: &ProductQuery) -> StoreResult<Page<Product>>;
+    /// A product's stock movements, newest first.
+    async fn movements(
+        &self,
+        product: ProductId,
+        page: PageRequest,
+    ) -> StoreResult<Page<StockMovement>>;
+
+    /// An order with its lines.
+    async fn order(&self, id: OrderId) -> StoreResult<Option<Order>>;
+    /// A page of orders with their lines: see [`OrderQuery`].
+    async fn orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>>;
+    /// An order's status history, oldest first.
+    async fn order_history(&self, id: OrderId) -> StoreResult<Vec<StatusChange>>;
+
+    /// A user by id.
+    async fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    /// A user by login name.
+    async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>>;
+    /// A page of users, by username.
+    async fn users(&self, page: PageRequest) -> StoreResult<Page<User>>;
+    /// How many users exist (active or not).
+    async fn count_users(&self) -> StoreResult<u64>;
+
+    /// Outbox events with an id greater than `after`, oldest first, at most `limit`.
+    async fn events_after(
+        &self,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>>;
+    /// Outbox events no relay has published yet, oldest first, at most `limit`.
+    async fn unpublished_events(&self, limit: u32) -> StoreResult<Vec<EventRecord>>;
+    /// Marks events as published.
+    async fn mark_events_published(&self, ids: &[EventId], at: Timestamp) -> StoreResult<()>;
+
+    /// Everything the invariant check needs, read in one consistent snapshot where the engine
+    /// offers one.
+    async fn audit_snapshot(&self) -> StoreResult<AuditSnapshot>;
+}

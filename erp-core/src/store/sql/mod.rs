@@ -1,0 +1,123 @@
+//! The SQL backends (sqlx): SQLite, the embedded default, and MySQL / MariaDB, the shared one.
+//!
+//! One module per dialect, each query next to the function that runs it (no query builder, no
+//! compile-time macros, so no build needs a database). What the two share lives here: opening by
+//! URL, migrations, retry backoff, and the conversions of stored values back into domain types.
+
+mod migrations;
+#[cfg(feature = "mysql")]
+mod mysql;
+mod rows;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Store, StoreError, StoreResult};
+use crate::connect::ConnectOptions;
+use crate::domain::{Invalid, SearchTerm};
+use crate::error::{Error, Result};
+
+/// Opens a SQL store from its URL, migrating it unless the options say not to.
+pub(crate) async fn open(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Store>> {
+    let (scheme, _) = url.split_once("://").unwrap_or((url, ""));
+    let store: Arc<dyn Store> = match scheme {
+        #[cfg(feature = "sqlite")]
+        "sqlite" => Arc::new(sqlite::SqliteStore::open(url, options).await?),
+        #[cfg(feature = "mysql")]
+        "mysql" | "mariadb" => Arc::new(mysql::MySqlStore::open(url, options).await?),
+        _ => {
+            return Err(Error::validation(
+                "database_url",
+                "must be memory, sqlite://PATH or mysql://USER:PASSWORD@HOST/DATABASE",
+            ));
+        }
+    };
+    Ok(store)
+}
+
+/// Applies the pending migrations of the store at `url`.
+pub(crate) async fn migrate(url: &str, options: &ConnectOptions) -> Result<()> {
+    let (scheme, _) = url.split_once("://").unwrap_or((url, ""));
+    match scheme {
+        #[cfg(feature = "sqlite")]
+        "sqlite" => sqlite::SqliteStore::migrate_url(url, options).await,
+        #[cfg(feature = "mysql")]
+        "mysql" | "mariadb" => mysql::MySqlStore::migrate_url(url, options).await,
+        _ => Ok(()),
+    }
+}
+
+/// Jittered exponential backoff before retry `attempt` (1-based): 2 ms doubling to 128 ms, a random
+/// point in the upper half so that colliding transactions spread out instead of colliding again.
+pub(crate) async fn backoff(attempt: u32) {
+    let ceiling_ms = 2u64 << attempt.saturating_sub(1).min(6);
+    let ceiling = Duration::from_millis(ceiling_ms);
+    let wait = ceiling / 2 + ceiling.mul_f64(fastrand::f64() / 2.0);
+    tokio::time::sleep(wait).await;
+}
+
+/// Connection-level failures: the database is not there or the pool is exhausted.
+pub(crate) fn connection_error(error: &sqlx::Error) -> Option<StoreError> {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Some(StoreError::Unavailable(error.to_string())),
+        _ => None,
+    }
+}
+
+/// A value read from the database failed its domain check: the data was edited by hand or is
+/// corrupted. Reported, never unwrapped.
+pub(crate) fn stored<T>(value: std::result::Result<T, Invalid>, column: &str) -> StoreResult<T> {
+    value.map_err(|invalid| StoreError::Other(format!("stored {column} is invalid: {invalid}")))
+}
+
+/// The `LIKE` pattern for "contains `term`", with `!` as the escape character.
+pub(crate) fn contains_pattern(term: &SearchTerm) -> String {
+    let mut pattern = String::from("%");
+    for c in term.folded().chars() {
+        if matches!(c, '!' | '%' | '_') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The half-open range `[low, high)` of strings that start with `prefix`, for an index range scan
+/// under binary collation. Valid SKUs and tax ids only hold characters below `~`.
+pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
+    (prefix.to_string(), format!("{prefix}~"))
+}
+
+/// Converts a count or offset for SQL (`LIMIT`/`OFFSET` take signed integers in sqlx).
+pub(crate) fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        let term = SearchTerm::parse("50%_off!").unwrap().unwrap();
+        assert_eq!(contains_pattern(&term), "%50!%!_off!!%");
+    }
+
+    #[test]
+    fn prefix_range_brackets_every_sku_with_the_prefix() {
+        let (low, high) = prefix_range("TEA");
+        for sku in ["TEA", "TEA-01", "TEA/9", "TEAZZZ"] {
+            assert!(sku >= low.as_str() && sku < high.as_str(), "{sku}");
+        }
+        for sku in ["TE", "TEB", "TFA"] {
+            assert!(!(sku >= low.as_str() && sku < high.as_str()), "{sku}");
+        }
+    }
+}

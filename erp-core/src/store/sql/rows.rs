@@ -1,0 +1,264 @@
+//! Rows back into domain types, for both dialects.
+//!
+//! Each dialect says how to read a typed column ([`Columns`]: SQLite keeps money in cents and time
+//! in microseconds, MySQL in DECIMAL and DATETIME); the mapping from columns to domain types, with
+//! every stored value passing its domain check again, is written once here. Money columns are
+//! selected under the names `price`, `total`, `unit_price` and `line_total` in both dialects.
+
+use super::stored;
+use crate::domain::audit::OrderAudit;
+use crate::domain::{
+    Customer, CustomerId, Email, EventId, HistoryId, IdempotencyKey, Money, MovementId,
+    MovementKind, Name, Note, Order, OrderId, OrderLine, OrderStatus, Phone, Product, ProductId,
+    Quantity, Role, Sku, StatusChange, StockMovement, TaxId, Timestamp, User, UserId, UserRecord,
+    Username,
+};
+use crate::events::EventRecord;
+use crate::store::{RefreshTokenRecord, StoreError, StoreResult};
+
+/// Typed column access on a row of one dialect.
+pub(crate) trait Columns {
+    /// An integer column.
+    fn int(&self, column: &str) -> StoreResult<i64>;
+    /// A nullable integer column.
+    fn opt_int(&self, column: &str) -> StoreResult<Option<i64>>;
+    /// A boolean column.
+    fn flag(&self, column: &str) -> StoreResult<bool>;
+    /// A text column.
+    fn text(&self, column: &str) -> StoreResult<String>;
+    /// A nullable text column.
+    fn opt_text(&self, column: &str) -> StoreResult<Option<String>>;
+    /// A timestamp column.
+    fn time(&self, column: &str) -> StoreResult<Timestamp>;
+    /// A nullable timestamp column.
+    fn opt_time(&self, column: &str) -> StoreResult<Option<Timestamp>>;
+    /// A money column.
+    fn money(&self, column: &str) -> StoreResult<Money>;
+}
+
+/// The customer columns every query selects (no dialect differences).
+pub(crate) const CUSTOMER_COLUMNS: &str =
+    "id, name, email, phone, tax_id, created_at, updated_at, deleted_at";
+/// The user columns.
+pub(crate) const USER_COLUMNS: &str = "id, username, password_hash, role, active, failed_logins, \
+                                       locked_until, created_at, updated_at";
+/// The outbox columns.
+pub(crate) const EVENT_COLUMNS: &str =
+    "id, event_type, aggregate_type, aggregate_id, payload, actor, occurred_at, published_at";
+/// The refresh token columns.
+pub(crate) const TOKEN_COLUMNS: &str =
+    "token_hash, family, user_id, issued_at, expires_at, used_at, revoked_at";
+/// The movement columns.
+pub(crate) const MOVEMENT_COLUMNS: &str = "id, product_id, kind, on_hand_delta, reserved_delta, \
+                                           order_id, reason, created_by, created_at";
+/// The history columns.
+pub(crate) const HISTORY_COLUMNS: &str =
+    "id, order_id, from_status, to_status, changed_by, changed_at, note";
+
+pub(crate) fn status(text: &str) -> StoreResult<OrderStatus> {
+    stored(OrderStatus::parse(text), "status")
+}
+
+fn opt_status(text: Option<String>) -> StoreResult<Option<OrderStatus>> {
+    text.map(|s| status(&s)).transpose()
+}
+
+fn note(text: Option<String>, column: &str) -> StoreResult<Option<Note>> {
+    text.map(|n| stored(Note::parse(&n), column)).transpose()
+}
+
+pub(crate) fn customer(row: &impl Columns) -> StoreResult<Customer> {
+    Ok(Customer {
+        id: CustomerId(row.int("id")?),
+        name: stored(Name::parse(&row.text("name")?), "customers.name")?,
+        email: stored(Email::parse(&row.text("email")?), "customers.email")?,
+        phone: row
+            .opt_text("phone")?
+            .map(|p| stored(Phone::parse(&p), "customers.phone"))
+            .transpose()?,
+        tax_id: row
+            .opt_text("tax_id")?
+            .map(|t| stored(TaxId::parse(&t), "customers.tax_id"))
+            .transpose()?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+        deleted_at: row.opt_time("deleted_at")?,
+    })
+}
+
+pub(crate) fn product(row: &impl Columns) -> StoreResult<Product> {
+    Ok(Product {
+        id: ProductId(row.int("id")?),
+        sku: stored(Sku::parse(&row.text("sku")?), "products.sku")?,
+        name: stored(Name::parse(&row.text("name")?), "products.name")?,
+        price: row.money("price")?,
+        on_hand: row.int("on_hand")?,
+        reserved: row.int("reserved")?,
+        reorder_level: row.int("reorder_level")?,
+        active: row.flag("active")?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+/// An order row; its lines are attached by the caller.
+pub(crate) fn order(row: &impl Columns) -> StoreResult<Order> {
+    Ok(Order {
+        id: OrderId(row.int("id")?),
+        customer_id: CustomerId(row.int("customer_id")?),
+        status: status(&row.text("status")?)?,
+        lines: Vec::new(),
+        total: row.money("total")?,
+        idempotency_key: stored(
+            IdempotencyKey::parse(&row.text("idempotency_key")?),
+            "orders.idempotency_key",
+        )?,
+        request_fingerprint: row.text("request_fingerprint")?,
+        note: note(row.opt_text("note")?, "orders.note")?,
+        created_by: row.opt_int("created_by")?.map(UserId),
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+pub(crate) fn order_line(row: &impl Columns) -> StoreResult<(OrderId, OrderLine)> {
+    Ok((
+        OrderId(row.int("order_id")?),
+        OrderLine {
+            product_id: ProductId(row.int("product_id")?),
+            sku: stored(Sku::parse(&row.text("sku")?), "order_lines.sku")?,
+            product_name: stored(
+                Name::parse(&row.text("product_name")?),
+                "order_lines.product_name",
+            )?,
+            unit_price: row.money("unit_price")?,
+            quantity: stored(Quantity::new(row.int("quantity")?), "order_lines.quantity")?,
+            line_total: row.money("line_total")?,
+        },
+    ))
+}
+
+/// Attaches lines (as read by [`order_line`], in line order) to their orders.
+pub(crate) fn attach(orders: &mut [Order], lines: Vec<(OrderId, OrderLine)>) {
+    for (order_id, line) in lines {
+        if let Some(order) = orders.iter_mut().find(|o| o.id == order_id) {
+            order.lines.push(line);
+        }
+    }
+}
+
+pub(crate) fn user(row: &impl Columns) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        user: User {
+            id: UserId(row.int("id")?),
+            username: stored(Username::parse(&row.text("username")?), "users.username")?,
+            role: stored(Role::parse(&row.text("role")?), "users.role")?,
+            active: row.flag("active")?,
+            created_at: row.time("created_at")?,
+            updated_at: row.time("updated_at")?,
+        },
+        password_hash: row.text("password_hash")?,
+        failed_logins: u32::try_from(row.int("failed_logins")?).unwrap_or(u32::MAX),
+        locked_until: row.opt_time("locked_until")?,
+    })
+}
+
+pub(crate) fn event(row: &impl Columns) -> StoreResult<EventRecord> {
+    Ok(EventRecord {
+        id: EventId(row.int("id")?),
+        event_type: row.text("event_type")?,
+        aggregate_type: row.text("aggregate_type")?,
+        aggregate_id: row.int("aggregate_id")?,
+        payload: row.text("payload")?,
+        actor: row.opt_int("actor")?.map(UserId),
+        occurred_at: row.time("occurred_at")?,
+        published_at: row.opt_time("published_at")?,
+    })
+}
+
+pub(crate) fn refresh_token(row: &impl Columns) -> StoreResult<RefreshTokenRecord> {
+    Ok(RefreshTokenRecord {
+        token_hash: row.text("token_hash")?,
+        family: row.text("family")?,
+        user_id: UserId(row.int("user_id")?),
+        issued_at: row.time("issued_at")?,
+        expires_at: row.time("expires_at")?,
+        used_at: row.opt_time("used_at")?,
+        revoked_at: row.opt_time("revoked_at")?,
+    })
+}
+
+pub(crate) fn status_change(row: &impl Columns) -> StoreResult<StatusChange> {
+    Ok(StatusChange {
+        id: HistoryId(row.int("id")?),
+        order_id: OrderId(row.int("order_id")?),
+        from: opt_status(row.opt_text("from_status")?)?,
+        to: status(&row.text("to_status")?)?,
+        changed_by: row.opt_int("changed_by")?.map(UserId),
+        changed_at: row.time("changed_at")?,
+        note: note(row.opt_text("note")?, "order_status_history.note")?,
+    })
+}
+
+pub(crate) fn movement(row: &impl Columns) -> StoreResult<StockMovement> {
+    let kind = row.text("kind")?;
+    Ok(StockMovement {
+        id: MovementId(row.int("id")?),
+        product_id: ProductId(row.int("product_id")?),
+        kind: MovementKind::parse(&kind).ok_or_else(|| {
+            StoreError::Other(format!("stored movement kind {kind:?} is invalid"))
+        })?,
+        on_hand_delta: row.int("on_hand_delta")?,
+        reserved_delta: row.int("reserved_delta")?,
+        order_id: row.opt_int("order_id")?.map(OrderId),
+        reason: row.opt_text("reason")?,
+        created_by: row.opt_int("created_by")?.map(UserId),
+        created_at: row.time("created_at")?,
+    })
+}
+
+/// One order's totals for the audit: `id, status, total_cents, lines_total_cents, line_count,
+/// mispriced`.
+pub(crate) fn order_audit(row: &impl Columns) -> StoreResult<OrderAudit> {
+    Ok(OrderAudit {
+        order_id: OrderId(row.int("id")?),
+        status: status(&row.text("status")?)?,
+        total_cents: row.int("total_cents")?,
+        lines_total_cents: row.int("lines_total_cents")?,
+        line_count: u64::try_from(row.int("line_count")?).unwrap_or(0),
+        mispriced_lines: u64::try_from(row.int("mispriced")?).unwrap_or(0),
+        history: Vec::new(),
+    })
+}
+
+/// Attaches history steps (`order_id, from_status, to_status`, ordered by order and id) to the
+/// audited orders.
+pub(crate) fn attach_history(orders: &mut [OrderAudit], rows: &[impl Columns]) -> StoreResult<()> {
+    let position: std::collections::HashMap<OrderId, usize> = orders
+        .iter()
+        .enumerate()
+        .map(|(index, order)| (order.order_id, index))
+        .collect();
+    for row in rows {
+        let order_id = OrderId(row.int("order_id")?);
+        let from = opt_status(row.opt_text("from_status")?)?;
+        let to = status(&row.text("to_status")?)?;
+        if let Some(index) = position.get(&order_id) {
+            orders[*index].history.push((from, to));
+        }
+    }
+    Ok(())
+}
+
+/// One product's stock figures for the audit.
+pub(crate) fn product_audit(row: &impl Columns) -> StoreResult<crate::domain::audit::ProductAudit> {
+    Ok(crate::domain::audit::ProductAudit {
+        product_id: ProductId(row.int("id")?),
+        sku: row.text("sku")?,
+        on_hand: row.int("on_hand")?,
+        reserved: row.int("reserved")?,
+        movements_on_hand: row.int("movements_on_hand")?,
+        movements_reserved: row.int("movements_reserved")?,
+        open_order_quantity: row.int("open_order_quantity")?,
+    })
+}

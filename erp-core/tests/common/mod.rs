@@ -1,0 +1,196 @@
+//! Test databases for every backend: a fresh, empty store per test.
+//!
+//! - memory: a new `MemoryStore`;
+//! - SQLite: a file in a new temporary directory (removed afterwards);
+//! - MySQL: a new database named `erp_t_<random>` on the server of `ERP_TEST_MYSQL_URL`, dropped
+//!   afterwards, so tests run in parallel without seeing each other. Unset variable: the test is
+//!   skipped, unless `ERP_REQUIRE_SERVICES=1`, which makes a missing service a failure.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use erp_core::{ConnectOptions, Erp};
+use futures::FutureExt;
+
+/// The backends the suites run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Memory,
+    Sqlite,
+    Mysql,
+}
+
+/// A fresh database and how to remove it.
+pub struct TestDb {
+    pub erp: Erp,
+    pub url: String,
+    pub backend: Backend,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Nothing,
+    TempDir(#[allow(dead_code)] tempfile::TempDir),
+    DropMysql {
+        server_url: String,
+        database: String,
+    },
+}
+
+/// `ERP_TEST_MYSQL_URL`, or `None` (after saying so) when the test should be skipped.
+pub fn mysql_url() -> Option<String> {
+    match std::env::var("ERP_TEST_MYSQL_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            if std::env::var("ERP_REQUIRE_SERVICES").as_deref() == Ok("1") {
+                panic!("ERP_TEST_MYSQL_URL is not set but ERP_REQUIRE_SERVICES=1");
+            }
+            eprintln!("skipped: ERP_TEST_MYSQL_URL is not set");
+            None
+        }
+    }
+}
+
+/// The URL of the same server with another database.
+pub fn with_database(server_url: &str, database: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (server_url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    format!("{root}/{database}{query}")
+}
+
+fn random_name(prefix: &str) -> String {
+    format!("{prefix}_{:016x}", fastrand_u64())
+}
+
+fn fastrand_u64() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    hasher.finish()
+}
+
+/// Creates an empty MySQL database and returns its URL.
+pub async fn create_mysql_database(server_url: &str) -> (String, String) {
+    use sqlx::Connection;
+    let database = random_name("erp_t");
+    let mut conn = sqlx::mysql::MySqlConnection::connect(server_url)
+        .await
+        .expect("connect to ERP_TEST_MYSQL_URL");
+    sqlx::raw_sql(&format!(
+        "CREATE DATABASE `{database}` CHARACTER SET utf8mb4"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("create test database");
+    conn.close().await.ok();
+    (with_database(server_url, &database), database)
+}
+
+/// Drops a database made by [`create_mysql_database`].
+pub async fn drop_mysql_database(server_url: &str, database: &str) {
+    use sqlx::Connection;
+    if let Ok(mut conn) = sqlx::mysql::MySqlConnection::connect(server_url).await {
+        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{database}`"))
+            .execute(&mut conn)
+            .await;
+        conn.close().await.ok();
+    }
+}
+
+/// Opens a fresh database on `backend`; `None` when the backend's service is not configured.
+pub async fn open(backend: Backend, options: &ConnectOptions) -> Option<TestDb> {
+    match backend {
+        Backend::Memory => Some(TestDb {
+            erp: Erp::connect("memory", options).await.unwrap(),
+            url: "memory".into(),
+            backend,
+            cleanup: Cleanup::Nothing,
+        }),
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("erp.db").display());
+            let erp = Erp::connect(&url, options).await.unwrap();
+            Some(TestDb {
+                erp,
+                url,
+                backend,
+                cleanup: Cleanup::TempDir(dir),
+            })
+        }
+        Backend::Mysql => {
+            let server_url = mysql_url()?;
+            let (url, database) = create_mysql_database(&server_url).await;
+            let erp = Erp::connect(&url, options).await.unwrap();
+            Some(TestDb {
+                erp,
+                url,
+                backend,
+                cleanup: Cleanup::DropMysql {
+                    server_url,
+                    database,
+                },
+            })
+        }
+    }
+}
+
+impl TestDb {
+    /// Removes the database.
+    pub async fn remove(self) {
+        if let Cleanup::DropMysql {
+            server_url,
+            database,
+        } = &self.cleanup
+        {
+            drop_mysql_database(server_url, database).await;
+        }
+    }
+}
+
+/// Runs `test` on a fresh database of `backend` and removes the database afterwards, even when
+/// the test fails.
+pub async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Erp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let options = ConnectOptions {
+        max_connections: 8,
+        ..ConnectOptions::default()
+    };
+    let Some(db) = open(backend, &options).await else {
+        return;
+    };
+    let cleanup = match &db.cleanup {
+        Cleanup::DropMysql {
+            server_url,
+            database,
+        } => Some((server_url.clone(), database.clone())),
+        _ => None,
+    };
+    let outcome = AssertUnwindSafe(test(db.erp.clone())).catch_unwind().await;
+    match outcome {
+        Ok(()) => db.remove().await,
+        Err(panic) => {
+            if let Some((server_url, database)) = cleanup {
+                drop_mysql_database(&server_url, &database).await;
+            }
+            std::panic::resume_unwind(panic);
+        }
+    }
+}

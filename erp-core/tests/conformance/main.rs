@@ -1,0 +1,84 @@
+//! The conformance suite: every service behaviour and error, run against every backend.
+//!
+//! `memory` and `sqlite` always run; `mysql` runs when `ERP_TEST_MYSQL_URL` is set (each test in
+//! a database of its own). A new backend is done when this suite passes on it.
+
+#![cfg(not(loom))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+mod fixture;
+mod suite;
+
+/// One `#[tokio::test]` per suite function, for the given backend.
+macro_rules! conformance {
+    ($backend:expr) => {
+        conformance!(@each $backend;
+        create_product_records_opening_stock_as_a_receipt,
+        duplicate_sku_is_rejected_even_in_another_case,
+        receipt_and_adjustment_change_on_hand_with_a_reason,
+        adjustment_never_takes_stock_below_reserved,
+        unknown_product_is_not_found,
+        price_change_keeps_the_price_frozen_on_placed_orders,
+        deactivated_product_cannot_be_ordered_and_leaves_the_default_list,
+        product_search_matches_sku_prefix_or_name_ignoring_case,
+        product_list_is_ordered_by_sku_with_pages_and_total,
+        type_ahead_search_can_skip_the_count,
+        low_stock_filter_lists_available_at_or_below_reorder_level,
+        customer_email_is_unique_among_live_customers,
+        customer_tax_id_is_unique_among_live_customers,
+        customer_update_changes_fields_and_clears_optional_ones,
+        deleted_customer_cannot_order_or_be_edited_and_deleting_twice_is_harmless,
+        customer_search_matches_name_email_or_tax_id_in_name_order,
+        order_reserves_stock_and_freezes_prices_and_total,
+        order_fails_whole_when_any_line_lacks_stock,
+        order_with_unknown_sku_or_customer_is_not_found_and_changes_nothing,
+        same_key_and_same_request_replays_the_original_order,
+        same_key_with_a_different_request_is_a_conflict,
+        a_failed_order_does_not_bind_its_key,
+        keys_are_per_customer,
+        full_lifecycle_ships_stock_out_and_records_every_step,
+        cancel_returns_reserved_stock,
+        shipped_or_picked_order_cannot_be_cancelled,
+        illegal_transitions_are_refused_and_change_nothing,
+        unknown_order_is_not_found,
+        order_list_filters_by_status_customer_and_time_newest_first,
+        the_first_admin_is_created_once,
+        wrong_password_and_unknown_user_fail_alike,
+        repeated_login_failures_make_the_user_wait,
+        the_permission_matrix_is_enforced_for_every_role,
+        a_manager_cannot_make_or_manage_an_admin,
+        duplicate_username_is_rejected,
+        own_password_change_needs_the_current_password,
+        a_deactivated_user_can_neither_log_in_nor_act,
+        refresh_tokens_rotate_and_a_reused_one_revokes_its_family,
+        every_command_writes_its_event_to_the_outbox,
+        published_events_leave_the_unpublished_queue,
+        demo_data_loads_once_and_is_consistent,
+        a_mixed_workload_keeps_every_invariant
+        );
+    };
+    (@each $backend:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                crate::common::run($backend, crate::suite::$name).await;
+            }
+        )*
+    };
+}
+
+mod memory {
+    conformance!(crate::common::Backend::Memory);
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    conformance!(crate::common::Backend::Sqlite);
+}
+
+#[cfg(feature = "mysql")]
+mod mysql {
+    conformance!(crate::common::Backend::Mysql);
+}

@@ -1,0 +1,731 @@
+//! Real concurrency on real databases: many tasks on separate connections (and, on MySQL, two
+//! operating-system processes) racing for the same stock and the same idempotency key. Every test
+//! ends with the invariant check on the database itself.
+//!
+//! MySQL tests need `ERP_TEST_MYSQL_URL` (skipped without it unless `ERP_REQUIRE_SERVICES=1`).
+
+#![cfg(all(not(loom), feature = "sqlite", feature = "mysql"))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::{Backend, TestDb};
+use erp_core::domain::{
+    CustomerId, OrderQuery, OrderStatus, PageRequest, ProductQuery, Reason, StockChange,
+};
+use erp_core::input::{CustomerInput, OrderInput, OrderLineInput, ProductInput};
+use erp_core::{Actor, ConnectOptions, Erp, Error};
+
+/// These tests open up to 64 connections each; running two at once could exhaust the MySQL
+/// server's connection limit, so they take turns (within this test binary).
+async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+    TURN.get_or_init(|| tokio::sync::Mutex::new(()))
+        .lock()
+        .await
+}
+
+fn options(connections: u32) -> ConnectOptions {
+    ConnectOptions {
+        max_connections: connections,
+        acquire_timeout: Duration::from_secs(60),
+        ..ConnectOptions::default()
+    }
+}
+
+async fn product(erp: &Erp, sku: &str, stock: i64) {
+    let input = ProductInput {
+        sku: sku.into(),
+        name: format!("Product {sku}"),
+        price: "2.50".into(),
+        initial_stock: Some(stock),
+        reorder_level: None,
+    };
+    erp.create_product(&Actor::system(), input.parse().unwrap())
+        .await
+        .unwrap();
+}
+
+async fn customer(erp: &Erp, name: &str) -> CustomerId {
+    let input = CustomerInput {
+        name: name.into(),
+        email: format!("{name}@example.com"),
+        ..Default::default()
+    };
+    erp.create_customer(&Actor::system(), input.parse().unwrap())
+        .await
+        .unwrap()
+        .id
+}
+
+fn order(customer: CustomerId, lines: &[(&str, i64)], key: &str) -> erp_core::domain::NewOrder {
+    OrderInput {
+        customer_id: customer.get(),
+        lines: lines
+            .iter()
+            .map(|(sku, quantity)| OrderLineInput {
+                sku: (*sku).into(),
+                quantity: *quantity,
+            })
+            .collect(),
+        note: None,
+    }
+    .parse(key)
+    .unwrap()
+}
+
+async fn assert_consistent(erp: &Erp) {
+    let found = erp.check_invariants(&Actor::system()).await.unwrap();
+    assert!(found.is_empty(), "inconsistencies: {found:#?}");
+}
+
+async fn stock(erp: &Erp, sku: &str) -> (i64, i64) {
+    let p = erp
+        .product_by_sku(
+            &Actor::system(),
+            &erp_core::domain::Sku::parse(sku).unwrap(),
+        )
+        .await
+        .unwrap();
+    (p.on_hand, p.reserved)
+}
+
+async fn with_db(backend: Backend, connections: u32) -> Option<TestDb> {
+    common::open(backend, &options(connections)).await
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// 64 tasks, each with a store (and so a connection) of its own, as if 64 tills were open,
+/// order one unit of a product with 10 left: exactly ten succeed, the rest are told there is no
+/// stock, and the stock figures are exact.
+async fn last_units_are_sold_exactly_once(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 2).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "LAST", 10).await;
+    let buyer = customer(&erp, "buyer").await;
+    let mut tills = Vec::new();
+    for _ in 0..64 {
+        tills.push(Erp::connect(&db.url, &options(1)).await.unwrap());
+    }
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(64));
+    let mut tasks = Vec::new();
+    for (i, till) in tills.into_iter().enumerate() {
+        let start = start.clone();
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            till.create_order(
+                &Actor::system(),
+                &order(buyer, &[("LAST", 1)], &format!("t{i}")),
+            )
+            .await
+        }));
+    }
+    let mut sold = 0;
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(receipt) => {
+                assert!(!receipt.replayed);
+                sold += 1;
+            }
+            Err(Error::InsufficientStock { available, .. }) => {
+                assert_eq!(available, 0);
+                refused += 1;
+            }
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!((sold, refused), (10, 54));
+    assert_eq!(stock(&erp, "LAST").await, (10, 10));
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
+/// 32 identical requests with one idempotency key at the same moment: one order, and every one of
+/// the 32 answers carries its id.
+async fn one_key_makes_one_order_under_concurrency(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 32).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "KEY", 100).await;
+    let buyer = customer(&erp, "buyer").await;
+    let request = order(buyer, &[("KEY", 3)], "the-one-key");
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let erp = erp.clone();
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            erp.create_order(&Actor::system(), &request).await
+        }));
+    }
+    let mut ids = HashSet::new();
+    let mut originals = 0;
+    for task in tasks {
+        let receipt = task.await.unwrap().unwrap();
+        ids.insert(receipt.order.id);
+        if !receipt.replayed {
+            originals += 1;
+        }
+    }
+    assert_eq!(ids.len(), 1, "all answers carry the same order");
+    assert_eq!(originals, 1, "exactly one answer created it");
+    let orders = erp
+        .orders(&Actor::system(), &OrderQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(orders.total, 1);
+    assert_eq!(stock(&erp, "KEY").await, (100, 3));
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
+/// Ten seconds of 32 tasks placing, cancelling, moving along and restocking orders over 50
+/// products, then the invariant check on the database: movement sums equal stock, reserved equals
+/// open quantities, every history is a legal path.
+async fn mixed_workload_keeps_the_invariants(backend: Backend, seconds: u64) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 32).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    let skus: Vec<String> = (0..50).map(|i| format!("MIX-{i:02}")).collect();
+    for sku in &skus {
+        product(&erp, sku, 40).await;
+    }
+    let buyers = [customer(&erp, "ana").await, customer(&erp, "bia").await];
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..32u64 {
+        let erp = erp.clone();
+        let skus = skus.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = fastrand::Rng::with_seed(worker);
+            let mut mine = Vec::new();
+            let mut outcomes = [0u32; 4];
+            let mut step = 0u64;
+            while Instant::now() < deadline {
+                step += 1;
+                let action = rng.u8(0..10);
+                let result: Result<(), Error> = match action {
+                    0..=4 => {
+                        let a = &skus[rng.usize(0..skus.len())];
+                        let b = &skus[rng.usize(0..skus.len())];
+                        let lines: Vec<(&str, i64)> = if a == b {
+                            vec![(a.as_str(), rng.i64(1..4))]
+                        } else {
+                            vec![(a.as_str(), rng.i64(1..4)), (b.as_str(), rng.i64(1..3))]
+                        };
+                        let buyer = buyers[rng.usize(0..2)];
+                        let key = format!("w{worker}-s{step}");
+                        erp.create_order(&Actor::system(), &order(buyer, &lines, &key))
+                            .await
+                            .map(|r| mine.push(r.order.id))
+                    }
+                    5 | 6 if !mine.is_empty() => {
+                        let id = mine[rng.usize(0..mine.len())];
+                        let current = erp.order(&Actor::system(), id).await.unwrap();
+                        match current.status.next().first() {
+                            Some(next) => erp
+                                .change_status(&Actor::system(), id, *next, None)
+                                .await
+                                .map(|_| ()),
+                            None => Ok(()),
+                        }
+                    }
+                    7 if !mine.is_empty() => {
+                        let id = mine.swap_remove(rng.usize(0..mine.len()));
+                        erp.cancel_order(&Actor::system(), id, None)
+                            .await
+                            .map(|_| ())
+                    }
+                    _ => {
+                        let sku = &skus[rng.usize(0..skus.len())];
+                        let p = erp
+                            .product_by_sku(
+                                &Actor::system(),
+                                &erp_core::domain::Sku::parse(sku).unwrap(),
+                            )
+                            .await
+                            .unwrap();
+                        let delta = if rng.bool() { 5 } else { -3 };
+                        erp.adjust_stock(
+                            &Actor::system(),
+                            p.id,
+                            StockChange::adjustment(delta).unwrap(),
+                            Reason::parse("cycle count").unwrap(),
+                        )
+                        .await
+                        .map(|_| ())
+                    }
+                };
+                match result {
+                    Ok(()) => outcomes[0] += 1,
+                    Err(Error::InsufficientStock { .. } | Error::StockBelowReserved { .. }) => {
+                        outcomes[1] += 1
+                    }
+                    // Another worker's order moved on first: the state machine refused ours.
+                    Err(Error::InvalidTransition { .. }) => outcomes[2] += 1,
+                    Err(Error::Busy { .. }) => outcomes[3] += 1,
+                    Err(other) => panic!("unexpected error: {other:?}"),
+                }
+            }
+            outcomes
+        }));
+    }
+    let mut totals = [0u32; 4];
+    for task in tasks {
+        let outcomes = task.await.unwrap();
+        for (total, n) in totals.iter_mut().zip(outcomes) {
+            *total += n;
+        }
+    }
+    eprintln!(
+        "{backend:?} mixed workload: {} ok, {} refused for stock, {} stale transitions, {} busy",
+        totals[0], totals[1], totals[2], totals[3]
+    );
+    assert!(totals[0] > 100, "the workload did real work: {totals:?}");
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
+/// Futures dropped at random points (a client hanging up, a task aborted) leave no partial order:
+/// every order that exists is complete and every invariant holds.
+async fn cancelled_commands_leave_no_partial_order(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 16).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "A", 1000).await;
+    product(&erp, "B", 1000).await;
+    let buyer = customer(&erp, "buyer").await;
+    let mut rng = fastrand::Rng::with_seed(7);
+    for i in 0..200 {
+        let erp = erp.clone();
+        let request = order(buyer, &[("A", 2), ("B", 1)], &format!("abort-{i}"));
+        let task = tokio::spawn(async move { erp.create_order(&Actor::system(), &request).await });
+        tokio::time::sleep(Duration::from_micros(rng.u64(0..3000))).await;
+        task.abort();
+        let _ = task.await;
+    }
+    // Let rollbacks of aborted transactions reach the database.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let orders = erp
+        .orders(
+            &Actor::system(),
+            &OrderQuery {
+                page: PageRequest::new(0, 500).unwrap(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for order in &orders.items {
+        assert_eq!(order.lines.len(), 2, "order {} is complete", order.id);
+        let history = erp.order_history(&Actor::system(), order.id).await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].to, OrderStatus::Pending);
+    }
+    let (a_on_hand, a_reserved) = stock(&erp, "A").await;
+    assert_eq!(a_on_hand, 1000);
+    assert_eq!(a_reserved, 2 * i64::try_from(orders.total).unwrap());
+    eprintln!(
+        "{backend:?}: {} of 200 aborted orders had committed",
+        orders.total
+    );
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_last_units_are_sold_exactly_once() {
+    last_units_are_sold_exactly_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_last_units_are_sold_exactly_once() {
+    last_units_are_sold_exactly_once(Backend::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_one_key_makes_one_order_under_concurrency() {
+    one_key_makes_one_order_under_concurrency(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_one_key_makes_one_order_under_concurrency() {
+    one_key_makes_one_order_under_concurrency(Backend::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_mixed_workload_keeps_the_invariants() {
+    mixed_workload_keeps_the_invariants(Backend::Sqlite, 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_mixed_workload_keeps_the_invariants() {
+    mixed_workload_keeps_the_invariants(Backend::Mysql, 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_mixed_workload_keeps_the_invariants() {
+    mixed_workload_keeps_the_invariants(Backend::Memory, 3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_cancelled_commands_leave_no_partial_order() {
+    cancelled_commands_leave_no_partial_order(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_cancelled_commands_leave_no_partial_order() {
+    cancelled_commands_leave_no_partial_order(Backend::Mysql).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two operating-system processes
+
+/// The env var that turns [`race_worker_process`] from a skipped test into a racer.
+const RACE_URL: &str = "ERP_RACE_DATABASE_URL";
+
+/// Not a test of its own: the body each child process runs in
+/// [`mysql_two_processes_race_for_the_same_stock`]. It orders from 16 tasks until the stock is
+/// gone and prints the orders it placed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run as a child process by mysql_two_processes_race_for_the_same_stock"]
+async fn race_worker_process() {
+    let url = std::env::var(RACE_URL).expect("started by the two-process race test");
+    let customer = CustomerId(std::env::var("ERP_RACE_CUSTOMER").unwrap().parse().unwrap());
+    let tag = std::env::var("ERP_RACE_TAG").unwrap();
+    let erp = Erp::connect(&url, &options(16)).await.unwrap();
+    let mut tasks = Vec::new();
+    for worker in 0..16 {
+        let erp = erp.clone();
+        let tag = tag.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut placed = Vec::new();
+            for attempt in 0.. {
+                let key = format!("{tag}-{worker}-{attempt}");
+                // Every process also sends the shared key once: one order must come of it.
+                let request = if attempt == 0 {
+                    order(customer, &[("RACE", 1)], "shared-key")
+                } else {
+                    order(customer, &[("RACE", 1)], &key)
+                };
+                match erp.create_order(&Actor::system(), &request).await {
+                    Ok(receipt) if !receipt.replayed => placed.push(receipt.order.id.get()),
+                    Ok(_) => {}
+                    Err(Error::InsufficientStock { .. }) => break,
+                    Err(other) => panic!("unexpected error: {other:?}"),
+                }
+            }
+            placed
+        }));
+    }
+    let mut placed = Vec::new();
+    for task in tasks {
+        placed.extend(task.await.unwrap());
+    }
+    println!("RACE-RESULT {}", serde_json::to_string(&placed).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_two_processes_race_for_the_same_stock() {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(Backend::Mysql, 4).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "RACE", 150).await;
+    let buyer = customer(&erp, "buyer").await;
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = ["left", "right"]
+        .into_iter()
+        .map(|tag| {
+            tokio::process::Command::new(&exe)
+                .args(["race_worker_process", "--exact", "--nocapture", "--ignored"])
+                .env(RACE_URL, &db.url)
+                .env("ERP_RACE_CUSTOMER", buyer.get().to_string())
+                .env("ERP_RACE_TAG", tag)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut per_process = Vec::new();
+    for child in children {
+        let output = child.wait_with_output().await.unwrap();
+        assert!(output.status.success(), "a racing process failed");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("RACE-RESULT "))
+            .expect("the racer reports its orders");
+        let ids: Vec<i64> = serde_json::from_str(line).unwrap();
+        per_process.push(ids);
+    }
+    let all: Vec<i64> = per_process.iter().flatten().copied().collect();
+    let distinct: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "no order counted twice");
+    assert_eq!(all.len(), 150, "exactly the stock was sold");
+    assert!(
+        per_process.iter().all(|ids| !ids.is_empty()),
+        "both processes sold something: {:?}",
+        per_process.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    let shared = erp
+        .orders(
+            &Actor::system(),
+            &OrderQuery {
+                customer_id: Some(buyer),
+                page: PageRequest::new(0, 500).unwrap(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let with_shared_key = shared
+        .items
+        .iter()
+        .filter(|o| o.idempotency_key.as_str() == "shared-key")
+        .count();
+    assert_eq!(
+        with_shared_key, 1,
+        "the shared key made one order across processes"
+    );
+    assert_eq!(stock(&erp, "RACE").await, (150, 150));
+    assert_consistent(&erp).await;
+    let listed = erp
+        .products(&Actor::system(), &ProductQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.total, 1);
+    db.remove().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dropped connections and manual edits
+
+/// While 8 tasks place orders on MySQL, another session kills their connections again and again.
+/// Commands fail as "unavailable", never half-done: afterwards every order is complete and every
+/// invariant holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_killed_connections_leave_consistent_data() {
+    let _turn = one_at_a_time().await;
+    let Some(server_url) = common::mysql_url() else {
+        return;
+    };
+    let Some(db) = with_db(Backend::Mysql, 8).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "A", 100_000).await;
+    product(&erp, "B", 100_000).await;
+    let buyer = customer(&erp, "buyer").await;
+    let database: String = db.url.rsplit('/').next().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let killer = tokio::spawn(async move {
+        let admin = sqlx::mysql::MySqlPoolOptions::new()
+            .max_connections(1)
+            .connect(&server_url)
+            .await
+            .unwrap();
+        let mut kills = 0;
+        while Instant::now() < deadline {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT CAST(id AS SIGNED) FROM information_schema.processlist \
+                 WHERE db = ? AND id <> CONNECTION_ID()",
+            )
+            .bind(&database)
+            .fetch_all(&admin)
+            .await
+            .unwrap();
+            for id in ids {
+                if sqlx::raw_sql(&format!("KILL CONNECTION {id}"))
+                    .execute(&admin)
+                    .await
+                    .is_ok()
+                {
+                    kills += 1;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(15)).await;
+        }
+        kills
+    });
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let erp = erp.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut lost) = (0, 0);
+            let mut step = 0;
+            while Instant::now() < deadline {
+                step += 1;
+                let request = order(buyer, &[("A", 1), ("B", 2)], &format!("k{worker}-{step}"));
+                match erp.create_order(&Actor::system(), &request).await {
+                    Ok(_) => ok += 1,
+                    Err(Error::Unavailable { .. } | Error::Busy { .. }) => lost += 1,
+                    Err(other) => panic!("unexpected error: {other:?}"),
+                }
+            }
+            (ok, lost)
+        }));
+    }
+    let (mut ok, mut lost) = (0, 0);
+    for task in tasks {
+        let (o, l) = task.await.unwrap();
+        ok += o;
+        lost += l;
+    }
+    let kills = killer.await.unwrap();
+    eprintln!("killed {kills} connections: {ok} orders placed, {lost} refused as unavailable");
+    assert!(kills > 0 && ok > 0, "the test exercised both sides");
+    let orders = erp
+        .orders(
+            &Actor::system(),
+            &OrderQuery {
+                page: PageRequest::new(0, 500).unwrap(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(orders.items.iter().all(|o| o.lines.len() == 2));
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
+/// Breaks the data behind erp-core's back with plain SQL and expects the invariant check to name
+/// each inconsistency.
+async fn invariant_check_reports_manual_sql_edits(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 4).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "EDIT", 10).await;
+    let buyer = customer(&erp, "buyer").await;
+    let placed = erp
+        .create_order(&Actor::system(), &order(buyer, &[("EDIT", 2)], "k"))
+        .await
+        .unwrap()
+        .order;
+    assert_consistent(&erp).await;
+    let edits = [
+        "UPDATE products SET on_hand = on_hand + 5 WHERE sku = 'EDIT'",
+        &format!(
+            "UPDATE orders SET status = 'SHIPPED' WHERE id = {}",
+            placed.id
+        ),
+    ];
+    match backend {
+        Backend::Sqlite => {
+            use sqlx::Connection;
+            let mut conn = sqlx::sqlite::SqliteConnection::connect(&db.url)
+                .await
+                .unwrap();
+            for edit in edits {
+                sqlx::raw_sql(edit).execute(&mut conn).await.unwrap();
+            }
+        }
+        Backend::Mysql => {
+            use sqlx::Connection;
+            let mut conn = sqlx::mysql::MySqlConnection::connect(&db.url)
+                .await
+                .unwrap();
+            for edit in edits {
+                sqlx::raw_sql(edit).execute(&mut conn).await.unwrap();
+            }
+        }
+        Backend::Memory => unreachable!("no SQL behind the memory store"),
+    }
+    let found = erp.check_invariants(&Actor::system()).await.unwrap();
+    let kinds: Vec<String> = found
+        .iter()
+        .map(|f| {
+            serde_json::to_value(f).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "on_hand_disagrees_with_movements",
+            "reserved_disagrees_with_open_orders",
+            "status_disagrees_with_history"
+        ],
+        "{found:#?}"
+    );
+    db.remove().await;
+}
+
+#[tokio::test]
+async fn sqlite_invariant_check_reports_manual_sql_edits() {
+    invariant_check_reports_manual_sql_edits(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn mysql_invariant_check_reports_manual_sql_edits() {
+    invariant_check_reports_manual_sql_edits(Backend::Mysql).await;
+}
+
+/// The SQLite file keeps everything across a reopen (a till restarted), and migrations run once.
+#[tokio::test]
+async fn sqlite_data_survives_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("till.db").display());
+    let first = Erp::connect(&url, &options(2)).await.unwrap();
+    product(&first, "KEEP", 7).await;
+    let buyer = customer(&first, "buyer").await;
+    first
+        .create_order(&Actor::system(), &order(buyer, &[("KEEP", 2)], "k"))
+        .await
+        .unwrap();
+    drop(first);
+    let again = Erp::connect(&url, &options(2)).await.unwrap();
+    assert_eq!(stock(&again, "KEEP").await, (7, 2));
+    let replay = again
+        .create_order(&Actor::system(), &order(buyer, &[("KEEP", 2)], "k"))
+        .await
+        .unwrap();
+    assert!(replay.replayed, "the key is remembered across restarts");
+    Erp::migrate(&url, &options(1)).await.unwrap();
+    assert_consistent(&again).await;
+}
+
+/// A database URL that points nowhere is reported as unavailable, not as a crash.
+#[tokio::test]
+async fn unreachable_database_is_unavailable() {
+    let options = ConnectOptions {
+        acquire_timeout: Duration::from_secs(2),
+        ..ConnectOptions::default()
+    };
+    let err = Erp::connect("mysql://nobody@127.0.0.1:1/none", &options)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "unavailable");
+    let err = Erp::connect("postgres://x@y/z", &options)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "validation_failed");
+    let err = Erp::connect("sqlite:///nonexistent-dir/deeper/erp.db", &options)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "unavailable");
+}

@@ -1,0 +1,168 @@
+//! Assembling and running the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use erp_core::Erp;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::ServeArgs;
+use crate::error::ApiError;
+use crate::jwt::JwtKeys;
+use crate::openapi::ApiDoc;
+use crate::rate_limit::RateLimiter;
+use crate::redis_link::RedisLink;
+use crate::routes;
+use crate::state::AppState;
+
+/// The header carrying each request's id (set if the client did not send one, echoed back).
+const REQUEST_ID: &str = "x-request-id";
+
+/// The state for `args` over `erp`.
+pub fn state(args: &ServeArgs, erp: Erp) -> anyhow::Result<AppState> {
+    let redis = match &args.redis_url {
+        Some(url) => Some(Arc::new(RedisLink::new(url)?)),
+        None => None,
+    };
+    Ok(AppState {
+        erp,
+        jwt: JwtKeys::from_config(args)?,
+        limiter: Arc::new(RateLimiter::new(redis.clone(), &args.redis_prefix)),
+        redis,
+        config: Arc::new(args.clone()),
+    })
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let api = routes::api().route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::limits::rate_limit,
+    ));
+    let request_id = HeaderName::from_static(REQUEST_ID);
+    Router::new()
+        .route("/health", get(routes::health::alive))
+        .route("/health/ready", get(routes::health::ready))
+        .merge(SwaggerUi::new("/docs").url("/api/schema", ApiDoc::openapi()))
+        .nest("/api/v1", api)
+        .fallback(routes::no_route)
+        .method_not_allowed_fallback(routes::wrong_method)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a handler panicked");
+            ApiError::from(erp_core::Error::Internal {
+                message: "handler panicked".into(),
+            })
+            .into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// A server running in the background (tests, embedding).
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    /// `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes requests in flight, stops the relay.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await?
+    }
+}
+
+/// Binds, starts the relay (with Redis) and serves in a background task.
+pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
+    let state = state(&args, erp.clone())?;
+    let listener = TcpListener::bind(args.bind).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stop) = watch::channel(false);
+    if let Some(redis) = state.redis.clone() {
+        tokio::spawn(crate::relay::run(
+            erp,
+            redis,
+            args.redis_prefix.clone(),
+            args.relay_interval(),
+            stop.clone(),
+        ));
+    }
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let mut stop_serving = stop;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_serving.changed().await;
+            })
+            .await?;
+        Ok(())
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+/// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
+pub async fn serve(args: ServeArgs, erp: Erp) -> anyhow::Result<()> {
+    let server = spawn(args, erp).await?;
+    tracing::info!(addr = %server.addr, "listening");
+    // A line on stdout too, for scripts and tests that start the binary on port 0.
+    println!("erp-server listening on {}", server.url());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

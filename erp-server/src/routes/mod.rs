@@ -1,0 +1,93 @@
+//! The router: one module per resource, assembled here.
+
+pub mod auth;
+pub mod customers;
+pub mod health;
+pub mod orders;
+pub mod products;
+pub mod users;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::routing::{get, patch, post, put};
+use erp_core::domain::{FieldResult, PageRequest};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Pagination parameters.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// Rows to skip (default 0).
+    pub offset: Option<u64>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// The page window from query parameters.
+pub fn page_request(offset: Option<u64>, limit: Option<u32>) -> Result<PageRequest, ApiError> {
+    Ok(PageRequest::new(
+        offset.unwrap_or(0),
+        limit.unwrap_or(PageRequest::DEFAULT_LIMIT),
+    )
+    .field("limit")?)
+}
+
+/// A `Location` header.
+pub fn location(path: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(path) {
+        headers.insert(header::LOCATION, value);
+    }
+    headers
+}
+
+/// `/api/v1`: every resource.
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/jwt/login", post(auth::login))
+        .route("/auth/jwt/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/customers", post(customers::create).get(customers::list))
+        .route(
+            "/customers/{id}",
+            get(customers::get)
+                .patch(customers::update)
+                .delete(customers::delete),
+        )
+        .route("/products", post(products::create).get(products::list))
+        .route(
+            "/products/{id}",
+            get(products::get)
+                .patch(products::update)
+                .delete(products::deactivate),
+        )
+        .route("/products/{id}/stock", patch(products::adjust_stock))
+        .route("/products/{id}/movements", get(products::movements))
+        .route("/orders", post(orders::create).get(orders::list))
+        .route("/orders/{id}", get(orders::get).delete(orders::cancel))
+        .route("/orders/{id}/status", patch(orders::change_status))
+        .route("/orders/{id}/history", get(orders::history))
+        .route("/users", get(users::list))
+        .route("/users/{id}", get(users::get).patch(users::update))
+        .route("/users/{id}/password", put(users::change_password))
+}
+
+/// 404 for unknown paths, as a problem.
+pub async fn no_route() -> ApiError {
+    ApiError::no_route()
+}
+
+/// 405 for a known path with the wrong method, as a problem.
+pub async fn wrong_method() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this resource does not support that method",
+    )
+}

@@ -1,0 +1,177 @@
+//! Orders.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use chrono::{DateTime, Utc};
+use erp_core::domain::{CustomerId, FieldResult, Note, OrderId, OrderQuery, OrderStatus};
+use erp_core::input::{OrderInput, StatusInput};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{location, page_request};
+use crate::dto::{HistoryDto, OrderDto, PageDto};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, AuthUser, PathId};
+use crate::state::AppState;
+
+/// The header that makes order creation safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Order list parameters.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrderParams {
+    /// Only orders in this status.
+    pub status: Option<String>,
+    /// Only orders of this customer.
+    pub customer_id: Option<i64>,
+    /// Only orders created at or after this time (RFC 3339).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only orders created before this time (RFC 3339).
+    pub created_before: Option<DateTime<Utc>>,
+    /// Rows to skip (default 0).
+    pub offset: Option<u64>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// Cancellation note.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CancelParams {
+    /// Why (optional).
+    pub note: Option<String>,
+}
+
+/// Places an order. `Idempotency-Key` is required: repeating the same request with the same key
+/// answers 200 with the original order and `Idempotent-Replayed: true`; the same key with another
+/// body is 422 `idempotency_conflict`. Stock for every line is reserved, or nothing is.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = OrderInput,
+    params(("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters, e.g. a UUID")),
+    security(("bearer" = [])),
+    responses((status = 201, body = OrderDto, description = "created"),
+        (status = 200, body = OrderDto, description = "replay of the original order"),
+        (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<OrderInput>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<OrderDto>)> {
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "missing_idempotency_key",
+                "send an Idempotency-Key header (e.g. a fresh UUID per order) so a retry never \
+                 orders twice",
+            )
+        })?
+        .to_str()
+        .map_err(|_| erp_core::Error::validation("idempotency_key", "must be visible ASCII"))?;
+    let request = input.parse(key)?;
+    let receipt = state.erp.create_order(&actor, &request).await?;
+    let mut response_headers = location(&format!("/api/v1/orders/{}", receipt.order.id));
+    let status = if receipt.replayed {
+        response_headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, response_headers, Json(receipt.order.into())))
+}
+
+/// Lists orders, newest first.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = PageDto<OrderDto>), (status = 400, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    ApiQuery(params): ApiQuery<OrderParams>,
+) -> ApiResult<Json<PageDto<OrderDto>>> {
+    let query = OrderQuery {
+        status: params
+            .status
+            .as_deref()
+            .map(|s| OrderStatus::parse(s).field("status"))
+            .transpose()?,
+        customer_id: params.customer_id.map(CustomerId),
+        created_from: params.created_from,
+        created_before: params.created_before,
+        page: page_request(params.offset, params.limit)?,
+    };
+    let page = state.erp.orders(&actor, &query).await?;
+    Ok(Json(PageDto::from_page(page, Into::into)))
+}
+
+/// One order with its lines, totals and history.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",
+    params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<OrderDto>> {
+    let order = state.erp.order(&actor, OrderId(id)).await?;
+    let history = state.erp.order_history(&actor, OrderId(id)).await?;
+    let mut dto = OrderDto::from(order);
+    dto.history = Some(history.into_iter().map(Into::into).collect());
+    Ok(Json(dto))
+}
+
+/// Moves an order to another status if the state machine and the caller's role allow it.
+#[utoipa::path(patch, path = "/api/v1/orders/{id}/status", tag = "orders",
+    params(("id" = i64, Path)), request_body = StatusInput, security(("bearer" = [])),
+    responses((status = 200, body = OrderDto), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn change_status(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    PathId(id): PathId,
+    ApiJson(input): ApiJson<StatusInput>,
+) -> ApiResult<Json<OrderDto>> {
+    let (to, note) = input.parse()?;
+    let order = state
+        .erp
+        .change_status(&actor, OrderId(id), to, note)
+        .await?;
+    Ok(Json(order.into()))
+}
+
+/// Cancels an order (from PENDING or CONFIRMED); its reserved stock is returned.
+#[utoipa::path(delete, path = "/api/v1/orders/{id}", tag = "orders",
+    params(("id" = i64, Path), CancelParams), security(("bearer" = [])),
+    responses((status = 200, body = OrderDto), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    PathId(id): PathId,
+    ApiQuery(params): ApiQuery<CancelParams>,
+) -> ApiResult<Json<OrderDto>> {
+    let note = params
+        .note
+        .as_deref()
+        .map(|n| Note::parse(n).field("note"))
+        .transpose()?;
+    let order = state.erp.cancel_order(&actor, OrderId(id), note).await?;
+    Ok(Json(order.into()))
+}
+
+/// The order's status history, oldest first.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/history", tag = "orders",
+    params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<HistoryDto>), (status = 404, body = Problem)))]
+pub async fn history(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<Vec<HistoryDto>>> {
+    let history = state.erp.order_history(&actor, OrderId(id)).await?;
+    Ok(Json(history.into_iter().map(Into::into).collect()))
+}

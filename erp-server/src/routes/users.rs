@@ -1,0 +1,116 @@
+//! Users (for admins and managers; anyone for their own password).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use erp_core::domain::{FieldResult, Password, Role, UserId};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{PageParams, page_request};
+use crate::dto::{PageDto, UserDto};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, AuthUser, PathId};
+use crate::state::AppState;
+
+/// Changes to a user.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// viewer, operator, manager or admin.
+    pub role: Option<String>,
+    /// Deactivate (`false`) or reactivate (`true`).
+    pub active: Option<bool>,
+}
+
+/// A password change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// Required when changing one's own password.
+    pub current_password: Option<String>,
+    pub new_password: String,
+}
+
+/// Lists users by username.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = PageDto<UserDto>), (status = 403, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<Json<PageDto<UserDto>>> {
+    let page = page_request(params.offset, params.limit)?;
+    let users = state.erp.users(&actor, page).await?;
+    Ok(Json(PageDto::from_page(users, Into::into)))
+}
+
+/// One user (oneself, or anyone for those who manage users).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = UserDto), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<UserDto>> {
+    Ok(Json(state.erp.user(&actor, UserId(id)).await?.into()))
+}
+
+/// Changes a user's role or deactivates / reactivates them.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    request_body = UserPatch, security(("bearer" = [])),
+    responses((status = 200, body = UserDto), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    PathId(id): PathId,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> ApiResult<Json<UserDto>> {
+    if patch.role.is_none() && patch.active.is_none() {
+        return Err(erp_core::Error::validation("body", "nothing to change").into());
+    }
+    let mut user = None;
+    if let Some(role) = &patch.role {
+        let role = Role::parse(role).field("role")?;
+        user = Some(state.erp.set_user_role(&actor, UserId(id), role).await?);
+    }
+    if let Some(active) = patch.active {
+        user = Some(
+            state
+                .erp
+                .set_user_active(&actor, UserId(id), active)
+                .await?,
+        );
+    }
+    user.map(|u| Json(u.into())).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "nothing to change",
+        )
+    })
+}
+
+/// Sets a password: one's own (with the current one), or anyone's for those who manage users.
+/// Every session of that user ends.
+#[utoipa::path(put, path = "/api/v1/users/{id}/password", tag = "users",
+    params(("id" = i64, Path)), request_body = PasswordChange, security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let new = Password::new(&body.new_password).field("new_password")?;
+    state
+        .erp
+        .change_password(&actor, UserId(id), body.current_password.as_deref(), new)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,269 @@
+//! Rate limits, failed-login throttling and the event relay, with and without Redis.
+
+use std::time::{Duration, Instant};
+
+use erp_server::app::spawn;
+use erp_server::config::ServeArgs;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{
+    Backend, PASSWORD, TestApp, assert_problem, redis_url, spawn_app_with, unique,
+};
+
+fn limited(ip_per_minute: u32, user_per_minute: u32) -> ServeArgs {
+    ServeArgs {
+        ip_per_minute,
+        user_per_minute,
+        ..ServeArgs::for_tests()
+    }
+}
+
+async fn get_orders(app: &TestApp, url: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{url}/api/v1/orders"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_the_ip_budget_get_429_with_retry_after() {
+    // The login in spawn_app spends one request of the budget of 6.
+    let app = spawn_app_with(Backend::Sqlite, limited(6, 0))
+        .await
+        .unwrap();
+    let mut remaining = Vec::new();
+    for _ in 0..5 {
+        let response = get_orders(&app, &app.url).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["ratelimit-limit"], "6");
+        remaining.push(
+            response.headers()["ratelimit-remaining"]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(remaining, ["4", "3", "2", "1", "0"]);
+    let refused = get_orders(&app, &app.url).await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&retry_after), "{retry_after}");
+    assert_problem(refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Health checks are never limited.
+    let (status, _) = app.call(Method::GET, "/health", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_user_has_a_budget_of_their_own() {
+    let app = spawn_app_with(Backend::Sqlite, limited(0, 3))
+        .await
+        .unwrap();
+    // Registering the other user spent one of the admin's three requests.
+    let other = app.user("other", "viewer").await;
+    for _ in 0..2 {
+        assert_eq!(get_orders(&app, &app.url).await.status(), StatusCode::OK);
+    }
+    assert_problem(
+        get_orders(&app, &app.url).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/orders", Some(&other), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "another user is not limited by the first"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_per_address() {
+    let args = ServeArgs {
+        login_failures_per_ip: 3,
+        ..ServeArgs::for_tests()
+    };
+    let app = spawn_app_with(Backend::Sqlite, args).await.unwrap();
+    for user in ["a-one", "b-two", "c-three"] {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/jwt/login",
+                None,
+                Some(json!({"username": user, "password": "guess guess"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password waits now: the address is guessing.
+    let throttled = app
+        .request(Method::POST, "/api/v1/auth/jwt/login", None)
+        .json(&json!({"username": "root", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(throttled.headers().contains_key("retry-after"));
+    assert_problem(throttled, StatusCode::TOO_MANY_REQUESTS, "login_throttled").await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_one_budget_through_redis() {
+    let Some(redis) = redis_url() else {
+        return;
+    };
+    let args = ServeArgs {
+        redis_url: Some(redis),
+        redis_prefix: unique("erptest"),
+        jwt_secret: Some("one secret for both instances, 32+ bytes".into()),
+        ..limited(7, 0)
+    };
+    let app = spawn_app_with(Backend::Sqlite, args.clone()).await.unwrap();
+    let second = spawn(args, app.erp.clone()).await.unwrap();
+    // 1 login + 3 + 3 = 7 allowed across both instances; the 8th is refused by either.
+    for _ in 0..3 {
+        assert_eq!(get_orders(&app, &app.url).await.status(), StatusCode::OK);
+        assert_eq!(
+            get_orders(&app, &second.url()).await.status(),
+            StatusCode::OK
+        );
+    }
+    assert_problem(
+        get_orders(&app, &second.url()).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    assert_problem(
+        get_orders(&app, &app.url).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    second.stop().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_redis_limits_fall_back_to_the_process_and_orders_still_work() {
+    let args = ServeArgs {
+        // Nothing listens on port 1.
+        redis_url: Some("redis://127.0.0.1:1".into()),
+        ..limited(5, 0)
+    };
+    let app = spawn_app_with(Backend::Sqlite, args).await.unwrap();
+    let (status, ready) = app.call(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(
+        (status, ready["redis"].as_str()),
+        (StatusCode::OK, Some("unavailable"))
+    );
+    app.product("TEA-01", "1.00", 5).await;
+    let customer = app.customer("Ana").await;
+    let placed = app
+        .order(&app.admin_token, customer, &[("TEA-01", 1)], "k1")
+        .await;
+    assert_eq!(placed.status(), StatusCode::CREATED);
+    // 1 login + 3 above + 1 order = 4: one more fits the local budget of 5.
+    assert_eq!(get_orders(&app, &app.url).await.status(), StatusCode::OK);
+    assert_problem(
+        get_orders(&app, &app.url).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    let pending = app
+        .erp
+        .unpublished_events(&erp_core::Actor::system(), 100)
+        .await
+        .unwrap();
+    assert!(
+        !pending.is_empty(),
+        "events wait in the outbox while Redis is away"
+    );
+    app.stop().await;
+}
+
+/// Reads the whole stream as `(event id, type)`.
+async fn stream_events(redis: &str, stream: &str) -> Vec<(i64, String)> {
+    let client = redis::Client::open(redis).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(stream)
+        .arg("-")
+        .arg("+")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    entries
+        .ids
+        .iter()
+        .map(|entry| {
+            let id: String = entry.get("id").unwrap();
+            let kind: String = entry.get("type").unwrap();
+            (id.parse().unwrap(), kind)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committed_events_reach_the_redis_stream_even_after_redis_was_down() {
+    let Some(redis) = redis_url() else {
+        return;
+    };
+    // First the server runs without a reachable Redis: events pile up in the outbox.
+    let prefix = unique("erptest");
+    let down = ServeArgs {
+        redis_url: Some("redis://127.0.0.1:1".into()),
+        redis_prefix: prefix.clone(),
+        ..ServeArgs::for_tests()
+    };
+    let app = spawn_app_with(Backend::Sqlite, down).await.unwrap();
+    app.product("TEA-01", "1.00", 5).await;
+    let customer = app.customer("Ana").await;
+    let placed = app
+        .order(&app.admin_token, customer, &[("TEA-01", 2)], "k1")
+        .await;
+    assert_eq!(placed.status(), StatusCode::CREATED);
+    // Then a server with Redis starts on the same database and relays the backlog.
+    let up = ServeArgs {
+        redis_url: Some(redis.clone()),
+        redis_prefix: prefix.clone(),
+        ..ServeArgs::for_tests()
+    };
+    let relay = spawn(up, app.erp.clone()).await.unwrap();
+    let stream = format!("{prefix}:events");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let events = loop {
+        let events = stream_events(&redis, &stream).await;
+        if events.iter().any(|(_, kind)| kind == "OrderCreated") || Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let kinds: Vec<&str> = events.iter().map(|(_, k)| k.as_str()).collect();
+    assert!(
+        kinds.contains(&"ProductCreated") && kinds.contains(&"OrderCreated"),
+        "{kinds:?}"
+    );
+    let ids: std::collections::HashSet<i64> = events.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids.len(), events.len(), "each event once (a single relay)");
+    let pending = app
+        .erp
+        .unpublished_events(&erp_core::Actor::system(), 100)
+        .await
+        .unwrap();
+    assert!(pending.is_empty(), "relayed events are marked published");
+    relay.stop().await.unwrap();
+    app.stop().await;
+}

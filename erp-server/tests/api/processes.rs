@@ -1,0 +1,189 @@
+//! Three erp-server processes on one MySQL database racing for the same stock and the same
+//! idempotency key: correctness must come from the database, not from anything in one process.
+
+use std::collections::HashSet;
+use std::process::Stdio;
+use std::time::Duration;
+
+use erp_core::domain::{NewUser, Password, Role, Username};
+use erp_core::{Actor, ConnectOptions, Erp};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::helpers::{Backend, PASSWORD, TestDatabase, read};
+
+/// Starts `erp-server serve` on a free port and returns it with its base URL.
+async fn start_server(database_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_erp-server"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("ERP_BIND", "127.0.0.1:0")
+        .env(
+            "ERP_JWT_SECRET",
+            "a shared secret of at least thirty-two bytes!",
+        )
+        .env("ERP_RATE_LIMIT_IP_PER_MINUTE", "0")
+        .env("ERP_RATE_LIMIT_USER_PER_MINUTE", "0")
+        .env("ERP_DB_MAX_CONNECTIONS", "16")
+        .env_remove("REDIS_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("erp-server listening on ") {
+                return url.to_string();
+            }
+        }
+        panic!("the server exited before listening");
+    })
+    .await
+    .unwrap();
+    (child, url)
+}
+
+async fn order(
+    client: &Client,
+    url: &str,
+    token: &str,
+    customer: i64,
+    key: &str,
+) -> (StatusCode, Value) {
+    let response = client
+        .post(format!("{url}/api/v1/orders"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({"customer_id": customer, "lines": [{"sku": "RACE-01", "quantity": 1}]}))
+        .send()
+        .await
+        .unwrap();
+    read(response).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_server_processes_on_one_mysql_never_oversell_or_duplicate() {
+    let Some(db) = TestDatabase::new(Backend::Mysql).await else {
+        return;
+    };
+    let erp = Erp::connect(&db.url, &ConnectOptions::default())
+        .await
+        .unwrap();
+    let system = Actor::system();
+    erp.create_user(
+        &system,
+        NewUser {
+            username: Username::parse("root").unwrap(),
+            password: Password::new(PASSWORD).unwrap(),
+            role: Role::Admin,
+        },
+    )
+    .await
+    .unwrap();
+    let mut servers = Vec::new();
+    for _ in 0..3 {
+        servers.push(start_server(&db.url).await);
+    }
+    let urls: Vec<String> = servers.iter().map(|(_, url)| url.clone()).collect();
+    let client = Client::new();
+    let login = client
+        .post(format!("{}/api/v1/auth/jwt/login", urls[0]))
+        .json(&json!({"username": "root", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let (_, tokens) = read(login).await;
+    let token = tokens["access_token"].as_str().unwrap().to_string();
+    let (status, product) = read(
+        client
+            .post(format!("{}/api/v1/products", urls[1]))
+            .bearer_auth(&token)
+            .json(&json!({"sku": "RACE-01", "name": "Race", "price": "1.00", "initial_stock": 60}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    let (_, customer) = read(
+        client
+            .post(format!("{}/api/v1/customers", urls[2]))
+            .bearer_auth(&token)
+            .json(&json!({"name": "Racer", "email": "racer@example.com"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let customer = customer["id"].as_i64().unwrap();
+
+    // 48 clients, 16 per process; each first sends the shared key, then orders until refused.
+    let clients = (0..48).map(|i| {
+        let client = client.clone();
+        let url = urls[i % 3].clone();
+        let token = token.clone();
+        async move {
+            let mut created = Vec::new();
+            let (status, shared) = order(&client, &url, &token, customer, "shared-key").await;
+            assert!(
+                status.is_success() || status == StatusCode::UNPROCESSABLE_ENTITY,
+                "{shared}"
+            );
+            let shared_id = shared["id"].as_i64();
+            if status == StatusCode::CREATED {
+                created.push(shared_id.unwrap());
+            }
+            for attempt in 0.. {
+                let (status, body) =
+                    order(&client, &url, &token, customer, &format!("c{i}-{attempt}")).await;
+                match status {
+                    StatusCode::CREATED => created.push(body["id"].as_i64().unwrap()),
+                    StatusCode::UNPROCESSABLE_ENTITY if body["code"] == "insufficient_stock" => {
+                        break;
+                    }
+                    other => panic!("unexpected {other}: {body}"),
+                }
+            }
+            (created, shared_id)
+        }
+    });
+    let results = futures::future::join_all(clients).await;
+    let sold: Vec<i64> = results.iter().flat_map(|(c, _)| c.clone()).collect();
+    let distinct: HashSet<i64> = sold.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        sold.len(),
+        "no order answered as created twice"
+    );
+    assert_eq!(sold.len(), 60, "exactly the stock was sold");
+    let shared: HashSet<i64> = results.iter().filter_map(|(_, s)| *s).collect();
+    assert!(
+        shared.len() <= 1,
+        "one order for the shared key across processes: {shared:?}"
+    );
+    let product_id = product["id"].as_i64().unwrap();
+    let (_, stock) = read(
+        client
+            .get(format!("{}/api/v1/products/{product_id}", urls[0]))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (stock["on_hand"].as_i64(), stock["reserved"].as_i64()),
+        (Some(60), Some(60))
+    );
+    let found = erp.check_invariants(&system).await.unwrap();
+    assert!(found.is_empty(), "{found:#?}");
+    for (mut child, _) in servers {
+        let _ = child.kill().await;
+    }
+    db.remove().await;
+}

@@ -1,0 +1,533 @@
+//! The application: state, the update step (message in, new state and tasks out) and the view.
+//!
+//! `update` never waits: whatever needs the database becomes a [`Task`] that the driver runs in
+//! the background and whose result comes back as a message. `view` only draws.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use erp_core::domain::{OrderId, Permission};
+use erp_core::{Actor, Error};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
+
+use crate::cart::{self, Cart};
+use crate::keys::{self, GLOBAL, Global, Hint};
+use crate::msg::Msg;
+use crate::notice::{Notice, NoticeKind, explain};
+use crate::screens::{customers, login, orders, products, sale, setup, users};
+use crate::task::Task;
+use crate::widgets::{centered, hint_line};
+
+/// Where to go next, as asked by a screen.
+#[derive(Debug)]
+pub enum Go {
+    /// The login screen.
+    Login,
+    /// Logged in as this user: on to the sale.
+    LoggedIn(Actor),
+    /// A main screen.
+    Tab(Tab),
+    /// An order's detail.
+    Order(OrderId),
+    /// Back from a detail to its list.
+    Back,
+}
+
+/// The main screens, switched with F2 to F6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// Selling.
+    Sale,
+    /// Orders list.
+    Orders,
+    /// Catalogue and stock.
+    Products,
+    /// Customers.
+    Customers,
+    /// Staff.
+    Users,
+}
+
+/// What a screen may ask for while handling a key or a message.
+pub struct Ctx {
+    /// Who is logged in.
+    pub actor: Option<Actor>,
+    /// Background work to start.
+    pub tasks: Vec<Task>,
+    /// A line for the status bar.
+    pub notice: Option<Notice>,
+    /// Navigation.
+    pub go: Option<Go>,
+    /// Save this cart to the cart file.
+    pub save_cart: Option<Cart>,
+    seq: u64,
+}
+
+impl Ctx {
+    /// Starts `task` in the background.
+    pub fn spawn(&mut self, task: Task) {
+        self.tasks.push(task);
+    }
+
+    /// Shows a success line.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice::info(text));
+    }
+
+    /// Shows why something failed.
+    pub fn fail(&mut self, error: &Error) {
+        self.notice = Some(explain(error));
+    }
+
+    /// A fresh sequence number, to recognise the answer to the latest request.
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// The logged-in user (the system when none, which screens behind login never see).
+    pub fn actor(&self) -> Actor {
+        self.actor.clone().unwrap_or_else(Actor::system)
+    }
+
+    /// Whether the logged-in user may do `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.can(permission))
+    }
+}
+
+/// The screen in front. There is one at a time, so the size of the larger variants costs nothing.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Screen {
+    /// Waiting to know whether this is a first run.
+    Starting,
+    /// Creating the first admin.
+    Setup(setup::Setup),
+    /// Logging in.
+    Login(login::Login),
+    /// Selling (its state lives in [`App::sale`] so the cart survives navigation).
+    Sale,
+    /// Orders and one order's detail.
+    Orders(orders::Orders),
+    /// Products.
+    Products(products::Products),
+    /// Customers.
+    Customers(customers::Customers),
+    /// Users.
+    Users(users::Users),
+}
+
+/// The whole state of the till.
+pub struct App {
+    /// The screen in front.
+    pub screen: Screen,
+    /// The sale in progress (kept while other screens are visited).
+    pub sale: sale::Sale,
+    /// Who is logged in.
+    pub actor: Option<Actor>,
+    /// The status bar.
+    pub notice: Option<Notice>,
+    /// The help overlay is open.
+    pub help: bool,
+    /// Background tasks not yet answered.
+    pub busy: usize,
+    /// The user asked to quit.
+    pub quit: bool,
+    /// Where the cart is saved (None: not saved, in tests).
+    pub cart_path: Option<PathBuf>,
+    /// `memory`, `sqlite` or `mysql`, for the header.
+    pub backend: &'static str,
+    seq: u64,
+}
+
+impl App {
+    /// A new app. Returns the tasks to start: finding out whether this is a first run.
+    pub fn new(backend: &'static str, cart: Cart, cart_path: Option<PathBuf>) -> (App, Vec<Task>) {
+        let app = App {
+            screen: Screen::Starting,
+            sale: sale::Sale::new(cart),
+            actor: None,
+            notice: None,
+            help: false,
+            busy: 1,
+            quit: false,
+            cart_path,
+            backend,
+            seq: 0,
+        };
+        let task = Task::new("checking for users", |erp| async move {
+            Msg::UsersExist(erp.has_users().await)
+        });
+        (app, vec![task])
+    }
+
+    /// Whether the focused element takes typed text (then `q` types a q instead of quitting).
+    fn typing(&self) -> bool {
+        match &self.screen {
+            Screen::Starting => false,
+            Screen::Setup(_) | Screen::Login(_) => true,
+            Screen::Sale => self.sale.typing(),
+            Screen::Orders(s) => s.typing(),
+            Screen::Products(s) => s.typing(),
+            Screen::Customers(s) => s.typing(),
+            Screen::Users(s) => s.typing(),
+        }
+    }
+
+    /// The update step: one message in, state changed, tasks out.
+    pub fn update(&mut self, msg: Msg) -> Vec<Task> {
+        let mut ctx = Ctx {
+            actor: self.actor.clone(),
+            tasks: Vec::new(),
+            notice: None,
+            go: None,
+            save_cart: None,
+            seq: self.seq,
+        };
+        let is_result = !matches!(msg, Msg::Key(_) | Msg::Tick | Msg::Resize);
+        if is_result {
+            self.busy = self.busy.saturating_sub(1);
+        }
+        match msg {
+            Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, &mut ctx),
+            Msg::Key(_) | Msg::Resize => {}
+            Msg::Tick => self.on_tick(&mut ctx),
+            Msg::CartSaved(Err(error)) => {
+                ctx.notice = Some(Notice::error(format!(
+                    "The cart could not be saved: {error}"
+                )));
+            }
+            Msg::CartSaved(Ok(())) => {}
+            Msg::UsersExist(result) => match result {
+                Ok(true) => self.screen = Screen::Login(login::Login::new()),
+                Ok(false) => self.screen = Screen::Setup(setup::Setup::new()),
+                Err(error) => ctx.fail(&error),
+            },
+            other => self.route(other, &mut ctx),
+        }
+        self.apply(ctx)
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        if self.help {
+            // Any key closes the help overlay.
+            self.help = false;
+            return;
+        }
+        let logged_in = self.actor.is_some();
+        if let Some(global) = keys::find(GLOBAL, &key) {
+            match global {
+                Global::Quit => {
+                    self.quit = true;
+                    return;
+                }
+                Global::Help => {
+                    self.help = true;
+                    return;
+                }
+                _ if !logged_in => {}
+                Global::Sale => return self.go(Go::Tab(Tab::Sale), ctx),
+                Global::Orders => return self.go(Go::Tab(Tab::Orders), ctx),
+                Global::Products => return self.go(Go::Tab(Tab::Products), ctx),
+                Global::Customers => return self.go(Go::Tab(Tab::Customers), ctx),
+                Global::Users => return self.go(Go::Tab(Tab::Users), ctx),
+            }
+        }
+        if !self.typing() {
+            match key.code {
+                KeyCode::Char('q') | KeyCode::Char('Q') => {
+                    self.quit = true;
+                    return;
+                }
+                KeyCode::Char('?') => {
+                    self.help = true;
+                    return;
+                }
+                _ => {}
+            }
+        }
+        match &mut self.screen {
+            Screen::Starting => {}
+            Screen::Setup(s) => s.on_key(key, ctx),
+            Screen::Login(s) => s.on_key(key, ctx),
+            Screen::Sale => self.sale.on_key(key, ctx),
+            Screen::Orders(s) => s.on_key(key, ctx),
+            Screen::Products(s) => s.on_key(key, ctx),
+            Screen::Customers(s) => s.on_key(key, ctx),
+            Screen::Users(s) => s.on_key(key, ctx),
+        }
+    }
+
+    fn on_tick(&mut self, ctx: &mut Ctx) {
+        match &mut self.screen {
+            Screen::Orders(s) => s.on_tick(ctx),
+            Screen::Sale => self.sale.on_tick(ctx),
+            _ => {}
+        }
+    }
+
+    /// Sends a result to the screen that asked for it; the sale hears about its own even when
+    /// another screen is in front.
+    fn route(&mut self, msg: Msg, ctx: &mut Ctx) {
+        match (&mut self.screen, msg) {
+            (Screen::Setup(s), msg) => s.on_msg(msg, ctx),
+            (Screen::Login(s), msg) => s.on_msg(msg, ctx),
+            (
+                Screen::Orders(s),
+                msg @ (Msg::Orders(..) | Msg::OrderDetail(_) | Msg::StatusChanged(_)),
+            )
+            | (Screen::Orders(s), msg @ Msg::Customers(..)) => s.on_msg(msg, ctx),
+            (Screen::Products(s), msg @ (Msg::Products(..) | Msg::ProductSaved(_))) => {
+                s.on_msg(msg, ctx)
+            }
+            (
+                Screen::Customers(s),
+                msg @ (Msg::Customers(..) | Msg::CustomerSaved(_) | Msg::CustomerDeleted(_)),
+            ) => s.on_msg(msg, ctx),
+            (Screen::Users(s), msg @ (Msg::Users(_) | Msg::UserSaved(_))) => s.on_msg(msg, ctx),
+            (_, msg) => self.sale.on_msg(msg, ctx),
+        }
+    }
+
+    fn go(&mut self, go: Go, ctx: &mut Ctx) {
+        match go {
+            Go::Login => {
+                self.actor = None;
+                ctx.actor = None;
+                self.screen = Screen::Login(login::Login::new());
+            }
+            Go::LoggedIn(actor) => {
+                if ctx.notice.is_none() {
+                    ctx.info(format!("Welcome, {}.", actor.username()));
+                }
+                self.actor = Some(actor.clone());
+                ctx.actor = Some(actor);
+                self.screen = Screen::Sale;
+                self.sale.on_enter(ctx);
+            }
+            Go::Back => {
+                if let Screen::Orders(s) = &mut self.screen {
+                    s.back(ctx);
+                }
+            }
+            Go::Tab(Tab::Sale) => {
+                self.screen = Screen::Sale;
+                self.sale.on_enter(ctx);
+            }
+            Go::Tab(Tab::Orders) => self.screen = Screen::Orders(orders::Orders::new(ctx)),
+            Go::Tab(Tab::Products) => self.screen = Screen::Products(products::Products::new(ctx)),
+            Go::Tab(Tab::Customers) => {
+                self.screen = Screen::Customers(customers::Customers::new(ctx))
+            }
+            Go::Tab(Tab::Users) => {
+                if ctx.can(Permission::ManageUsers) {
+                    self.screen = Screen::Users(users::Users::new(ctx));
+                } else {
+                    ctx.notice = Some(Notice::error("Only managers and admins manage users."));
+                }
+            }
+            Go::Order(id) => {
+                let mut list = orders::Orders::new(ctx);
+                list.open(id, ctx);
+                self.screen = Screen::Orders(list);
+            }
+        }
+    }
+
+    /// Applies what the screens asked for and returns the tasks to start.
+    fn apply(&mut self, mut ctx: Ctx) -> Vec<Task> {
+        if let Some(go) = ctx.go.take() {
+            self.go(go, &mut ctx);
+        }
+        if let Some(notice) = ctx.notice.take() {
+            self.notice = Some(notice);
+        }
+        if let Some(cart) = ctx.save_cart.take()
+            && let Some(path) = self.cart_path.clone()
+        {
+            ctx.tasks
+                .push(Task::new("saving the cart", move |_| async move {
+                    Msg::CartSaved(cart::save(&path, &cart).map_err(|e| e.to_string()))
+                }));
+        }
+        self.seq = ctx.seq;
+        self.busy += ctx.tasks.len();
+        ctx.tasks
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // View
+
+    /// The hints of the screen in front.
+    fn hints(&self) -> Vec<Hint> {
+        let ctx_actor = self.actor.as_ref();
+        match &self.screen {
+            Screen::Starting => Vec::new(),
+            Screen::Setup(s) => s.hints(),
+            Screen::Login(s) => s.hints(),
+            Screen::Sale => self.sale.hints(ctx_actor),
+            Screen::Orders(s) => s.hints(ctx_actor),
+            Screen::Products(s) => s.hints(ctx_actor),
+            Screen::Customers(s) => s.hints(ctx_actor),
+            Screen::Users(s) => s.hints(ctx_actor),
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match &self.screen {
+            Screen::Starting => "Starting",
+            Screen::Setup(_) => "First run",
+            Screen::Login(_) => "Login",
+            Screen::Sale => "Sale",
+            Screen::Orders(s) if s.detail_open() => "Order",
+            Screen::Orders(_) => "Orders",
+            Screen::Products(_) => "Products",
+            Screen::Customers(_) => "Customers",
+            Screen::Users(_) => "Users",
+        }
+    }
+
+    /// Draws the whole screen. Works from 80x24 up; smaller terminals get a note.
+    pub fn view(&self, frame: &mut Frame) {
+        let area = frame.area();
+        if area.width < 60 || area.height < 16 {
+            frame.render_widget(
+                Paragraph::new("The terminal is too small: make it at least 80x24."),
+                area,
+            );
+            return;
+        }
+        let [header, body, notice, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(8),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.draw_header(frame, header);
+        match &self.screen {
+            Screen::Starting => {
+                frame.render_widget(Paragraph::new("Opening the database…"), body);
+            }
+            Screen::Setup(s) => s.draw(frame, body),
+            Screen::Login(s) => s.draw(frame, body),
+            Screen::Sale => self.sale.draw(frame, body),
+            Screen::Orders(s) => s.draw(frame, body, self.actor.as_ref()),
+            Screen::Products(s) => s.draw(frame, body),
+            Screen::Customers(s) => s.draw(frame, body),
+            Screen::Users(s) => s.draw(frame, body),
+        }
+        if let Some(n) = &self.notice {
+            let style = match n.kind {
+                NoticeKind::Info => Style::new().fg(Color::Green),
+                NoticeKind::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            };
+            frame.render_widget(Paragraph::new(Span::styled(n.text.clone(), style)), notice);
+        }
+        let mut hints = self.hints();
+        hints.push(Hint {
+            keys: "F1",
+            label: "help",
+            enabled: true,
+        });
+        frame.render_widget(Paragraph::new(hint_line(&hints)), footer);
+        if self.help {
+            self.draw_help(frame, area, &hints);
+        }
+    }
+
+    fn draw_header(&self, frame: &mut Frame, area: Rect) {
+        let mut spans = vec![Span::styled(" erp ", Style::new().reversed().bold())];
+        if self.actor.is_none() {
+            spans.push(Span::raw(format!(" {} ", self.title())).bold());
+        } else {
+            for (key, label, tab) in [
+                ("F2", "Sale", Tab::Sale),
+                ("F3", "Orders", Tab::Orders),
+                ("F4", "Products", Tab::Products),
+                ("F5", "Customers", Tab::Customers),
+                ("F6", "Users", Tab::Users),
+            ] {
+                let active = matches!(
+                    (&self.screen, tab),
+                    (Screen::Sale, Tab::Sale)
+                        | (Screen::Orders(_), Tab::Orders)
+                        | (Screen::Products(_), Tab::Products)
+                        | (Screen::Customers(_), Tab::Customers)
+                        | (Screen::Users(_), Tab::Users)
+                );
+                let style = if active {
+                    Style::new().fg(Color::Cyan).bold()
+                } else {
+                    Style::new().fg(Color::DarkGray)
+                };
+                spans.push(Span::styled(format!(" {key} {label}"), style));
+            }
+        }
+        let right = match &self.actor {
+            Some(actor) => format!("{} ({}) · {}", actor.username(), actor.role(), self.backend),
+            None => self.backend.to_string(),
+        };
+        // An ASCII mark: emoji widths differ between terminals and would shift the line.
+        let busy = if self.busy > 0 { " *" } else { "" };
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let width = usize::from(area.width);
+        let room = width.saturating_sub(used + busy.chars().count() + 1);
+        let right = crate::widgets::fit(&right, room);
+        let gap = width.saturating_sub(used + right.chars().count() + busy.chars().count() + 1);
+        spans.push(Span::raw(" ".repeat(gap)));
+        spans.push(Span::styled(right, Style::new().fg(Color::Yellow)));
+        spans.push(Span::raw(busy));
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_help(&self, frame: &mut Frame, area: Rect, hints: &[Hint]) {
+        let mut all: Vec<Hint> = hints.to_vec();
+        if self.actor.is_some() {
+            all.extend(keys::hints(GLOBAL, |g| {
+                g != Global::Users
+                    || self
+                        .actor
+                        .as_ref()
+                        .is_some_and(|a| a.can(Permission::ManageUsers))
+            }));
+        } else {
+            all.push(Hint {
+                keys: "^C",
+                label: "quit",
+                enabled: true,
+            });
+        }
+        all.dedup_by(|a, b| a.keys == b.keys);
+        let height = u16::try_from(all.len()).unwrap_or(20).saturating_add(4);
+        let popup = centered(area, 56, height);
+        frame.render_widget(Clear, popup);
+        let rows: Vec<Row> = all
+            .iter()
+            .map(|h| {
+                let style = if h.enabled {
+                    Style::new()
+                } else {
+                    Style::new().fg(Color::DarkGray)
+                };
+                let label = if h.enabled {
+                    h.label.to_string()
+                } else {
+                    format!("{} (not available)", h.label)
+                };
+                Row::new(vec![h.keys.to_string(), label]).style(style)
+            })
+            .collect();
+        let table = Table::new(rows, [Constraint::Length(10), Constraint::Min(10)]).block(
+            Block::bordered()
+                .title(format!(" Keys: {} ", self.title()))
+                .title_bottom(" any key closes "),
+        );
+        frame.render_widget(table, popup);
+    }
+}

@@ -1,0 +1,90 @@
+//! Login: username and a masked password. erp-core says why a login fails and throttles
+//! repeated failures; this screen only shows it.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::app::{Ctx, Go};
+use crate::form::{Form, FormEvent};
+use crate::keys::Hint;
+use crate::msg::Msg;
+use crate::task::Task;
+
+/// The login screen.
+#[derive(Debug)]
+pub struct Login {
+    /// Username and password.
+    pub form: Form,
+    /// A login is being checked.
+    pub checking: bool,
+}
+
+impl Login {
+    /// An empty form.
+    pub fn new() -> Login {
+        Login {
+            form: Form::new("Log in", &["Username", "Password"]),
+            checking: false,
+        }
+    }
+
+    /// The footer.
+    pub fn hints(&self) -> Vec<Hint> {
+        vec![
+            Hint {
+                keys: "Enter",
+                label: "next / log in",
+                enabled: !self.checking,
+            },
+            Hint {
+                keys: "^C",
+                label: "quit",
+                enabled: true,
+            },
+        ]
+    }
+
+    /// Keys.
+    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        if self.checking {
+            return;
+        }
+        if let FormEvent::Submit(values) = self.form.on_key(key) {
+            let (username, password) = (values[0].clone(), values[1].clone());
+            self.checking = true;
+            ctx.spawn(Task::new("logging in", move |erp| async move {
+                Msg::LoggedIn(erp.authenticate(&username, &password).await)
+            }));
+        }
+    }
+
+    /// Results.
+    pub fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx) {
+        if let Msg::LoggedIn(result) = msg {
+            self.checking = false;
+            match result {
+                Ok(actor) => ctx.go = Some(Go::LoggedIn(actor)),
+                Err(error) => {
+                    ctx.fail(&error);
+                    // Keep the username, clear the password.
+                    let username = self.form.value(0).to_string();
+                    self.form =
+                        Form::new("Log in", &["Username", "Password"]).with_value(0, username);
+                    self.form.focus = 1;
+                }
+            }
+        }
+    }
+
+    /// Drawing.
+    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+        self.form.draw(frame, area);
+    }
+}
+
+impl Default for Login {
+    fn default() -> Self {
+        Login::new()
+    }
+}

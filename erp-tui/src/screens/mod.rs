@@ -1,0 +1,10 @@
+//! The screens. Each owns its state, its key table, its reaction to results, and its drawing.
+
+pub mod customers;
+pub mod login;
+pub mod orders;
+pub mod picker;
+pub mod products;
+pub mod sale;
+pub mod setup;
+pub mod users;

@@ -1,0 +1,641 @@
+//! Orders: a list that refreshes itself (orders from other tills and the REST server appear within
+//! about two seconds), filters by status and customer, and one order's detail with the moves its
+//! state and the user's role allow.
+
+use std::collections::HashMap;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use erp_core::Actor;
+use erp_core::domain::{
+    Customer, CustomerId, Order, OrderId, OrderQuery, OrderStatus, PageRequest, Permission,
+    StatusChange,
+};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, TableState};
+
+use super::picker::{Picker, PickerEvent};
+use crate::app::{Ctx, Go};
+use crate::keys::{self, Binding, Hint, key};
+use crate::msg::Msg;
+use crate::task::Task;
+use crate::widgets::{centered, fit, selected_style};
+
+/// Ticks (about a second each) between refreshes.
+const REFRESH_TICKS: u64 = 2;
+
+/// What the list's keys do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListAct {
+    /// Open the highlighted order.
+    Open,
+    /// Previous order.
+    Up,
+    /// Next order.
+    Down,
+    /// Cycle the status filter.
+    Status,
+    /// Filter by a customer.
+    Customer,
+    /// Clear the filters.
+    Clear,
+}
+
+const LIST_KEYS: &[Binding<ListAct>] = &[
+    key(KeyCode::Enter, "Enter", "open", ListAct::Open),
+    key(KeyCode::Up, "↑↓", "move", ListAct::Up),
+    key(KeyCode::Down, "", "", ListAct::Down),
+    key(KeyCode::Char('s'), "s", "status filter", ListAct::Status),
+    key(
+        KeyCode::Char('c'),
+        "c",
+        "customer filter",
+        ListAct::Customer,
+    ),
+    key(KeyCode::Char('x'), "x", "clear filters", ListAct::Clear),
+];
+
+/// What the detail's keys do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DetailAct {
+    /// Move to this status.
+    Move(OrderStatus),
+    /// Back to the list.
+    Back,
+}
+
+const DETAIL_KEYS: &[Binding<DetailAct>] = &[
+    key(
+        KeyCode::Char('c'),
+        "c",
+        "confirm",
+        DetailAct::Move(OrderStatus::Confirmed),
+    ),
+    key(
+        KeyCode::Char('p'),
+        "p",
+        "pick",
+        DetailAct::Move(OrderStatus::Picked),
+    ),
+    key(
+        KeyCode::Char('s'),
+        "s",
+        "ship",
+        DetailAct::Move(OrderStatus::Shipped),
+    ),
+    key(
+        KeyCode::Char('d'),
+        "d",
+        "deliver",
+        DetailAct::Move(OrderStatus::Delivered),
+    ),
+    key(
+        KeyCode::Char('x'),
+        "x",
+        "cancel order",
+        DetailAct::Move(OrderStatus::Cancelled),
+    ),
+    key(KeyCode::Esc, "Esc", "back", DetailAct::Back),
+];
+
+/// One order opened.
+#[derive(Debug)]
+pub struct Detail {
+    /// The order.
+    pub order: Order,
+    /// Its history.
+    pub history: Vec<StatusChange>,
+    /// Its customer.
+    pub customer: Customer,
+    /// Asking "cancel this order?".
+    pub confirming_cancel: bool,
+    /// A change is on its way.
+    pub moving: bool,
+}
+
+/// The orders screen.
+#[derive(Debug)]
+pub struct Orders {
+    /// The current page, newest first.
+    pub orders: Vec<Order>,
+    /// How many orders match.
+    pub total: u64,
+    /// Customer names by id.
+    pub names: HashMap<i64, String>,
+    /// The highlighted order.
+    pub selected: usize,
+    /// Only this status.
+    pub status: Option<OrderStatus>,
+    /// Only this customer.
+    pub customer: Option<(CustomerId, String)>,
+    /// The open order.
+    pub detail: Option<Detail>,
+    /// Picking a customer for the filter.
+    pub picker: Option<Picker>,
+    seq: u64,
+    ticks: u64,
+    opening: Option<OrderId>,
+}
+
+/// Whether `actor` may move an order to `to`.
+pub fn allowed(actor: Option<&Actor>, to: OrderStatus) -> bool {
+    let needed = if to == OrderStatus::Cancelled {
+        Permission::CancelOrder
+    } else {
+        Permission::ChangeOrderStatus
+    };
+    actor.is_some_and(|a| a.can(needed))
+}
+
+fn status_color(status: OrderStatus) -> Color {
+    match status {
+        OrderStatus::Pending => Color::Yellow,
+        OrderStatus::Confirmed | OrderStatus::Picked => Color::Cyan,
+        OrderStatus::Shipped | OrderStatus::Delivered => Color::Green,
+        OrderStatus::Cancelled => Color::DarkGray,
+    }
+}
+
+impl Orders {
+    /// The list, loading.
+    pub fn new(ctx: &mut Ctx) -> Orders {
+        let mut orders = Orders {
+            orders: Vec::new(),
+            total: 0,
+            names: HashMap::new(),
+            selected: 0,
+            status: None,
+            customer: None,
+            detail: None,
+            picker: None,
+            seq: 0,
+            ticks: 0,
+            opening: None,
+        };
+        orders.load(ctx);
+        orders
+    }
+
+    /// Whether typed text goes into a field.
+    pub fn typing(&self) -> bool {
+        self.picker.is_some()
+    }
+
+    /// Whether an order is open.
+    pub fn detail_open(&self) -> bool {
+        self.detail.is_some()
+    }
+
+    fn load(&mut self, ctx: &mut Ctx) {
+        self.seq = ctx.next_seq();
+        let seq = self.seq;
+        let actor = ctx.actor();
+        let query = OrderQuery {
+            status: self.status,
+            customer_id: self.customer.as_ref().map(|(id, _)| *id),
+            page: PageRequest::first(100),
+            ..OrderQuery::default()
+        };
+        let known: Vec<i64> = self.names.keys().copied().collect();
+        ctx.spawn(Task::new("loading orders", move |erp| async move {
+            let page = match erp.orders(&actor, &query).await {
+                Ok(page) => page,
+                Err(error) => return Msg::Orders(seq, Err(error)),
+            };
+            let mut names = Vec::new();
+            for order in &page.items {
+                let id = order.customer_id.get();
+                if known.contains(&id) || names.iter().any(|(n, _)| *n == id) {
+                    continue;
+                }
+                if let Ok(customer) = erp.customer(&actor, order.customer_id).await {
+                    names.push((id, customer.name.to_string()));
+                }
+            }
+            Msg::Orders(seq, Ok((page, names)))
+        }));
+    }
+
+    /// Opens an order's detail.
+    pub fn open(&mut self, id: OrderId, ctx: &mut Ctx) {
+        self.opening = Some(id);
+        let actor = ctx.actor();
+        ctx.spawn(Task::new("loading the order", move |erp| async move {
+            let result = async {
+                let order = erp.order(&actor, id).await?;
+                let history = erp.order_history(&actor, id).await?;
+                let customer = erp.customer(&actor, order.customer_id).await?;
+                Ok((order, history, customer))
+            }
+            .await;
+            Msg::OrderDetail(result)
+        }));
+    }
+
+    /// Back from the detail to the list.
+    pub fn back(&mut self, ctx: &mut Ctx) {
+        self.detail = None;
+        self.opening = None;
+        self.load(ctx);
+    }
+
+    /// Refreshes the list or the open order every couple of seconds.
+    pub fn on_tick(&mut self, ctx: &mut Ctx) {
+        self.ticks += 1;
+        if !self.ticks.is_multiple_of(REFRESH_TICKS) || self.picker.is_some() {
+            return;
+        }
+        match &self.detail {
+            Some(detail) if !detail.moving && !detail.confirming_cancel => {
+                let id = detail.order.id;
+                self.open(id, ctx);
+            }
+            Some(_) => {}
+            None => self.load(ctx),
+        }
+    }
+
+    fn move_to(&mut self, to: OrderStatus, ctx: &mut Ctx) {
+        let Some(detail) = self.detail.as_mut() else {
+            return;
+        };
+        if detail.moving
+            || !detail.order.status.can_become(to)
+            || !ctx.can(match to {
+                OrderStatus::Cancelled => Permission::CancelOrder,
+                _ => Permission::ChangeOrderStatus,
+            })
+        {
+            return;
+        }
+        if to == OrderStatus::Cancelled && !detail.confirming_cancel {
+            detail.confirming_cancel = true;
+            return;
+        }
+        detail.confirming_cancel = false;
+        detail.moving = true;
+        let id = detail.order.id;
+        let actor = ctx.actor();
+        ctx.spawn(Task::new("changing the status", move |erp| async move {
+            Msg::StatusChanged(erp.change_status(&actor, id, to, None).await)
+        }));
+    }
+
+    /// Keys.
+    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        if let Some(picker) = self.picker.as_mut() {
+            match picker.on_key(key, ctx) {
+                PickerEvent::Picked(customer) => {
+                    self.customer = Some((customer.id, customer.name.to_string()));
+                    self.picker = None;
+                    self.selected = 0;
+                    self.load(ctx);
+                }
+                PickerEvent::Cancel => self.picker = None,
+                PickerEvent::New | PickerEvent::None => {}
+            }
+            return;
+        }
+        if let Some(detail) = self.detail.as_mut() {
+            if detail.confirming_cancel {
+                match key.code {
+                    KeyCode::Char('y') | KeyCode::Char('Y') => {
+                        self.move_to(OrderStatus::Cancelled, ctx)
+                    }
+                    _ => detail.confirming_cancel = false,
+                }
+                return;
+            }
+            match keys::find(DETAIL_KEYS, &key) {
+                Some(DetailAct::Move(to)) => self.move_to(to, ctx),
+                Some(DetailAct::Back) => ctx.go = Some(Go::Back),
+                None => {}
+            }
+            return;
+        }
+        match keys::find(LIST_KEYS, &key) {
+            Some(ListAct::Open) => {
+                if let Some(order) = self.orders.get(self.selected) {
+                    let id = order.id;
+                    self.open(id, ctx);
+                }
+            }
+            Some(ListAct::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(ListAct::Down) if self.selected + 1 < self.orders.len() => {
+                self.selected += 1;
+            }
+            Some(ListAct::Down) => {}
+            Some(ListAct::Status) => {
+                self.status = match self.status {
+                    None => Some(OrderStatus::ALL[0]),
+                    Some(s) => OrderStatus::ALL
+                        .iter()
+                        .position(|x| *x == s)
+                        .and_then(|i| OrderStatus::ALL.get(i + 1).copied()),
+                };
+                self.selected = 0;
+                self.load(ctx);
+            }
+            Some(ListAct::Customer) => self.picker = Some(Picker::open(ctx)),
+            Some(ListAct::Clear) => {
+                self.status = None;
+                self.customer = None;
+                self.load(ctx);
+            }
+            None => {}
+        }
+    }
+
+    /// Results.
+    pub fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx) {
+        match msg {
+            Msg::Orders(seq, result) if seq == self.seq => match result {
+                Ok((page, names)) => {
+                    self.names.extend(names);
+                    self.total = page.total;
+                    self.orders = page.items;
+                    self.selected = self.selected.min(self.orders.len().saturating_sub(1));
+                }
+                Err(error) => ctx.fail(&error),
+            },
+            Msg::OrderDetail(result) => {
+                let Some(opening) = self.opening else {
+                    return;
+                };
+                match result {
+                    Ok((order, history, customer)) if order.id == opening => {
+                        let confirming = self
+                            .detail
+                            .as_ref()
+                            .is_some_and(|d| d.order.id == order.id && d.confirming_cancel);
+                        self.detail = Some(Detail {
+                            order,
+                            history,
+                            customer,
+                            confirming_cancel: confirming,
+                            moving: false,
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        ctx.fail(&error);
+                        self.opening = None;
+                    }
+                }
+            }
+            Msg::StatusChanged(result) => {
+                if let Some(detail) = self.detail.as_mut() {
+                    detail.moving = false;
+                }
+                match result {
+                    Ok(order) => {
+                        ctx.info(format!("Order #{} is now {}.", order.id, order.status));
+                        self.open(order.id, ctx);
+                    }
+                    Err(error) => ctx.fail(&error),
+                }
+            }
+            Msg::Customers(seq, result) => {
+                if let Some(picker) = self.picker.as_mut() {
+                    picker.on_results(seq, result.map(|p| p.items), ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The footer.
+    pub fn hints(&self, actor: Option<&Actor>) -> Vec<Hint> {
+        if self.picker.is_some() {
+            return vec![Hint {
+                keys: "",
+                label: "Enter pick  Esc close",
+                enabled: true,
+            }];
+        }
+        match &self.detail {
+            Some(detail) if detail.confirming_cancel => vec![
+                Hint {
+                    keys: "y",
+                    label: "yes, cancel it",
+                    enabled: true,
+                },
+                Hint {
+                    keys: "n",
+                    label: "no",
+                    enabled: true,
+                },
+            ],
+            Some(detail) => keys::hints(DETAIL_KEYS, |act| match act {
+                // Only the moves the state machine allows are offered; those the role forbids
+                // are shown dimmed.
+                DetailAct::Move(to) => {
+                    detail.order.status.can_become(to) && allowed(actor, to) && !detail.moving
+                }
+                DetailAct::Back => true,
+            })
+            .into_iter()
+            .zip(DETAIL_KEYS)
+            .filter(|(_, b)| match b.action {
+                DetailAct::Move(to) => detail.order.status.can_become(to),
+                DetailAct::Back => true,
+            })
+            .map(|(h, _)| h)
+            .collect(),
+            None => keys::hints(LIST_KEYS, |_| true)
+                .into_iter()
+                .filter(|h| !h.keys.is_empty())
+                .collect(),
+        }
+    }
+
+    /// Drawing.
+    pub fn draw(&self, frame: &mut Frame, area: Rect, actor: Option<&Actor>) {
+        if let Some(detail) = &self.detail {
+            self.draw_detail(detail, frame, area, actor);
+            return;
+        }
+        let [filters, list] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+        let filter_text = format!(
+            "Status: {}   Customer: {}   ({} order{})   refreshes every {} s",
+            self.status.map_or("all".to_string(), |s| s.to_string()),
+            self.customer.as_ref().map_or("all", |(_, n)| n.as_str()),
+            self.total,
+            if self.total == 1 { "" } else { "s" },
+            REFRESH_TICKS
+        );
+        frame.render_widget(Paragraph::new(filter_text), filters);
+        let rows: Vec<Row> = self
+            .orders
+            .iter()
+            .map(|o| {
+                let name = self
+                    .names
+                    .get(&o.customer_id.get())
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", o.customer_id));
+                Row::new(vec![
+                    format!("#{}", o.id),
+                    o.created_at.format("%d/%m %H:%M").to_string(),
+                    fit(&name, 24),
+                    o.status.to_string(),
+                    format!("{:>3}", o.lines.len()),
+                    format!("{:>10}", o.total),
+                ])
+                .style(Style::new().fg(status_color(o.status)))
+            })
+            .collect();
+        let mut state =
+            TableState::default().with_selected((!self.orders.is_empty()).then_some(self.selected));
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(7),
+                Constraint::Length(11),
+                Constraint::Min(16),
+                Constraint::Length(10),
+                Constraint::Length(5),
+                Constraint::Length(11),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "Order",
+                "Placed",
+                "Customer",
+                "Status",
+                "Lines",
+                "     Total",
+            ])
+            .bold(),
+        )
+        .row_highlight_style(selected_style())
+        .block(Block::bordered().title(" Orders, newest first "));
+        frame.render_stateful_widget(table, list, &mut state);
+        if let Some(picker) = &self.picker {
+            picker.draw(frame, area);
+        }
+    }
+
+    fn draw_detail(&self, detail: &Detail, frame: &mut Frame, area: Rect, actor: Option<&Actor>) {
+        let order = &detail.order;
+        let lines_height = u16::try_from(order.lines.len())
+            .unwrap_or(10)
+            .saturating_add(3)
+            .min(10);
+        let [head, lines, history] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(lines_height),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        let next: Vec<Span> = order
+            .status
+            .next()
+            .iter()
+            .map(|to| {
+                let style = if allowed(actor, *to) {
+                    Style::new().fg(Color::Cyan)
+                } else {
+                    Style::new().fg(Color::DarkGray)
+                };
+                Span::styled(format!("{to} "), style)
+            })
+            .collect();
+        let mut next_line = vec![Span::raw("Next: ")];
+        if next.is_empty() {
+            next_line.push(Span::raw("none (final)"));
+        } else {
+            next_line.extend(next);
+        }
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from(vec![
+                    Span::raw(format!("Order #{}  ", order.id)).bold(),
+                    Span::styled(
+                        order.status.to_string(),
+                        Style::new().fg(status_color(order.status)).bold(),
+                    ),
+                    Span::raw(format!("   total {}", order.total)).bold(),
+                ]),
+                Line::from(format!(
+                    "Customer {} · placed {}",
+                    detail.customer.name,
+                    order.created_at.format("%Y-%m-%d %H:%M")
+                )),
+                Line::from(next_line),
+            ]),
+            head,
+        );
+        let rows: Vec<Row> = order
+            .lines
+            .iter()
+            .map(|l| {
+                Row::new(vec![
+                    l.sku.to_string(),
+                    fit(l.product_name.as_str(), 30),
+                    format!("{:>5}", l.quantity),
+                    format!("{:>9}", l.unit_price),
+                    format!("{:>10}", l.line_total),
+                ])
+            })
+            .collect();
+        frame.render_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Length(14),
+                    Constraint::Min(16),
+                    Constraint::Length(5),
+                    Constraint::Length(9),
+                    Constraint::Length(10),
+                ],
+            )
+            .header(Row::new(vec!["SKU", "Product", "  Qty", "    Price", "     Total"]).bold())
+            .block(Block::bordered().title(" Lines ")),
+            lines,
+        );
+        let rows: Vec<Row> = detail
+            .history
+            .iter()
+            .map(|h| {
+                Row::new(vec![
+                    h.changed_at.format("%d/%m %H:%M:%S").to_string(),
+                    h.from.map_or("—".to_string(), |s| s.to_string()),
+                    h.to.to_string(),
+                    h.note.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+                ])
+            })
+            .collect();
+        frame.render_widget(
+            Table::new(
+                rows,
+                [
+                    Constraint::Length(15),
+                    Constraint::Length(10),
+                    Constraint::Length(10),
+                    Constraint::Min(10),
+                ],
+            )
+            .header(Row::new(vec!["When", "From", "To", "Note"]).bold())
+            .block(Block::bordered().title(" History ")),
+            history,
+        );
+        if detail.confirming_cancel {
+            let popup = centered(area, 50, 5);
+            frame.render_widget(Clear, popup);
+            frame.render_widget(
+                Paragraph::new(vec![
+                    Line::from(format!("Cancel order #{}?", order.id)).bold(),
+                    Line::from("Its reserved stock goes back on the shelf."),
+                    Line::from("y: yes, cancel it    any other key: no"),
+                ])
+                .block(Block::bordered().title(" Confirm ")),
+                popup,
+            );
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Drawing helpers shared by the screens.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use crate::keys::Hint;
+
+/// A `width` x `height` rectangle centred in `area` (clamped to it).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// The footer line: each key bold, disabled ones dimmed.
+pub fn hint_line(hints: &[Hint]) -> Line<'static> {
+    let mut spans = Vec::with_capacity(hints.len() * 3);
+    for hint in hints {
+        let (key_style, label_style) = if hint.enabled {
+            (
+                Style::new().add_modifier(Modifier::BOLD).fg(Color::Cyan),
+                Style::new(),
+            )
+        } else {
+            (
+                Style::new().fg(Color::DarkGray),
+                Style::new().fg(Color::DarkGray),
+            )
+        };
+        spans.push(Span::styled(hint.keys, key_style));
+        spans.push(Span::styled(format!(" {} ", hint.label), label_style));
+    }
+    Line::from(spans)
+}
+
+/// The highlight of the selected table row.
+pub fn selected_style() -> Style {
+    Style::new().add_modifier(Modifier::REVERSED)
+}
+
+/// Shortens `text` to `width` characters with an ellipsis.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}

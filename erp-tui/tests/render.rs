@@ -1,0 +1,346 @@
+//! Every screen rendered at 80x24 into ratatui's TestBackend, checked for what a cashier must see.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{PASSWORD, assert_shows, logged_in, shop, user};
+use crossterm::event::KeyCode;
+use erp_core::domain::Role;
+use erp_core::{Actor, Erp};
+use erp_tui::cart::Cart;
+use erp_tui::harness::Harness;
+
+async fn demo() -> Erp {
+    shop("memory", true).await
+}
+
+#[tokio::test]
+async fn first_run_asks_for_the_admin_and_offers_demo_data() {
+    let erp = Erp::in_memory();
+    let mut app = Harness::start(erp.clone(), Cart::default(), None, 80, 24)
+        .await
+        .unwrap();
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "First run",
+            "Create the first admin",
+            "Username:",
+            "Password again:",
+        ],
+    );
+    app.type_text("owner").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("correct horse").await;
+    assert!(
+        !app.screen().contains("correct horse"),
+        "the password is masked"
+    );
+    app.press(KeyCode::Enter).await;
+    app.type_text("correct horse").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Admin owner created.",
+            "Load the demo catalogue?",
+            "y load demo data",
+        ],
+    );
+    app.press(KeyCode::Char('y')).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Demo data loaded: 36 products, 6 customers.",
+            "Customer: Walk-in customer",
+            "F9 confirm",
+        ],
+    );
+    assert!(erp.has_users().await.unwrap());
+}
+
+#[tokio::test]
+async fn first_run_refuses_different_passwords() {
+    let mut app = Harness::start(Erp::in_memory(), Cart::default(), None, 80, 24)
+        .await
+        .unwrap();
+    app.type_text("owner").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("correct horse").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("correct horsf").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["The two passwords differ."]);
+}
+
+#[tokio::test]
+async fn login_masks_the_password_and_says_when_it_is_wrong() {
+    let erp = demo().await;
+    let mut app = Harness::start(erp, Cart::default(), None, 80, 24)
+        .await
+        .unwrap();
+    assert_shows(
+        &app.screen(),
+        &["Login", "Log in", "Username:", "Password:"],
+    );
+    app.type_text("root").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("not the password").await;
+    let screen = app.screen();
+    assert!(screen.contains("••••••••••••••••") && !screen.contains("not the password"));
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Wrong username or password."]);
+}
+
+#[tokio::test]
+async fn repeated_login_failures_show_the_wait() {
+    let erp = demo().await;
+    let mut app = Harness::start(erp, Cart::default(), None, 80, 24)
+        .await
+        .unwrap();
+    app.type_text("root").await;
+    app.press(KeyCode::Enter).await;
+    for _ in 0..4 {
+        app.type_text("wrong wrong").await;
+        app.press(KeyCode::Enter).await;
+    }
+    assert_shows(&app.screen(), &["Too many failed logins: wait 1 s"]);
+}
+
+#[tokio::test]
+async fn sale_shows_results_cart_customer_and_total() {
+    let erp = demo().await;
+    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    app.type_text("tea").await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "F2 Sale",
+            "root (admin)",
+            "Customer: Walk-in customer",
+            "Search SKU/name: tea",
+            "TEA-GRN-20",
+            "Green tea, 20 bags",
+            "9.80",
+            "Cart (empty)",
+            "TOTAL 0.00",
+            "Enter add",
+            "F9 confirm",
+            "F1 help",
+        ],
+    );
+    app.press(KeyCode::Down).await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("2*cof-250").await;
+    app.press(KeyCode::Enter).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "TEA-GRN-20",
+            "COF-250",
+            "3 item(s)",
+            "TOTAL 59.60",
+            "Added 2 × Coffee beans",
+        ],
+    );
+    app.press(KeyCode::Tab).await;
+    assert_shows(&app.screen(), &["+/- qty", "Del remove", "Tab search"]);
+}
+
+#[tokio::test]
+async fn orders_list_and_detail_show_lines_history_and_allowed_moves() {
+    let erp = demo().await;
+    user(&erp, "clerk", Role::Operator).await;
+    let mut app = logged_in(&erp, "clerk", Cart::default(), None).await;
+    app.type_text("3*BAG-REUSE").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    assert_shows(&app.screen(), &["Order #1 placed: 3 item(s), total 12.00."]);
+    app.press(KeyCode::F(3)).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Orders, newest first",
+            "#1",
+            "Walk-in customer",
+            "PENDING",
+            "12.00",
+            "s status filter",
+        ],
+    );
+    app.press(KeyCode::Enter).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Order #1",
+            "PENDING",
+            "total 12.00",
+            "BAG-REUSE",
+            "Reusable shopping bag",
+            "History",
+            "c confirm",
+            "Esc back",
+        ],
+    );
+    // An operator may confirm but not cancel: the cancel key is offered, dimmed.
+    assert!(screen.contains("x cancel order"));
+    app.press(KeyCode::Char('c')).await;
+    assert_shows(&app.screen(), &["Order #1 is now CONFIRMED.", "p pick"]);
+    app.press(KeyCode::Char('x')).await;
+    assert!(
+        !app.screen().contains("Cancel order #1?"),
+        "no confirmation offered to a role that may not cancel"
+    );
+}
+
+#[tokio::test]
+async fn products_customers_and_users_screens() {
+    let erp = demo().await;
+    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    app.press(KeyCode::F(4)).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Products",
+            "On hand",
+            "Reservd",
+            "Avail",
+            "36 product(s)",
+            "n new",
+            "r stock in/adjust",
+        ],
+    );
+    app.press(KeyCode::Char('l')).await;
+    let screen = app.screen();
+    assert_shows(&screen, &["[low stock only]", "SPONGE-4", "LOW"]);
+    app.press(KeyCode::F(5)).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Customers",
+            "Ana Beatriz Souza",
+            "390.533.447-05",
+            "6 customer(s)",
+        ],
+    );
+    app.press(KeyCode::F(6)).await;
+    assert_shows(
+        &app.screen(),
+        &["Users", "root", "admin", "active", "n new user"],
+    );
+}
+
+#[tokio::test]
+async fn help_overlay_lists_every_key_of_the_screen_with_disabled_ones_marked() {
+    let erp = demo().await;
+    user(&erp, "viewer1", Role::Viewer).await;
+    let mut app = logged_in(&erp, "viewer1", Cart::default(), None).await;
+    app.press(KeyCode::F(1)).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Keys: Sale",
+            "F9",
+            "confirm (not available)",
+            "F2",
+            "sale",
+            "F6",
+            "users (not available)",
+            "any key closes",
+        ],
+    );
+    app.press(KeyCode::Char('z')).await;
+    assert!(!app.screen().contains("Keys: Sale"));
+    app.press(KeyCode::F(6)).await;
+    assert_shows(&app.screen(), &["Only managers and admins manage users."]);
+}
+
+#[tokio::test]
+async fn layout_follows_resizes_and_tiny_terminals_get_a_note() {
+    let erp = demo().await;
+    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    app.resize(120, 40);
+    let screen = app.screen();
+    assert_eq!(screen.lines().count(), 40);
+    assert!(screen.lines().all(|l| l.chars().count() == 120));
+    assert_shows(&screen, &["Customer: Walk-in customer", "F9 confirm"]);
+    app.resize(50, 10);
+    assert_shows(&app.screen(), &["too small"]);
+    app.resize(80, 24);
+    assert_shows(&app.screen(), &["TOTAL 0.00"]);
+}
+
+#[tokio::test]
+async fn random_keys_on_every_screen_never_panic() {
+    let erp = demo().await;
+    user(&erp, "oper", Role::Operator).await;
+    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let keys = [
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::F(1),
+        KeyCode::F(2),
+        KeyCode::F(3),
+        KeyCode::F(4),
+        KeyCode::F(5),
+        KeyCode::F(6),
+        KeyCode::F(7),
+        KeyCode::F(8),
+        KeyCode::F(9),
+        KeyCode::Char('n'),
+        KeyCode::Char('e'),
+        KeyCode::Char('r'),
+        KeyCode::Char('x'),
+        KeyCode::Char('y'),
+        KeyCode::Char('c'),
+        KeyCode::Char('s'),
+        KeyCode::Char('/'),
+        KeyCode::Char('+'),
+        KeyCode::Char('-'),
+        KeyCode::Char('*'),
+        KeyCode::Char('3'),
+        KeyCode::Char('é'),
+        KeyCode::Char('東'),
+        KeyCode::Char('\''),
+        KeyCode::Char('%'),
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for step in 0..1500 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let key = keys[(seed % keys.len() as u64) as usize];
+        if key == KeyCode::Char('q') {
+            continue;
+        }
+        app.press(key).await;
+        if step % 7 == 0 {
+            app.tick().await;
+        }
+        let _ = app.screen();
+        assert!(!app.app.quit, "only q or Ctrl-C quit");
+    }
+    let found = erp.check_invariants(&Actor::system()).await.unwrap();
+    assert!(found.is_empty(), "{found:?}");
+    let _ = PASSWORD;
+}
