@@ -222,12 +222,12 @@ mod plain {
             .fetch_one(&mut *tx)
             .await?;
         let (price, reserved): (i64, i64) =
-            sqlx::query_as("SELECT price_cents, reserved FROM products WHERE id = ?")
+            sqlx::query_as("SELECT price, reserved FROM products WHERE id = ?")
                 .bind(product)
                 .fetch_one(&mut *tx)
                 .await?;
         let order = sqlx::query(
-            "INSERT INTO orders (customer_id, status, total_cents, idempotency_key, \
+            "INSERT INTO orders (customer_id, status, total, idempotency_key, \
              request_fingerprint, created_at, updated_at) VALUES (?, 'PENDING', ?, ?, 'x', ?, ?)",
         )
         .bind(customer)
@@ -240,7 +240,7 @@ mod plain {
         .last_insert_rowid();
         sqlx::query(
             "INSERT INTO order_lines (order_id, line_no, product_id, sku, product_name, \
-             unit_price_cents, quantity, line_total_cents) VALUES (?, 0, ?, ?, 'x', ?, 1, ?)",
+             unit_price, quantity, line_total) VALUES (?, 0, ?, ?, 'x', ?, 1, ?)",
         )
         .bind(order)
         .bind(product)

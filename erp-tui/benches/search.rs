@@ -32,7 +32,7 @@ async fn catalogue(url: &str) {
         let word = WORDS[i % WORDS.len()];
         let name = format!("{} {} {}", word, WORDS[(i / 7) % WORDS.len()], i);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO products (sku, name, name_folded, price_cents, on_hand, reserved, \
+            "INSERT INTO products (sku, name, name_folded, price, on_hand, reserved, \
              reorder_level, active, created_at, updated_at) \
              VALUES (?, ?, ?, 199, 50, 0, 5, 1, 0, 0) RETURNING id",
         )

@@ -1,7 +1,8 @@
 -- erp schema for SQLite.
 --
 -- Money is stored as INTEGER cents and time as INTEGER microseconds since the Unix epoch (UTC):
--- exact, compact and ordered. Searchable text has a `*_folded` copy (Unicode lower case, computed by
+-- exact, compact and ordered. Tables and columns are named as in the MySQL schema, so both dialects
+-- run the same statements (erp-core binds the values in each one's encoding). Searchable text has a `*_folded` copy (Unicode lower case, computed by
 -- erp-core) so search needs no collation and agrees with the other backends.
 -- Constraints back the business rules even against a manual SQL edit: stock can never go negative
 -- or below what is reserved, a line total is always price times quantity, and statuses, kinds and
@@ -48,7 +49,7 @@ CREATE TABLE products (
     sku            TEXT    NOT NULL,
     name           TEXT    NOT NULL,
     name_folded    TEXT    NOT NULL,
-    price_cents    INTEGER NOT NULL,
+    price          INTEGER NOT NULL,
     on_hand        INTEGER NOT NULL,
     reserved       INTEGER NOT NULL DEFAULT 0,
     reorder_level  INTEGER NOT NULL DEFAULT 0,
@@ -56,7 +57,7 @@ CREATE TABLE products (
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL,
     CONSTRAINT products_sku_uq UNIQUE (sku),
-    CONSTRAINT products_price_ck CHECK (price_cents >= 0),
+    CONSTRAINT products_price_ck CHECK (price >= 0),
     CONSTRAINT products_on_hand_ck CHECK (on_hand >= 0),
     CONSTRAINT products_reserved_ck CHECK (reserved >= 0 AND reserved <= on_hand),
     CONSTRAINT products_reorder_level_ck CHECK (reorder_level >= 0),
@@ -70,7 +71,7 @@ CREATE TABLE orders (
     id                   INTEGER PRIMARY KEY AUTOINCREMENT,
     customer_id          INTEGER NOT NULL REFERENCES customers (id),
     status               TEXT    NOT NULL,
-    total_cents          INTEGER NOT NULL,
+    total                INTEGER NOT NULL,
     idempotency_key      TEXT    NOT NULL,
     request_fingerprint  TEXT    NOT NULL,
     note                 TEXT,
@@ -81,7 +82,7 @@ CREATE TABLE orders (
     CONSTRAINT orders_idempotency_uq UNIQUE (customer_id, idempotency_key),
     CONSTRAINT orders_status_ck CHECK (status IN
         ('PENDING', 'CONFIRMED', 'PICKED', 'SHIPPED', 'DELIVERED', 'CANCELLED')),
-    CONSTRAINT orders_total_ck CHECK (total_cents >= 0)
+    CONSTRAINT orders_total_ck CHECK (total >= 0)
 );
 CREATE INDEX orders_status_idx ON orders (status, id);
 CREATE INDEX orders_customer_idx ON orders (customer_id, id);
@@ -93,13 +94,13 @@ CREATE TABLE order_lines (
     product_id        INTEGER NOT NULL REFERENCES products (id),
     sku               TEXT    NOT NULL,
     product_name      TEXT    NOT NULL,
-    unit_price_cents  INTEGER NOT NULL,
+    unit_price        INTEGER NOT NULL,
     quantity          INTEGER NOT NULL,
-    line_total_cents  INTEGER NOT NULL,
+    line_total        INTEGER NOT NULL,
     PRIMARY KEY (order_id, line_no),
     CONSTRAINT order_lines_quantity_ck CHECK (quantity > 0),
-    CONSTRAINT order_lines_price_ck CHECK (unit_price_cents >= 0),
-    CONSTRAINT order_lines_total_ck CHECK (line_total_cents = unit_price_cents * quantity)
+    CONSTRAINT order_lines_price_ck CHECK (unit_price >= 0),
+    CONSTRAINT order_lines_total_ck CHECK (line_total = unit_price * quantity)
 );
 -- Open-order quantities per product (the reserved-stock check) start from the product.
 CREATE INDEX order_lines_product_idx ON order_lines (product_id);

@@ -1,15 +1,21 @@
 //! The SQL backends (sqlx): SQLite, the embedded default, and MySQL / MariaDB, the shared one.
 //!
-//! One module per dialect, each query next to the function that runs it (no query builder, no
-//! compile-time macros, so no build needs a database). What the two share lives here: opening by
-//! URL, migrations, retry backoff, and the conversions of stored values back into domain types.
+//! Both dialects run the same statements ([`store`] and [`transaction`], written once over the
+//! [`dialect::Dialect`] trait); each dialect module holds only what differs: connecting,
+//! migrating, binding values in its encoding, classifying its errors, its locking clauses and its
+//! audit queries. Queries are plain SQL checked at run time (no compile-time macros, so no build
+//! needs a database).
 
+mod dialect;
 mod migrations;
 #[cfg(feature = "mysql")]
 mod mysql;
 mod rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod statement;
+mod store;
+mod transaction;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,9 +30,9 @@ pub(crate) async fn open(url: &str, options: &ConnectOptions) -> Result<Arc<dyn 
     let (scheme, _) = url.split_once("://").unwrap_or((url, ""));
     let store: Arc<dyn Store> = match scheme {
         #[cfg(feature = "sqlite")]
-        "sqlite" => Arc::new(sqlite::SqliteStore::open(url, options).await?),
+        "sqlite" => Arc::new(sqlite::SqliteDialect::open(url, options).await?),
         #[cfg(feature = "mysql")]
-        "mysql" | "mariadb" => Arc::new(mysql::MySqlStore::open(url, options).await?),
+        "mysql" | "mariadb" => Arc::new(mysql::MySqlDialect::open(url, options).await?),
         _ => {
             return Err(Error::validation(
                 "database_url",
@@ -42,9 +48,9 @@ pub(crate) async fn migrate(url: &str, options: &ConnectOptions) -> Result<()> {
     let (scheme, _) = url.split_once("://").unwrap_or((url, ""));
     match scheme {
         #[cfg(feature = "sqlite")]
-        "sqlite" => sqlite::SqliteStore::migrate_url(url, options).await,
+        "sqlite" => sqlite::SqliteDialect::migrate_url(url, options).await,
         #[cfg(feature = "mysql")]
-        "mysql" | "mariadb" => mysql::MySqlStore::migrate_url(url, options).await,
+        "mysql" | "mariadb" => mysql::MySqlDialect::migrate_url(url, options).await,
         _ => Ok(()),
     }
 }

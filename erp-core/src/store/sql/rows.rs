@@ -2,8 +2,8 @@
 //!
 //! Each dialect says how to read a typed column ([`Columns`]: SQLite keeps money in cents and time
 //! in microseconds, MySQL in DECIMAL and DATETIME); the mapping from columns to domain types, with
-//! every stored value passing its domain check again, is written once here. Money columns are
-//! selected under the names `price`, `total`, `unit_price` and `line_total` in both dialects.
+//! every stored value passing its domain check again, is written once here. Both schemas use the
+//! same table and column names.
 
 use super::stored;
 use crate::domain::audit::OrderAudit;
@@ -36,7 +36,7 @@ pub(crate) trait Columns {
     fn money(&self, column: &str) -> StoreResult<Money>;
 }
 
-/// The customer columns every query selects (no dialect differences).
+/// The customer columns.
 pub(crate) const CUSTOMER_COLUMNS: &str =
     "id, name, email, phone, tax_id, created_at, updated_at, deleted_at";
 /// The user columns.
@@ -51,6 +51,16 @@ pub(crate) const TOKEN_COLUMNS: &str =
 /// The movement columns.
 pub(crate) const MOVEMENT_COLUMNS: &str = "id, product_id, kind, on_hand_delta, reserved_delta, \
                                            order_id, reason, created_by, created_at";
+/// The product columns.
+pub(crate) const PRODUCT_COLUMNS: &str = "id, sku, name, price, on_hand, reserved, reorder_level, \
+                                          active, created_at, updated_at";
+/// The order columns (lines are read apart).
+pub(crate) const ORDER_COLUMNS: &str = "id, customer_id, status, total, idempotency_key, \
+                                        request_fingerprint, note, created_by, created_at, \
+                                        updated_at";
+/// The order line columns.
+pub(crate) const LINE_COLUMNS: &str =
+    "order_id, line_no, product_id, sku, product_name, unit_price, quantity, line_total";
 /// The history columns.
 pub(crate) const HISTORY_COLUMNS: &str =
     "id, order_id, from_status, to_status, changed_by, changed_at, note";
@@ -67,7 +77,7 @@ fn note(text: Option<String>, column: &str) -> StoreResult<Option<Note>> {
     text.map(|n| stored(Note::parse(&n), column)).transpose()
 }
 
-pub(crate) fn customer(row: &impl Columns) -> StoreResult<Customer> {
+pub(crate) fn customer(row: &dyn Columns) -> StoreResult<Customer> {
     Ok(Customer {
         id: CustomerId(row.int("id")?),
         name: stored(Name::parse(&row.text("name")?), "customers.name")?,
@@ -86,7 +96,7 @@ pub(crate) fn customer(row: &impl Columns) -> StoreResult<Customer> {
     })
 }
 
-pub(crate) fn product(row: &impl Columns) -> StoreResult<Product> {
+pub(crate) fn product(row: &dyn Columns) -> StoreResult<Product> {
     Ok(Product {
         id: ProductId(row.int("id")?),
         sku: stored(Sku::parse(&row.text("sku")?), "products.sku")?,
@@ -102,7 +112,7 @@ pub(crate) fn product(row: &impl Columns) -> StoreResult<Product> {
 }
 
 /// An order row; its lines are attached by the caller.
-pub(crate) fn order(row: &impl Columns) -> StoreResult<Order> {
+pub(crate) fn order(row: &dyn Columns) -> StoreResult<Order> {
     Ok(Order {
         id: OrderId(row.int("id")?),
         customer_id: CustomerId(row.int("customer_id")?),
@@ -121,7 +131,7 @@ pub(crate) fn order(row: &impl Columns) -> StoreResult<Order> {
     })
 }
 
-pub(crate) fn order_line(row: &impl Columns) -> StoreResult<(OrderId, OrderLine)> {
+pub(crate) fn order_line(row: &dyn Columns) -> StoreResult<(OrderId, OrderLine)> {
     Ok((
         OrderId(row.int("order_id")?),
         OrderLine {
@@ -147,7 +157,7 @@ pub(crate) fn attach(orders: &mut [Order], lines: Vec<(OrderId, OrderLine)>) {
     }
 }
 
-pub(crate) fn user(row: &impl Columns) -> StoreResult<UserRecord> {
+pub(crate) fn user(row: &dyn Columns) -> StoreResult<UserRecord> {
     Ok(UserRecord {
         user: User {
             id: UserId(row.int("id")?),
@@ -163,7 +173,7 @@ pub(crate) fn user(row: &impl Columns) -> StoreResult<UserRecord> {
     })
 }
 
-pub(crate) fn event(row: &impl Columns) -> StoreResult<EventRecord> {
+pub(crate) fn event(row: &dyn Columns) -> StoreResult<EventRecord> {
     Ok(EventRecord {
         id: EventId(row.int("id")?),
         event_type: row.text("event_type")?,
@@ -176,7 +186,7 @@ pub(crate) fn event(row: &impl Columns) -> StoreResult<EventRecord> {
     })
 }
 
-pub(crate) fn refresh_token(row: &impl Columns) -> StoreResult<RefreshTokenRecord> {
+pub(crate) fn refresh_token(row: &dyn Columns) -> StoreResult<RefreshTokenRecord> {
     Ok(RefreshTokenRecord {
         token_hash: row.text("token_hash")?,
         family: row.text("family")?,
@@ -188,7 +198,7 @@ pub(crate) fn refresh_token(row: &impl Columns) -> StoreResult<RefreshTokenRecor
     })
 }
 
-pub(crate) fn status_change(row: &impl Columns) -> StoreResult<StatusChange> {
+pub(crate) fn status_change(row: &dyn Columns) -> StoreResult<StatusChange> {
     Ok(StatusChange {
         id: HistoryId(row.int("id")?),
         order_id: OrderId(row.int("order_id")?),
@@ -200,7 +210,7 @@ pub(crate) fn status_change(row: &impl Columns) -> StoreResult<StatusChange> {
     })
 }
 
-pub(crate) fn movement(row: &impl Columns) -> StoreResult<StockMovement> {
+pub(crate) fn movement(row: &dyn Columns) -> StoreResult<StockMovement> {
     let kind = row.text("kind")?;
     Ok(StockMovement {
         id: MovementId(row.int("id")?),
@@ -219,7 +229,7 @@ pub(crate) fn movement(row: &impl Columns) -> StoreResult<StockMovement> {
 
 /// One order's totals for the audit: `id, status, total_cents, lines_total_cents, line_count,
 /// mispriced`.
-pub(crate) fn order_audit(row: &impl Columns) -> StoreResult<OrderAudit> {
+pub(crate) fn order_audit(row: &dyn Columns) -> StoreResult<OrderAudit> {
     Ok(OrderAudit {
         order_id: OrderId(row.int("id")?),
         status: status(&row.text("status")?)?,
@@ -231,27 +241,33 @@ pub(crate) fn order_audit(row: &impl Columns) -> StoreResult<OrderAudit> {
     })
 }
 
-/// Attaches history steps (`order_id, from_status, to_status`, ordered by order and id) to the
-/// audited orders.
-pub(crate) fn attach_history(orders: &mut [OrderAudit], rows: &[impl Columns]) -> StoreResult<()> {
+/// One step of an order's history for the audit: `order_id, from_status, to_status`.
+pub(crate) type HistoryStep = (OrderId, Option<OrderStatus>, OrderStatus);
+
+pub(crate) fn history_step(row: &dyn Columns) -> StoreResult<HistoryStep> {
+    Ok((
+        OrderId(row.int("order_id")?),
+        opt_status(row.opt_text("from_status")?)?,
+        status(&row.text("to_status")?)?,
+    ))
+}
+
+/// Attaches history steps (ordered by order and id) to the audited orders.
+pub(crate) fn attach_history(orders: &mut [OrderAudit], steps: Vec<HistoryStep>) {
     let position: std::collections::HashMap<OrderId, usize> = orders
         .iter()
         .enumerate()
         .map(|(index, order)| (order.order_id, index))
         .collect();
-    for row in rows {
-        let order_id = OrderId(row.int("order_id")?);
-        let from = opt_status(row.opt_text("from_status")?)?;
-        let to = status(&row.text("to_status")?)?;
+    for (order_id, from, to) in steps {
         if let Some(index) = position.get(&order_id) {
             orders[*index].history.push((from, to));
         }
     }
-    Ok(())
 }
 
 /// One product's stock figures for the audit.
-pub(crate) fn product_audit(row: &impl Columns) -> StoreResult<crate::domain::audit::ProductAudit> {
+pub(crate) fn product_audit(row: &dyn Columns) -> StoreResult<crate::domain::audit::ProductAudit> {
     Ok(crate::domain::audit::ProductAudit {
         product_id: ProductId(row.int("id")?),
         sku: row.text("sku")?,

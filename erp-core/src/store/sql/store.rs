@@ -1,0 +1,354 @@
+//! The store on a SQL database, written once for both dialects: reads outside units of work, list
+//! queries with their filters, and the audit snapshot.
+
+use async_trait::async_trait;
+
+use super::dialect::{Dialect, RowMap};
+use super::rows::{
+    self, CUSTOMER_COLUMNS, EVENT_COLUMNS, HISTORY_COLUMNS, MOVEMENT_COLUMNS, ORDER_COLUMNS,
+    PRODUCT_COLUMNS, USER_COLUMNS,
+};
+use super::statement::{Filter, Listing, Statement, Value, placeholders};
+use super::transaction::{SqlTransaction, lines_of};
+use super::{backoff, contains_pattern, prefix_range, to_i64};
+use crate::domain::audit::AuditSnapshot;
+use crate::domain::{
+    Customer, CustomerId, CustomerQuery, EventId, Order, OrderId, OrderQuery, Page, PageRequest,
+    Product, ProductId, ProductQuery, Sku, StatusChange, StockMovement, Timestamp, User, UserId,
+    UserRecord, Username,
+};
+use crate::events::EventRecord;
+use crate::store::{Store, StoreResult, Transaction};
+
+/// A store on dialect `D`.
+pub(crate) struct SqlStore<D> {
+    dialect: D,
+}
+
+impl<D: Dialect> SqlStore<D> {
+    pub(crate) fn new(dialect: D) -> SqlStore<D> {
+        SqlStore { dialect }
+    }
+
+    async fn one<T: Send + 'static>(
+        &self,
+        statement: Statement,
+        map: RowMap<T>,
+    ) -> StoreResult<Option<T>> {
+        Ok(self.dialect.fetch(statement, map).await?.into_iter().next())
+    }
+
+    /// One page of `listing` under `filter`, with the total count unless `count` is false.
+    async fn page<T: Send + 'static>(
+        &self,
+        listing: Listing,
+        filter: &Filter,
+        page: PageRequest,
+        count: bool,
+        map: RowMap<T>,
+    ) -> StoreResult<Page<T>> {
+        let Listing {
+            table,
+            columns,
+            order_by,
+        } = listing;
+        let total = if count {
+            let statement = filter.select("COUNT(*) AS total", table, "");
+            self.one(statement, |row| row.int("total"))
+                .await?
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let statement = filter
+            .select(
+                columns,
+                table,
+                &format!("ORDER BY {order_by} LIMIT ? OFFSET ?"),
+            )
+            .int(i64::from(page.limit()))
+            .int(to_i64(page.offset()));
+        let page = Page {
+            items: self.dialect.fetch(statement, map).await?,
+            total: u64::try_from(total).unwrap_or(0),
+            offset: page.offset(),
+            limit: page.limit(),
+        };
+        Ok(if count { page } else { page.without_total() })
+    }
+
+    /// Loads the lines of `orders` in one query and attaches them.
+    async fn attach_lines(&self, orders: &mut [Order]) -> StoreResult<()> {
+        if orders.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
+        let lines = self.dialect.fetch(lines_of(&ids), rows::order_line).await?;
+        rows::attach(orders, lines);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> Store for SqlStore<D> {
+    fn backend_name(&self) -> &'static str {
+        D::NAME
+    }
+
+    async fn begin(&self) -> StoreResult<Box<dyn Transaction>> {
+        let tx = self.dialect.begin().await?;
+        Ok(Box::new(SqlTransaction::<D>::new(tx)))
+    }
+
+    async fn pause_before_retry(&self, attempt: u32) {
+        backoff(attempt).await;
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.dialect
+            .fetch(Statement::new("SELECT 1 AS one"), |row| row.int("one"))
+            .await
+            .map(|_| ())
+    }
+
+    async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
+        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ?");
+        self.one(Statement::new(sql).int(id.get()), rows::customer)
+            .await
+    }
+
+    async fn customers(&self, query: &CustomerQuery) -> StoreResult<Page<Customer>> {
+        let mut filter = Filter::default();
+        if !query.include_deleted {
+            filter.push("deleted_at IS NULL", []);
+        }
+        if let Some(term) = &query.search {
+            let pattern = contains_pattern(term);
+            let (low, high) = prefix_range(&term.as_sku_prefix());
+            filter.push(
+                "(name_folded LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' \
+                 OR (tax_id >= ? AND tax_id < ?))",
+                [
+                    Value::Text(pattern.clone()),
+                    Value::Text(pattern),
+                    Value::Text(low),
+                    Value::Text(high),
+                ],
+            );
+        }
+        let listing = Listing {
+            table: "customers",
+            columns: CUSTOMER_COLUMNS,
+            order_by: "name_folded, id",
+        };
+        self.page(listing, &filter, query.page, true, rows::customer)
+            .await
+    }
+
+    async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {
+        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?");
+        self.one(Statement::new(sql).int(id.get()), rows::product)
+            .await
+    }
+
+    async fn product_by_sku(&self, sku: &Sku) -> StoreResult<Option<Product>> {
+        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE sku = ?");
+        self.one(Statement::new(sql).text(sku.as_str()), rows::product)
+            .await
+    }
+
+    async fn products(&self, query: &ProductQuery) -> StoreResult<Page<Product>> {
+        let mut filter = Filter::default();
+        if !query.include_inactive {
+            filter.push("active = 1", []);
+        }
+        if query.low_stock_only {
+            filter.push("on_hand - reserved <= reorder_level", []);
+        }
+        if let Some(term) = &query.search {
+            let (low, high) = prefix_range(&term.as_sku_prefix());
+            // instr() is a literal substring test on the folded name (binary collation in MySQL):
+            // the semantics of LIKE with escaping, and in SQLite several times faster on a large
+            // catalogue.
+            filter.push(
+                "((sku >= ? AND sku < ?) OR instr(name_folded, ?) > 0)",
+                [
+                    Value::Text(low),
+                    Value::Text(high),
+                    Value::Text(term.folded().to_string()),
+                ],
+            );
+        }
+        let listing = Listing {
+            table: "products",
+            columns: PRODUCT_COLUMNS,
+            order_by: "sku",
+        };
+        self.page(
+            listing,
+            &filter,
+            query.page,
+            !query.skip_total,
+            rows::product,
+        )
+        .await
+    }
+
+    async fn movements(
+        &self,
+        product: ProductId,
+        page: PageRequest,
+    ) -> StoreResult<Page<StockMovement>> {
+        let mut filter = Filter::default();
+        filter.push("product_id = ?", [Value::Int(product.get())]);
+        let listing = Listing {
+            table: "stock_movements",
+            columns: MOVEMENT_COLUMNS,
+            order_by: "id DESC",
+        };
+        self.page(listing, &filter, page, true, rows::movement)
+            .await
+    }
+
+    async fn order(&self, id: OrderId) -> StoreResult<Option<Order>> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?");
+        let Some(order) = self
+            .one(Statement::new(sql).int(id.get()), rows::order)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut orders = [order];
+        self.attach_lines(&mut orders).await?;
+        let [order] = orders;
+        Ok(Some(order))
+    }
+
+    async fn orders(&self, query: &OrderQuery) -> StoreResult<Page<Order>> {
+        let mut filter = Filter::default();
+        if let Some(status) = query.status {
+            filter.push("status = ?", [Value::Text(status.as_str().to_string())]);
+        }
+        if let Some(customer) = query.customer_id {
+            filter.push("customer_id = ?", [Value::Int(customer.get())]);
+        }
+        if let Some(from) = query.created_from {
+            filter.push("created_at >= ?", [Value::Time(from)]);
+        }
+        if let Some(before) = query.created_before {
+            filter.push("created_at < ?", [Value::Time(before)]);
+        }
+        let listing = Listing {
+            table: "orders",
+            columns: ORDER_COLUMNS,
+            order_by: "id DESC",
+        };
+        let mut page = self
+            .page(listing, &filter, query.page, true, rows::order)
+            .await?;
+        self.attach_lines(&mut page.items).await?;
+        Ok(page)
+    }
+
+    async fn order_history(&self, id: OrderId) -> StoreResult<Vec<StatusChange>> {
+        let sql = format!(
+            "SELECT {HISTORY_COLUMNS} FROM order_status_history WHERE order_id = ? ORDER BY id"
+        );
+        self.dialect
+            .fetch(Statement::new(sql).int(id.get()), rows::status_change)
+            .await
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?");
+        self.one(Statement::new(sql).int(id.get()), rows::user)
+            .await
+    }
+
+    async fn user_by_username(&self, username: &Username) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?");
+        self.one(Statement::new(sql).text(username.as_str()), rows::user)
+            .await
+    }
+
+    async fn users(&self, page: PageRequest) -> StoreResult<Page<User>> {
+        let listing = Listing {
+            table: "users",
+            columns: USER_COLUMNS,
+            order_by: "username",
+        };
+        let records = self
+            .page(listing, &Filter::default(), page, true, rows::user)
+            .await?;
+        Ok(records.map(|r| r.user))
+    }
+
+    async fn count_users(&self) -> StoreResult<u64> {
+        let statement = Statement::new("SELECT COUNT(*) AS total FROM users");
+        let count = self.one(statement, |row| row.int("total")).await?;
+        Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    }
+
+    async fn events_after(
+        &self,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        let sql =
+            format!("SELECT {EVENT_COLUMNS} FROM outbox_events WHERE id > ? ORDER BY id LIMIT ?");
+        let statement = Statement::new(sql)
+            .int(after.map_or(0, EventId::get))
+            .int(i64::from(limit));
+        self.dialect.fetch(statement, rows::event).await
+    }
+
+    async fn unpublished_events(&self, limit: u32) -> StoreResult<Vec<EventRecord>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM outbox_events WHERE published_at IS NULL \
+             ORDER BY id LIMIT ?"
+        );
+        self.dialect
+            .fetch(Statement::new(sql).int(i64::from(limit)), rows::event)
+            .await
+    }
+
+    async fn mark_events_published(&self, ids: &[EventId], at: Timestamp) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE outbox_events SET published_at = ? \
+             WHERE published_at IS NULL AND id IN ({})",
+            placeholders(ids.len())
+        );
+        let statement = Statement::new(sql)
+            .time(at)
+            .ids(ids.iter().map(|id| id.get()));
+        self.dialect.execute(statement).await
+    }
+
+    async fn audit_snapshot(&self) -> StoreResult<AuditSnapshot> {
+        // One read-only unit of work: every figure comes from the same consistent snapshot.
+        let mut tx = self.dialect.begin_read().await?;
+        let products = D::fetch_in(
+            &mut tx,
+            Statement::new(D::AUDIT_PRODUCTS),
+            rows::product_audit,
+        )
+        .await?;
+        let mut orders =
+            D::fetch_in(&mut tx, Statement::new(D::AUDIT_ORDERS), rows::order_audit).await?;
+        let history = D::fetch_in(
+            &mut tx,
+            Statement::new(
+                "SELECT order_id, from_status, to_status FROM order_status_history \
+                 ORDER BY order_id, id",
+            ),
+            rows::history_step,
+        )
+        .await?;
+        D::rollback(tx).await?;
+        rows::attach_history(&mut orders, history);
+        Ok(AuditSnapshot { products, orders })
+    }
+}
