@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use crate::keys::Hint;
 use crate::widgets::centered;
 
 /// One field.
@@ -31,6 +32,51 @@ pub enum FormEvent {
     Submit(Vec<String>),
     /// Esc.
     Cancel,
+}
+
+/// A form a list screen opened, with what it is for (which record, which action).
+pub type OpenForm<P> = Option<(Form, P)>;
+
+/// What became of a key offered to a screen's open form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Routed<P> {
+    /// No form is open: the screen handles the key itself.
+    NoForm,
+    /// The form took the key (typing, moving, or Esc, which closed it).
+    Taken,
+    /// Enter on the last field: submit these values for this purpose.
+    Submit(P, Vec<String>),
+}
+
+/// Offers `key` to the form open in `slot`, closing it on Esc.
+pub fn route_key<P: Copy>(slot: &mut OpenForm<P>, key: KeyEvent) -> Routed<P> {
+    let Some((form, purpose)) = slot.as_mut() else {
+        return Routed::NoForm;
+    };
+    match form.on_key(key) {
+        FormEvent::Submit(values) => Routed::Submit(*purpose, values),
+        FormEvent::Cancel => {
+            *slot = None;
+            Routed::Taken
+        }
+        FormEvent::None => Routed::Taken,
+    }
+}
+
+/// Shows under the fields why a submit was refused; the form stays open with what was typed.
+pub fn show_error<P>(slot: &mut OpenForm<P>, error: &erp_core::Error) {
+    if let Some((form, _)) = slot.as_mut() {
+        form.message = Some(crate::notice::explain(error).text);
+    }
+}
+
+/// The footer while a form is open.
+pub fn hints() -> Vec<Hint> {
+    vec![Hint {
+        keys: "",
+        label: "Enter next/save  Tab move  Esc cancel",
+        enabled: true,
+    }]
 }
 
 /// A popup of fields.

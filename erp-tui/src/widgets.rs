@@ -53,3 +53,39 @@ pub fn fit(text: &str, width: usize) -> String {
         format!("{kept}…")
     }
 }
+
+/// Width of the search field of a list screen.
+const SEARCH_WIDTH: usize = 24;
+
+/// The one-line search field of a list screen followed by `summary`; while `typing`, the field is
+/// highlighted and holds the cursor.
+pub fn draw_search_bar(
+    frame: &mut ratatui::Frame,
+    area: Rect,
+    search: &tui_input::Input,
+    typing: bool,
+    summary: String,
+) {
+    let field_style = if typing {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new().add_modifier(Modifier::UNDERLINED)
+    };
+    let label = "Search: ";
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(Line::from(vec![
+            Span::raw(label),
+            Span::styled(
+                format!("{:<SEARCH_WIDTH$}", fit(search.value(), SEARCH_WIDTH)),
+                field_style,
+            ),
+            Span::raw(format!("  {summary}")),
+        ])),
+        area,
+    );
+    if typing {
+        let cursor = search.visual_cursor().min(SEARCH_WIDTH - 1) + label.len();
+        let x = area.x.saturating_add(u16::try_from(cursor).unwrap_or(0));
+        frame.set_cursor_position((x, area.y));
+    }
+}

@@ -266,3 +266,67 @@ async fn order_moves_follow_the_state_machine_and_the_role() {
         .unwrap();
     assert_eq!(history.len(), 3);
 }
+
+#[tokio::test]
+async fn a_refused_product_form_stays_open_with_the_reason_and_saves_once_fixed() {
+    let db = sqlite();
+    let erp = shop(&db.url, false).await;
+    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    app.press(KeyCode::F(4)).await;
+    app.press(KeyCode::Char('n')).await;
+    for (value, last) in [
+        ("NEW-1", false),
+        ("Thing", false),
+        ("12.345", false),
+        ("", false),
+        ("", true),
+    ] {
+        app.type_text(value).await;
+        app.press(KeyCode::Enter).await;
+        if last {
+            break;
+        }
+    }
+    // Three decimals are not money: the form stays open, says why, and keeps what was typed.
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "New product",
+            "price: must have at most two decimal places",
+            "12.345",
+            "Thing",
+        ],
+    );
+    assert!(
+        erp.product_by_sku(&Actor::system(), &Sku::parse("NEW-1").unwrap())
+            .await
+            .is_err(),
+        "nothing saved"
+    );
+    // Back to the price, fix it, submit from the last field.
+    for _ in 0..2 {
+        app.press(KeyCode::Up).await;
+    }
+    app.press(KeyCode::Backspace).await;
+    for _ in 0..2 {
+        app.press(KeyCode::Down).await;
+    }
+    app.press(KeyCode::Enter).await;
+    assert!(!app.screen().contains("New product"), "the form closed");
+    let saved = erp
+        .product_by_sku(&Actor::system(), &Sku::parse("NEW-1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(saved.price.to_string(), "12.34");
+    // Esc on a new form closes it without saving anything.
+    app.press(KeyCode::Char('n')).await;
+    app.type_text("NEW-2").await;
+    app.press(KeyCode::Esc).await;
+    assert!(!app.screen().contains("New product"));
+    assert!(
+        erp.product_by_sku(&Actor::system(), &Sku::parse("NEW-2").unwrap())
+            .await
+            .is_err()
+    );
+}

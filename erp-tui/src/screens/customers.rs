@@ -6,19 +6,19 @@ use erp_core::domain::{Customer, CustomerId, CustomerQuery, PageRequest, Permiss
 use erp_core::input::CustomerPatch;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Style, Stylize};
-use ratatui::text::{Line, Span};
+use ratatui::style::Stylize;
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, TableState};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::picker::{create_customer, new_customer_form};
 use crate::app::Ctx;
-use crate::form::{Form, FormEvent};
+use crate::form::{self, Form, OpenForm, Routed};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
 use crate::task::Task;
-use crate::widgets::{centered, fit, selected_style};
+use crate::widgets::{centered, draw_search_bar, fit, selected_style};
 
 /// What the keys do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub struct Customers {
     /// Typing into the search.
     pub searching: bool,
     /// An open form (None id: a new customer).
-    pub form: Option<(Form, Option<CustomerId>)>,
+    pub form: OpenForm<Option<CustomerId>>,
     /// Asking whether to delete this one.
     pub deleting: Option<Customer>,
     seq: u64,
@@ -133,20 +133,15 @@ impl Customers {
 
     /// Keys.
     pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        if let Some((form, id)) = self.form.as_mut() {
-            let id = *id;
-            match form.on_key(key) {
-                FormEvent::Submit(values) => {
-                    if let Err(error) = self.submit(id, values, ctx)
-                        && let Some((form, _)) = self.form.as_mut()
-                    {
-                        form.message = Some(crate::notice::explain(&error).text);
-                    }
+        match form::route_key(&mut self.form, key) {
+            Routed::NoForm => {}
+            Routed::Taken => return,
+            Routed::Submit(purpose, values) => {
+                if let Err(error) = self.submit(purpose, values, ctx) {
+                    form::show_error(&mut self.form, &error);
                 }
-                FormEvent::Cancel => self.form = None,
-                FormEvent::None => {}
+                return;
             }
-            return;
         }
         if let Some(customer) = self.deleting.take() {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
@@ -246,11 +241,7 @@ impl Customers {
     /// The footer.
     pub fn hints(&self, actor: Option<&Actor>) -> Vec<Hint> {
         if self.form.is_some() {
-            return vec![Hint {
-                keys: "",
-                label: "Enter next/save  Tab move  Esc cancel",
-                enabled: true,
-            }];
+            return form::hints();
         }
         if self.deleting.is_some() {
             return vec![Hint {
@@ -278,23 +269,8 @@ impl Customers {
     /// Drawing.
     pub fn draw(&self, frame: &mut Frame, area: Rect) {
         let [top, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
-        let field_style = if self.searching {
-            Style::new().reversed()
-        } else {
-            Style::new().underlined()
-        };
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::raw("Search: "),
-                Span::styled(format!("{:<24}", fit(self.search.value(), 24)), field_style),
-                Span::raw(format!("  {} customer(s)", self.total)),
-            ])),
-            top,
-        );
-        if self.searching {
-            let cursor = u16::try_from(self.search.visual_cursor().min(23)).unwrap_or(0);
-            frame.set_cursor_position((top.x + 8 + cursor, top.y));
-        }
+        let summary = format!("{} customer(s)", self.total);
+        draw_search_bar(frame, top, &self.search, self.searching, summary);
         let rows: Vec<Row> = self
             .customers
             .iter()

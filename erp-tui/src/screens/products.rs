@@ -8,17 +8,16 @@ use erp_core::input::{ProductInput, ProductPatch, StockInput};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Row, Table, TableState};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::app::Ctx;
-use crate::form::{Form, FormEvent};
+use crate::form::{self, Form, OpenForm, Routed};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
 use crate::task::Task;
-use crate::widgets::{fit, selected_style};
+use crate::widgets::{draw_search_bar, fit, selected_style};
 
 /// What the keys do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +80,7 @@ pub struct Products {
     /// Show deactivated products too.
     pub include_inactive: bool,
     /// An open form.
-    pub form: Option<(Form, Purpose)>,
+    pub form: OpenForm<Purpose>,
     seq: u64,
 }
 
@@ -192,20 +191,15 @@ impl Products {
 
     /// Keys.
     pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        if let Some((form, purpose)) = self.form.as_mut() {
-            let purpose = *purpose;
-            match form.on_key(key) {
-                FormEvent::Submit(values) => {
-                    if let Err(error) = self.submit(purpose, values, ctx)
-                        && let Some((form, _)) = self.form.as_mut()
-                    {
-                        form.message = Some(crate::notice::explain(&error).text);
-                    }
+        match form::route_key(&mut self.form, key) {
+            Routed::NoForm => {}
+            Routed::Taken => return,
+            Routed::Submit(purpose, values) => {
+                if let Err(error) = self.submit(purpose, values, ctx) {
+                    form::show_error(&mut self.form, &error);
                 }
-                FormEvent::Cancel => self.form = None,
-                FormEvent::None => {}
+                return;
             }
-            return;
         }
         if self.searching {
             match key.code {
@@ -318,11 +312,7 @@ impl Products {
     /// The footer.
     pub fn hints(&self, actor: Option<&Actor>) -> Vec<Hint> {
         if self.form.is_some() {
-            return vec![Hint {
-                keys: "",
-                label: "Enter next/save  Tab move  Esc cancel",
-                enabled: true,
-            }];
+            return form::hints();
         }
         if self.searching {
             return vec![Hint {
@@ -343,36 +333,21 @@ impl Products {
     /// Drawing.
     pub fn draw(&self, frame: &mut Frame, area: Rect) {
         let [top, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
-        let field_style = if self.searching {
-            Style::new().reversed()
-        } else {
-            Style::new().underlined()
-        };
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::raw("Search: "),
-                Span::styled(format!("{:<24}", fit(self.search.value(), 24)), field_style),
-                Span::raw(format!(
-                    "  {}{}  {} product(s)",
-                    if self.low_only {
-                        "[low stock only] "
-                    } else {
-                        ""
-                    },
-                    if self.include_inactive {
-                        "[with inactive]"
-                    } else {
-                        ""
-                    },
-                    self.total
-                )),
-            ])),
-            top,
+        let summary = format!(
+            "{}{}  {} product(s)",
+            if self.low_only {
+                "[low stock only] "
+            } else {
+                ""
+            },
+            if self.include_inactive {
+                "[with inactive]"
+            } else {
+                ""
+            },
+            self.total
         );
-        if self.searching {
-            let cursor = u16::try_from(self.search.visual_cursor().min(23)).unwrap_or(0);
-            frame.set_cursor_position((top.x + 8 + cursor, top.y));
-        }
+        draw_search_bar(frame, top, &self.search, self.searching, summary);
         let rows: Vec<Row> = self
             .products
             .iter()

@@ -11,7 +11,7 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::widgets::{Block, Row, Table, TableState};
 
 use crate::app::Ctx;
-use crate::form::{Form, FormEvent};
+use crate::form::{self, Form, OpenForm, Routed};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
 use crate::task::Task;
@@ -62,7 +62,7 @@ pub struct Users {
     /// The highlighted one.
     pub selected: usize,
     /// An open form.
-    pub form: Option<(Form, Purpose)>,
+    pub form: OpenForm<Purpose>,
 }
 
 impl Users {
@@ -123,20 +123,15 @@ impl Users {
 
     /// Keys.
     pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        if let Some((form, purpose)) = self.form.as_mut() {
-            let purpose = *purpose;
-            match form.on_key(key) {
-                FormEvent::Submit(values) => {
-                    if let Err(error) = self.submit(purpose, values, ctx)
-                        && let Some((form, _)) = self.form.as_mut()
-                    {
-                        form.message = Some(crate::notice::explain(&error).text);
-                    }
+        match form::route_key(&mut self.form, key) {
+            Routed::NoForm => {}
+            Routed::Taken => return,
+            Routed::Submit(purpose, values) => {
+                if let Err(error) = self.submit(purpose, values, ctx) {
+                    form::show_error(&mut self.form, &error);
                 }
-                FormEvent::Cancel => self.form = None,
-                FormEvent::None => {}
+                return;
             }
-            return;
         }
         let selected = self.users.get(self.selected).cloned();
         match keys::find(KEYS, &key) {
@@ -207,11 +202,7 @@ impl Users {
     /// The footer.
     pub fn hints(&self, actor: Option<&Actor>) -> Vec<Hint> {
         if self.form.is_some() {
-            return vec![Hint {
-                keys: "",
-                label: "Enter next/save  Tab move  Esc cancel",
-                enabled: true,
-            }];
+            return form::hints();
         }
         let manage = actor.is_some_and(|a| a.can(Permission::ManageUsers));
         keys::hints(KEYS, |act| matches!(act, Act::Up | Act::Down) || manage)
