@@ -18,6 +18,12 @@ impl Erp {
     }
 
     /// Outbox events after `after` (all from the start when `None`), oldest first.
+    ///
+    /// Ids are given out when a unit of work inserts its event, so one that commits later can hold
+    /// a smaller id than one already read: a reader paging by id alone may skip it. A consumer that
+    /// must see every event should use [`Erp::unpublished_events`] and
+    /// [`Erp::mark_events_published`], as erp-server's relay does, or re-read a window behind its
+    /// cursor and drop the ids it has seen.
     pub async fn events_after(
         &self,
         actor: &Actor,
