@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 /// Customer list parameters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerParams {
     /// Search in name and e-mail (case-insensitive substring) or a tax id prefix.
@@ -25,6 +26,7 @@ pub struct CustomerParams {
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -62,7 +64,7 @@ pub async fn list(
 
 /// One customer (deleted ones too).
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
-    params(("id" = i64, Path)), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = CustomerDto), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -76,7 +78,7 @@ pub async fn get(
 
 /// Changes a customer: absent fields stay, `null` clears phone or tax id.
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",
-    params(("id" = i64, Path)), request_body = CustomerPatch, security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), request_body = CustomerPatch, security(("bearer" = [])),
     responses((status = 200, body = CustomerDto), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
@@ -94,7 +96,7 @@ pub async fn update(
 
 /// Soft-deletes a customer (their orders stay). Deleting again is harmless.
 #[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers",
-    params(("id" = i64, Path)), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete(
     State(state): State<AppState>,

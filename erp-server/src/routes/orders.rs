@@ -20,6 +20,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Order list parameters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrderParams {
     /// Only orders in this status.
@@ -33,11 +34,13 @@ pub struct OrderParams {
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
 /// Cancellation note.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CancelParams {
     /// Why (optional).
@@ -110,7 +113,7 @@ pub async fn list(
 
 /// One order with its lines, totals and history.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",
-    params(("id" = i64, Path)), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -126,7 +129,7 @@ pub async fn get(
 
 /// Moves an order to another status if the state machine and the caller's role allow it.
 #[utoipa::path(patch, path = "/api/v1/orders/{id}/status", tag = "orders",
-    params(("id" = i64, Path)), request_body = StatusInput, security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), request_body = StatusInput, security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn change_status(
@@ -145,7 +148,7 @@ pub async fn change_status(
 
 /// Cancels an order (from PENDING or CONFIRMED); its reserved stock is returned.
 #[utoipa::path(delete, path = "/api/v1/orders/{id}", tag = "orders",
-    params(("id" = i64, Path), CancelParams), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1), CancelParams), security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn cancel(
@@ -165,7 +168,7 @@ pub async fn cancel(
 
 /// The order's status history, oldest first.
 #[utoipa::path(get, path = "/api/v1/orders/{id}/history", tag = "orders",
-    params(("id" = i64, Path)), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = Vec<HistoryDto>), (status = 404, body = Problem)))]
 pub async fn history(
     State(state): State<AppState>,

@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 /// Product list parameters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProductParams {
     /// A SKU prefix or part of the name (case-insensitive).
@@ -27,6 +28,7 @@ pub struct ProductParams {
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -66,7 +68,7 @@ pub async fn list(
 
 /// One product.
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products",
-    params(("id" = i64, Path)), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = ProductDto), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -78,7 +80,7 @@ pub async fn get(
 
 /// Changes name, price, reorder level or active flag (stock changes go through /stock).
 #[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products",
-    params(("id" = i64, Path)), request_body = ProductPatch, security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), request_body = ProductPatch, security(("bearer" = [])),
     responses((status = 200, body = ProductDto), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn update(
@@ -97,7 +99,7 @@ pub async fn update(
 /// Receives goods (`receipt`, positive) or corrects stock (`adjustment`, signed), with a reason.
 /// On hand never drops below what open orders reserved.
 #[utoipa::path(patch, path = "/api/v1/products/{id}/stock", tag = "products",
-    params(("id" = i64, Path)), request_body = StockInput, security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), request_body = StockInput, security(("bearer" = [])),
     responses((status = 200, body = ProductDto), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn adjust_stock(
@@ -116,7 +118,7 @@ pub async fn adjust_stock(
 
 /// The product's stock movements, newest first.
 #[utoipa::path(get, path = "/api/v1/products/{id}/movements", tag = "products",
-    params(("id" = i64, Path), PageParams), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1), PageParams), security(("bearer" = [])),
     responses((status = 200, body = PageDto<MovementDto>), (status = 404, body = Problem)))]
 pub async fn movements(
     State(state): State<AppState>,
@@ -132,7 +134,7 @@ pub async fn movements(
 /// Deactivates a product: it stays on past orders but can no longer be ordered. Reactivate with
 /// `PATCH {"active": true}`.
 #[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "products",
-    params(("id" = i64, Path)), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = ProductDto), (status = 404, body = Problem)))]
 pub async fn deactivate(
     State(state): State<AppState>,

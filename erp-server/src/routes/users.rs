@@ -47,7 +47,7 @@ pub async fn list(
 }
 
 /// One user (oneself, or anyone for those who manage users).
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, minimum = 1)),
     security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 403, body = Problem),
         (status = 404, body = Problem)))]
@@ -60,7 +60,7 @@ pub async fn get(
 }
 
 /// Changes a user's role or deactivates / reactivates them.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, minimum = 1)),
     request_body = UserPatch, security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -98,7 +98,7 @@ pub async fn update(
 /// Sets a password: one's own (with the current one), or anyone's for those who manage users.
 /// Every session of that user ends.
 #[utoipa::path(put, path = "/api/v1/users/{id}/password", tag = "users",
-    params(("id" = i64, Path)), request_body = PasswordChange, security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)), request_body = PasswordChange, security(("bearer" = [])),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn change_password(
