@@ -1,6 +1,6 @@
 //! The one error type of erp-core.
 
-use crate::domain::{OrderId, OrderStatus, Permission, Role};
+use crate::domain::{MovementId, OrderId, OrderStatus, Permission, Role};
 
 /// Everything that can go wrong in a command, with the facts a person needs to act on it.
 ///
@@ -109,6 +109,17 @@ pub enum Error {
         /// The order that key created.
         order_id: OrderId,
     },
+    /// The idempotency key of a stock change was already used on this product for a different
+    /// change.
+    #[error(
+        "idempotency key {key} was already used for stock movement {movement_id} with a different change"
+    )]
+    StockRequestConflict {
+        /// The key.
+        key: String,
+        /// The movement that key made.
+        movement_id: MovementId,
+    },
     /// A unique value is taken.
     #[error("{field} {value} is already in use")]
     Duplicate {
@@ -160,7 +171,9 @@ impl Error {
             Error::CustomerDeleted { .. } => "customer_deleted",
             Error::StockBelowReserved { .. } => "stock_below_reserved",
             Error::InvalidTransition { .. } => "invalid_transition",
-            Error::IdempotencyConflict { .. } => "idempotency_conflict",
+            Error::IdempotencyConflict { .. } | Error::StockRequestConflict { .. } => {
+                "idempotency_conflict"
+            }
             Error::Duplicate { .. } => "duplicate",
             Error::AlreadyDone { .. } => "already_done",
             Error::Busy { .. } => "busy",

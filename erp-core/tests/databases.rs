@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use common::{Backend, TestDb};
 use erp_core::domain::{
-    CustomerId, OrderQuery, OrderStatus, PageRequest, ProductQuery, Reason, StockChange,
+    CustomerId, IdempotencyKey, OrderQuery, OrderStatus, PageRequest, ProductQuery, Quantity,
+    Reason, StockChange,
 };
 use erp_core::input::{CustomerInput, OrderInput, OrderLineInput, ProductInput};
 use erp_core::{Actor, ConnectOptions, Erp, Error};
@@ -186,6 +187,47 @@ async fn one_key_makes_one_order_under_concurrency(backend: Backend) {
         .unwrap();
     assert_eq!(orders.total, 1);
     assert_eq!(stock(&erp, "KEY").await, (100, 3));
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
+/// 32 tasks sending one stock receipt with one key at once (a client retrying over several
+/// connections): the stock moves once, one answer made the change and the rest are replays.
+async fn one_key_moves_stock_once_under_concurrency(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 32).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "RCV", 10).await;
+    let id = erp
+        .product_by_sku(
+            &Actor::system(),
+            &erp_core::domain::Sku::parse("RCV").unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let key = IdempotencyKey::parse("delivery-4711").unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let erp = erp.clone();
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            let change = StockChange::Receipt(Quantity::new(7).unwrap());
+            let why = Reason::parse("delivery 4711").unwrap();
+            erp.adjust_stock_once(&Actor::system(), id, change, why, &key)
+                .await
+        }));
+    }
+    let mut originals = 0;
+    for task in tasks {
+        if !task.await.unwrap().unwrap().replayed {
+            originals += 1;
+        }
+    }
+    assert_eq!(originals, 1, "exactly one answer moved the stock");
+    assert_eq!(stock(&erp, "RCV").await, (17, 0));
     assert_consistent(&erp).await;
     db.remove().await;
 }
@@ -366,6 +408,16 @@ async fn sqlite_one_key_makes_one_order_under_concurrency() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn mysql_one_key_makes_one_order_under_concurrency() {
     one_key_makes_one_order_under_concurrency(Backend::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_one_key_moves_stock_once_under_concurrency() {
+    one_key_moves_stock_once_under_concurrency(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_one_key_moves_stock_once_under_concurrency() {
+    one_key_moves_stock_once_under_concurrency(Backend::Mysql).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -205,6 +205,11 @@ impl From<Error> for ApiError {
                     .with("key", key.as_str())
                     .with("order_id", order_id.get());
             }
+            Error::StockRequestConflict { key, movement_id } => {
+                api = api
+                    .with("key", key.as_str())
+                    .with("movement_id", movement_id.get());
+            }
             Error::Duplicate { field, value } => {
                 api = api.with("field", *field).with("value", value.as_str());
             }

@@ -49,12 +49,12 @@ pub enum Routed<P> {
 }
 
 /// Offers `key` to the form open in `slot`, closing it on Esc.
-pub fn route_key<P: Copy>(slot: &mut OpenForm<P>, key: KeyEvent) -> Routed<P> {
+pub fn route_key<P: Clone>(slot: &mut OpenForm<P>, key: KeyEvent) -> Routed<P> {
     let Some((form, purpose)) = slot.as_mut() else {
         return Routed::NoForm;
     };
     match form.on_key(key) {
-        FormEvent::Submit(values) => Routed::Submit(*purpose, values),
+        FormEvent::Submit(values) => Routed::Submit(purpose.clone(), values),
         FormEvent::Cancel => {
             *slot = None;
             Routed::Taken

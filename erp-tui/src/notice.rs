@@ -86,6 +86,10 @@ pub fn explain(error: &Error) -> Notice {
         Error::IdempotencyConflict { order_id, .. } => format!(
             "This sale was already placed as order #{order_id} before the cart changed; see Orders."
         ),
+        Error::StockRequestConflict { .. } => {
+            "This stock change was already recorded differently; reopen the form and check the stock."
+                .to_string()
+        }
         Error::Duplicate { field, value } => {
             format!("{} {value} is already in use.", field.replace('_', " "))
         }

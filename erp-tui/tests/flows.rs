@@ -330,3 +330,38 @@ async fn a_refused_product_form_stays_open_with_the_reason_and_saves_once_fixed(
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_stock_receipt_entered_twice_moves_stock_once() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    app.press(KeyCode::F(4)).await;
+    // The first product of the demo catalogue, by SKU order.
+    let first = erp
+        .products(&Actor::system(), &erp_core::domain::ProductQuery::default())
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    app.press(KeyCode::Char('r')).await;
+    assert_shows(&app.screen(), &["Stock of", first.sku.as_str()]);
+    app.press(KeyCode::Enter).await;
+    app.type_text("12").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("delivery 88").await;
+    // Enter twice before the first answer arrives: two requests, one key.
+    let mut tasks = app.app.update(key(KeyCode::Enter));
+    tasks.extend(app.app.update(key(KeyCode::Enter)));
+    assert_eq!(tasks.len(), 2, "both presses reached the database");
+    app.run(tasks).await;
+    assert_shows(&app.screen(), &["saved: on hand"]);
+    let sku = first.sku.as_str();
+    assert_eq!(
+        stock(&erp, sku).await,
+        (first.on_hand + 12, first.reserved),
+        "the stock moved once"
+    );
+    let found = erp.check_invariants(&Actor::system()).await.unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -134,8 +134,12 @@ CREATE TABLE IF NOT EXISTS stock_movements (
     reason          VARCHAR(200)  NULL,
     created_by      BIGINT        NULL,
     created_at      DATETIME(6)   NOT NULL,
+    -- The client's idempotency key of a stock receipt or adjustment: a retried request finds
+    -- its movement instead of moving the stock twice.
+    request_key     VARCHAR(128)  NULL,
     PRIMARY KEY (id),
     KEY stock_movements_product_idx (product_id, id),
+    UNIQUE KEY stock_movements_request_uq (product_id, request_key),
     CONSTRAINT stock_movements_product_fk FOREIGN KEY (product_id) REFERENCES products (id),
     CONSTRAINT stock_movements_order_fk FOREIGN KEY (order_id) REFERENCES orders (id),
     CONSTRAINT stock_movements_user_fk FOREIGN KEY (created_by) REFERENCES users (id),

@@ -128,10 +128,15 @@ CREATE TABLE stock_movements (
     reason          TEXT,
     created_by      INTEGER REFERENCES users (id),
     created_at      INTEGER NOT NULL,
+    -- The client's idempotency key of a stock receipt or adjustment: a retried request finds
+    -- its movement instead of moving the stock twice.
+    request_key     TEXT,
     CONSTRAINT stock_movements_kind_ck CHECK (kind IN
         ('RECEIPT', 'ADJUSTMENT', 'RESERVATION', 'RELEASE', 'SHIPMENT'))
 );
 CREATE INDEX stock_movements_product_idx ON stock_movements (product_id, id);
+CREATE UNIQUE INDEX stock_movements_request_uq ON stock_movements (product_id, request_key)
+    WHERE request_key IS NOT NULL;
 
 -- The transactional outbox: written with the change, relayed to Redis afterwards.
 CREATE TABLE outbox_events (

@@ -31,8 +31,8 @@ pub use order::{
     OrderReceipt, StatusChange,
 };
 pub use product::{
-    MAX_ON_HAND, MovementKind, NewMovement, NewProduct, Product, ProductChanges, StockChange,
-    StockDelta, StockMovement, parse_stock_level,
+    MAX_ON_HAND, MovementKind, NewMovement, NewProduct, Product, ProductChanges, StockAdjusted,
+    StockChange, StockDelta, StockMovement, parse_stock_level,
 };
 pub use quantity::Quantity;
 pub use query::{CustomerQuery, OrderQuery, Page, PageRequest, ProductQuery, SearchTerm, fold};

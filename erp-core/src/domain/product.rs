@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Invalid, Money, MovementId, Name, OrderId, ProductId, Quantity, Reason, Sku, Timestamp, UserId,
+    IdempotencyKey, Invalid, Money, MovementId, Name, OrderId, ProductId, Quantity, Reason, Sku,
+    Timestamp, UserId,
 };
 use crate::error::Error;
 
@@ -276,6 +277,15 @@ pub struct StockMovement {
     pub created_at: Timestamp,
 }
 
+/// The outcome of a stock change made at most once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StockAdjusted {
+    /// The product as it is now.
+    pub product: Product,
+    /// True when the key had already been used for this same change: nothing moved this time.
+    pub replayed: bool,
+}
+
 /// A movement about to be written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewMovement {
@@ -293,6 +303,8 @@ pub struct NewMovement {
     pub created_by: Option<UserId>,
     /// When.
     pub created_at: Timestamp,
+    /// The client's idempotency key, for a receipt or adjustment that must happen once.
+    pub request_key: Option<IdempotencyKey>,
 }
 
 #[cfg(test)]

@@ -225,6 +225,7 @@ impl Erp {
                     reason: Reason::parse("demo data").ok(),
                     created_by: actor.user_id(),
                     created_at: now,
+                    request_key: None,
                 })
                 .await?;
             }

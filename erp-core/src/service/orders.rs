@@ -146,6 +146,7 @@ impl Erp {
                 reason: None,
                 created_by: actor.user_id(),
                 created_at: now,
+                request_key: None,
             })
             .await?;
         }
@@ -253,6 +254,7 @@ impl Erp {
                     reason: None,
                     created_by: actor.user_id(),
                     created_at: now,
+                    request_key: None,
                 });
             }
             for product in products.values_mut() {

@@ -1,15 +1,16 @@
 //! Products and stock.
 
 use super::orders::lock_products;
-use super::{Attempt, Erp, no_unique, store_error};
+use super::{Attempt, Erp, Failure, no_unique, store_error};
 use crate::Actor;
 use crate::domain::{
-    MovementKind, NewMovement, NewProduct, Page, PageRequest, Permission, Product, ProductChanges,
-    ProductId, ProductQuery, Reason, Sku, StockChange, StockDelta, StockMovement,
+    IdempotencyKey, MovementKind, NewMovement, NewProduct, Page, PageRequest, Permission, Product,
+    ProductChanges, ProductId, ProductQuery, Reason, Sku, StockAdjusted, StockChange, StockDelta,
+    StockMovement,
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
-use crate::store::{ProductDraft, UniqueKey};
+use crate::store::{ProductDraft, StoreError, UniqueKey};
 
 impl Erp {
     /// Adds a product to the catalogue. A positive opening stock is recorded as a receipt.
@@ -53,6 +54,7 @@ impl Erp {
                 reason: Reason::parse("opening stock").ok(),
                 created_by: actor.user_id(),
                 created_at: now,
+                request_key: None,
             })
             .await?;
         }
@@ -143,8 +145,42 @@ impl Erp {
         reason: Reason,
     ) -> Result<Product> {
         actor.require(Permission::ManageCatalog)?;
+        let adjusted = self
+            .run(
+                || self.try_adjust_stock(actor, id, change, &reason, None),
+                no_unique,
+            )
+            .await?;
+        Ok(adjusted.product)
+    }
+
+    /// Like [`Erp::adjust_stock`], at most once per product and client key: repeating the same
+    /// change with the same key (a retry after a timeout or a lost connection) moves nothing and
+    /// answers with the product as it is, marked as a replay; the same key with a different change
+    /// is [`Error::StockRequestConflict`].
+    pub async fn adjust_stock_once(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        change: StockChange,
+        reason: Reason,
+        key: &IdempotencyKey,
+    ) -> Result<StockAdjusted> {
+        actor.require(Permission::ManageCatalog)?;
         self.run(
-            || self.try_adjust_stock(actor, id, change, &reason),
+            || async {
+                match self
+                    .try_adjust_stock(actor, id, change, &reason, Some(key))
+                    .await
+                {
+                    // The product lock makes this unlikely; should another request with the key
+                    // have committed in between, the next attempt finds its movement and replays.
+                    Err(Failure::Store(StoreError::Unique(UniqueKey::StockRequest))) => Err(
+                        Failure::Store(StoreError::Retryable("stock request key taken".into())),
+                    ),
+                    other => other,
+                }
+            },
             no_unique,
         )
         .await
@@ -156,12 +192,31 @@ impl Erp {
         id: ProductId,
         change: StockChange,
         reason: &Reason,
-    ) -> Attempt<Product> {
+        key: Option<&IdempotencyKey>,
+    ) -> Attempt<StockAdjusted> {
         let mut tx = self.begin().await?;
         let mut product = lock_products(&mut tx, [id])
             .await?
             .remove(&id)
             .ok_or_else(|| Error::not_found("product", id))?;
+        if let Some(key) = key
+            && let Some(done) = tx.movement_by_request_key(id, key).await?
+        {
+            let same = done.kind == change.kind()
+                && done.on_hand_delta == change.delta()
+                && done.reason.as_deref() == Some(reason.as_str());
+            if !same {
+                return Err(Error::StockRequestConflict {
+                    key: key.to_string(),
+                    movement_id: done.id,
+                }
+                .into());
+            }
+            return Ok(StockAdjusted {
+                product,
+                replayed: true,
+            });
+        }
         let delta = product.adjust(change.delta())?;
         let now = self.now();
         product.updated_at = now;
@@ -174,6 +229,7 @@ impl Erp {
             reason: Some(reason.clone()),
             created_by: actor.user_id(),
             created_at: now,
+            request_key: key.cloned(),
         })
         .await?;
         let event = DomainEvent::StockAdjusted {
@@ -186,7 +242,10 @@ impl Erp {
         };
         self.record(&mut tx, actor, event, now).await?;
         tx.commit().await?;
-        Ok(product)
+        Ok(StockAdjusted {
+            product,
+            replayed: false,
+        })
     }
 
     /// A product by id.

@@ -58,6 +58,7 @@ struct Tables {
     order_keys: HashMap<(CustomerId, IdempotencyKey), OrderId>,
     history: HashMap<OrderId, Vec<StatusChange>>,
     movements: HashMap<ProductId, Vec<StockMovement>>,
+    movement_keys: HashMap<(ProductId, IdempotencyKey), MovementId>,
     users: BTreeMap<UserId, UserRecord>,
     usernames: HashMap<Username, UserId>,
     events: Vec<EventRecord>,
@@ -200,7 +201,7 @@ enum Write {
     UpdateProduct(Product),
     InsertOrder(Order),
     UpdateOrderStatus(OrderId, OrderStatus, Timestamp),
-    InsertMovement(StockMovement),
+    InsertMovement(StockMovement, Option<IdempotencyKey>),
     InsertStatusChange(StatusChange),
     InsertEvent(EventRecord),
     InsertUser(UserRecord),
@@ -287,6 +288,21 @@ impl Transaction for MemoryTransaction {
             t.order_keys
                 .get(&(customer, key.clone()))
                 .and_then(|id| t.orders.get(id).cloned())
+        }))
+    }
+
+    async fn movement_by_request_key(
+        &mut self,
+        product: ProductId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<StockMovement>> {
+        Ok(self.read(|t| {
+            let id = t.movement_keys.get(&(product, key.clone()))?;
+            t.movements
+                .get(&product)?
+                .iter()
+                .find(|m| m.id == *id)
+                .cloned()
         }))
     }
 
@@ -391,17 +407,20 @@ impl Transaction for MemoryTransaction {
 
     async fn insert_movement(&mut self, movement: &NewMovement) -> StoreResult<MovementId> {
         let id = MovementId(self.allocate(|s| next(&mut s.movement)));
-        self.writes.push(Write::InsertMovement(StockMovement {
-            id,
-            product_id: movement.product_id,
-            kind: movement.kind,
-            on_hand_delta: movement.delta.on_hand,
-            reserved_delta: movement.delta.reserved,
-            order_id: movement.order_id,
-            reason: movement.reason.as_ref().map(|r| r.as_str().to_string()),
-            created_by: movement.created_by,
-            created_at: movement.created_at,
-        }));
+        self.writes.push(Write::InsertMovement(
+            StockMovement {
+                id,
+                product_id: movement.product_id,
+                kind: movement.kind,
+                on_hand_delta: movement.delta.on_hand,
+                reserved_delta: movement.delta.reserved,
+                order_id: movement.order_id,
+                reason: movement.reason.as_ref().map(|r| r.as_str().to_string()),
+                created_by: movement.created_by,
+                created_at: movement.created_at,
+            },
+            movement.request_key.clone(),
+        ));
         Ok(id)
     }
 
@@ -519,7 +538,7 @@ enum Undo {
     RestoreProduct(StoredProduct),
     RemoveOrder(OrderId),
     RestoreOrderStatus(OrderId, OrderStatus, Timestamp),
-    PopMovement(ProductId),
+    PopMovement(ProductId, Option<(ProductId, IdempotencyKey)>),
     PopStatusChange(OrderId),
     PopEvent,
     RemoveUser(UserId),
@@ -634,10 +653,17 @@ impl Tables {
                 order.updated_at = at;
                 undo
             }
-            Write::InsertMovement(movement) => {
+            Write::InsertMovement(movement, request_key) => {
                 let product = movement.product_id;
+                let key = request_key.map(|key| (product, key));
+                if let Some(key) = &key {
+                    if self.movement_keys.contains_key(key) {
+                        return Err(StoreError::Unique(UniqueKey::StockRequest));
+                    }
+                    self.movement_keys.insert(key.clone(), movement.id);
+                }
                 self.movements.entry(product).or_default().push(movement);
-                Undo::PopMovement(product)
+                Undo::PopMovement(product, key)
             }
             Write::InsertStatusChange(change) => {
                 let order = change.order_id;
@@ -723,9 +749,12 @@ impl Tables {
                     order.updated_at = at;
                 }
             }
-            Undo::PopMovement(product) => {
+            Undo::PopMovement(product, key) => {
                 if let Some(list) = self.movements.get_mut(&product) {
                     list.pop();
+                }
+                if let Some(key) = key {
+                    self.movement_keys.remove(&key);
                 }
             }
             Undo::PopStatusChange(order) => {

@@ -47,6 +47,8 @@ pub enum UniqueKey {
     Milestone,
     /// `refresh_tokens.token_hash`.
     RefreshToken,
+    /// `stock_movements (product_id, request_key)`.
+    StockRequest,
 }
 
 /// A backend failure, classified for the service.
@@ -155,6 +157,14 @@ pub trait Transaction: Send {
         customer: CustomerId,
         key: &IdempotencyKey,
     ) -> StoreResult<Option<Order>>;
+
+    /// The stock movement a client's request with this key made on this product, if any. Called
+    /// with the product locked, so it sees every committed movement of the product.
+    async fn movement_by_request_key(
+        &mut self,
+        product: ProductId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<StockMovement>>;
 
     /// Reads a customer and keeps it from being changed or deleted until commit, without
     /// blocking other readers (a shared lock where the engine has one).

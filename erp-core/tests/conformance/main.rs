@@ -19,6 +19,7 @@ macro_rules! conformance {
         duplicate_sku_is_rejected_even_in_another_case,
         receipt_and_adjustment_change_on_hand_with_a_reason,
         adjustment_never_takes_stock_below_reserved,
+        a_keyed_stock_change_happens_once,
         unknown_product_is_not_found,
         price_change_keeps_the_price_frozen_on_placed_orders,
         deactivated_product_cannot_be_ordered_and_leaves_the_default_list,

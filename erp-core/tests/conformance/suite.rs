@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{Duration, TimeZone, Utc};
 use erp_core::domain::{
-    Clock, CustomerQuery, EventId, MovementKind, NewUser, Note, OrderQuery, OrderStatus,
-    PageRequest, Password, Permission, ProductChanges, ProductQuery, Reason, Role, SearchTerm, Sku,
-    StockChange, Timestamp, Username,
+    Clock, CustomerQuery, EventId, IdempotencyKey, MovementKind, NewUser, Note, OrderQuery,
+    OrderStatus, PageRequest, Password, Permission, ProductChanges, ProductQuery, Quantity, Reason,
+    Role, SearchTerm, Sku, StockChange, Timestamp, Username,
 };
 use erp_core::events::DomainEvent;
 use erp_core::input::{CustomerInput, CustomerPatch, ProductInput};
@@ -149,6 +149,124 @@ pub async fn adjustment_never_takes_stock_below_reserved(erp: Erp) {
         .await
         .unwrap();
     assert_eq!(shop.stock("TEA-1").await, (7, 7));
+    shop.assert_consistent().await;
+}
+
+pub async fn a_keyed_stock_change_happens_once(erp: Erp) {
+    let shop = Shop::new(erp);
+    let tea = shop.product("TEA-1", "4.90", 10).await;
+    let mug = shop.product("MUG-1", "9.90", 3).await;
+    let key = |text: &str| IdempotencyKey::parse(text).unwrap();
+    let receipt = |n: u32| StockChange::Receipt(Quantity::new(i64::from(n)).unwrap());
+    let movements = |id| {
+        let shop = &shop;
+        async move {
+            shop.erp
+                .movements(&shop.admin, id, PageRequest::first(100))
+                .await
+                .unwrap()
+                .total
+        }
+    };
+
+    let first = shop
+        .erp
+        .adjust_stock_once(
+            &shop.admin,
+            tea.id,
+            receipt(5),
+            reason("delivery 7"),
+            &key("d7"),
+        )
+        .await
+        .unwrap();
+    assert!(!first.replayed);
+    assert_eq!(first.product.on_hand, 15);
+    let count = movements(tea.id).await;
+
+    // The retry after a lost answer: nothing moves, the product comes back as it is.
+    let again = shop
+        .erp
+        .adjust_stock_once(
+            &shop.admin,
+            tea.id,
+            receipt(5),
+            reason("delivery 7"),
+            &key("d7"),
+        )
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.product.on_hand, 15);
+    assert_eq!(movements(tea.id).await, count);
+
+    // The same key for another change is a conflict naming the movement it made.
+    for (change, why) in [(receipt(6), "delivery 7"), (receipt(5), "delivery 8")] {
+        let err = shop
+            .erp
+            .adjust_stock_once(&shop.admin, tea.id, change, reason(why), &key("d7"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::StockRequestConflict { ref key, .. } if key == "d7"),
+            "{err:?}"
+        );
+        assert_eq!(err.code(), "idempotency_conflict");
+    }
+    assert_eq!(shop.stock("TEA-1").await, (15, 0));
+
+    // Keys are per product.
+    let mug_receipt = shop
+        .erp
+        .adjust_stock_once(
+            &shop.admin,
+            mug.id,
+            receipt(5),
+            reason("delivery 7"),
+            &key("d7"),
+        )
+        .await
+        .unwrap();
+    assert!(!mug_receipt.replayed);
+    assert_eq!(shop.stock("MUG-1").await, (8, 0));
+
+    // A refused change does not bind its key: the corrected one goes through with it.
+    let ana = shop.customer("Ana").await;
+    shop.order(ana.id, &[("MUG-1", 6)], "k1").await.unwrap();
+    let refused = shop
+        .erp
+        .adjust_stock_once(
+            &shop.admin,
+            mug.id,
+            StockChange::adjustment(-4).unwrap(),
+            reason("broken"),
+            &key("count-1"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "stock_below_reserved");
+    let corrected = shop
+        .erp
+        .adjust_stock_once(
+            &shop.admin,
+            mug.id,
+            StockChange::adjustment(-2).unwrap(),
+            reason("broken"),
+            &key("count-1"),
+        )
+        .await
+        .unwrap();
+    assert!(!corrected.replayed);
+    assert_eq!(shop.stock("MUG-1").await, (6, 6));
+
+    // Catalogue rights are checked before anything else.
+    let clerk = shop.user("clerk", Role::Operator).await;
+    let err = shop
+        .erp
+        .adjust_stock_once(&clerk, tea.id, receipt(1), reason("x"), &key("d9"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "forbidden");
     shop.assert_consistent().await;
 }
 

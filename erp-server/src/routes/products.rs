@@ -2,12 +2,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use erp_core::domain::{FieldResult, ProductId, ProductQuery, SearchTerm};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use erp_core::domain::{FieldResult, IdempotencyKey, ProductId, ProductQuery, SearchTerm};
 use erp_core::input::{ProductInput, ProductPatch, StockInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::orders::IDEMPOTENCY_KEY;
 use super::{PageParams, location, page_request};
 use crate::dto::{MovementDto, PageDto, ProductDto};
 use crate::error::{ApiResult, Problem};
@@ -97,23 +98,48 @@ pub async fn update(
 }
 
 /// Receives goods (`receipt`, positive) or corrects stock (`adjustment`, signed), with a reason.
-/// On hand never drops below what open orders reserved.
+/// On hand never drops below what open orders reserved. With an `Idempotency-Key` the change
+/// happens at most once: repeating it with the same key moves nothing and answers with
+/// `Idempotent-Replayed: true`; the same key with another change is 422 `idempotency_conflict`.
 #[utoipa::path(patch, path = "/api/v1/products/{id}/stock", tag = "products",
-    params(("id" = i64, Path, minimum = 1)), request_body = StockInput, security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per change")),
+    request_body = StockInput, security(("bearer" = [])),
     responses((status = 200, body = ProductDto), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn adjust_stock(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     PathId(id): PathId,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<StockInput>,
-) -> ApiResult<Json<ProductDto>> {
+) -> ApiResult<(HeaderMap, Json<ProductDto>)> {
     let (change, reason) = input.parse()?;
-    let product = state
+    let id = ProductId(id);
+    let mut response_headers = HeaderMap::new();
+    let Some(key) = headers.get(IDEMPOTENCY_KEY) else {
+        let product = state.erp.adjust_stock(&actor, id, change, reason).await?;
+        return Ok((response_headers, Json(product.into())));
+    };
+    let key = key
+        .to_str()
+        .ok()
+        .and_then(|text| IdempotencyKey::parse(text).ok())
+        .ok_or_else(|| {
+            erp_core::Error::validation(
+                "idempotency_key",
+                "must be 1 to 128 visible ASCII characters",
+            )
+        })?;
+    let adjusted = state
         .erp
-        .adjust_stock(&actor, ProductId(id), change, reason)
+        .adjust_stock_once(&actor, id, change, reason, &key)
         .await?;
-    Ok(Json(product.into()))
+    if adjusted.replayed {
+        response_headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok((response_headers, Json(adjusted.product.into())))
 }
 
 /// The product's stock movements, newest first.

@@ -296,6 +296,42 @@ pub async fn products_stock_and_movements(app: &TestApp) {
     assert_eq!(kinds, vec!["RESERVATION", "RECEIPT", "RECEIPT"]);
     assert_eq!(movements["items"][1]["reason"], "delivery 42");
 
+    // With an Idempotency-Key, a receipt retried after a lost answer moves the stock once.
+    let keyed = |key: &str, quantity: i64| {
+        app.request(
+            Method::PATCH,
+            &format!("/api/v1/products/{id}/stock"),
+            Some(&app.admin_token),
+        )
+        .header("Idempotency-Key", key)
+        .json(&json!({"kind": "receipt", "quantity": quantity, "reason": "delivery 43"}))
+        .send()
+    };
+    let first = keyed("delivery-43", 5).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(!first.headers().contains_key("idempotent-replayed"));
+    let again = keyed("delivery-43", 5).await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let (_, product) = read(again).await;
+    assert_eq!(product["on_hand"], 20);
+    let conflict = keyed("delivery-43", 6).await.unwrap();
+    let problem = assert_problem(
+        conflict,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_conflict",
+    )
+    .await;
+    assert!(problem["movement_id"].is_i64(), "{problem}");
+    let bad_key = keyed(" ", 5).await.unwrap();
+    assert_problem(
+        bad_key,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(app.stock(id).await, (20, 12));
+
     let (status, off) = app
         .admin(Method::DELETE, &format!("/api/v1/products/{id}"), None)
         .await;

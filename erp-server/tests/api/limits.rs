@@ -258,11 +258,18 @@ async fn committed_events_reach_the_redis_stream_even_after_redis_was_down() {
     );
     let ids: std::collections::HashSet<i64> = events.iter().map(|(id, _)| *id).collect();
     assert_eq!(ids.len(), events.len(), "each event once (a single relay)");
-    let pending = app
-        .erp
-        .unpublished_events(&erp_core::Actor::system(), 100)
-        .await
-        .unwrap();
+    // The relay marks a batch published right after adding it to the stream; wait for that commit.
+    let pending = loop {
+        let pending = app
+            .erp
+            .unpublished_events(&erp_core::Actor::system(), 100)
+            .await
+            .unwrap();
+        if pending.is_empty() || Instant::now() > deadline {
+            break pending;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(pending.is_empty(), "relayed events are marked published");
     relay.stop().await.unwrap();
     app.stop().await;

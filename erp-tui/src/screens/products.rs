@@ -3,7 +3,9 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use erp_core::Actor;
-use erp_core::domain::{PageRequest, Permission, Product, ProductId, ProductQuery, SearchTerm};
+use erp_core::domain::{
+    IdempotencyKey, PageRequest, Permission, Product, ProductId, ProductQuery, SearchTerm,
+};
 use erp_core::input::{ProductInput, ProductPatch, StockInput};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,6 +15,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::app::Ctx;
+use crate::cart::new_key;
 use crate::form::{self, Form, OpenForm, Routed};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
@@ -52,14 +55,15 @@ const KEYS: &[Binding<Act>] = &[
 ];
 
 /// What the open form is for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Purpose {
     /// A new product.
     New,
     /// Editing a product.
     Edit(ProductId),
-    /// A stock change.
-    Stock(ProductId),
+    /// A stock change, with the idempotency key made when the form opened: pressing Enter twice,
+    /// or again after an error on the way back, never moves the stock twice.
+    Stock(ProductId, IdempotencyKey),
 }
 
 /// The products screen.
@@ -174,7 +178,7 @@ impl Products {
                     Msg::ProductSaved(erp.update_product(&actor, id, changes).await)
                 }));
             }
-            Purpose::Stock(id) => {
+            Purpose::Stock(id, key) => {
                 let input = StockInput {
                     kind: values[0].clone(),
                     quantity: number(&values[1], "quantity")?.unwrap_or(0),
@@ -182,7 +186,10 @@ impl Products {
                 };
                 let (change, reason) = input.parse()?;
                 ctx.spawn(Task::new("changing stock", move |erp| async move {
-                    Msg::ProductSaved(erp.adjust_stock(&actor, id, change, reason).await)
+                    let adjusted = erp
+                        .adjust_stock_once(&actor, id, change, reason, &key)
+                        .await;
+                    Msg::ProductSaved(adjusted.map(|a| a.product))
                 }));
             }
         }
@@ -270,7 +277,10 @@ impl Products {
                     )
                     .with_value(0, "receipt")
                     .with_message("receipt: goods in (positive); adjustment: a correction (+/-).");
-                    self.form = Some((form, Purpose::Stock(p.id)));
+                    // A fresh key is 32 hex digits, always a valid key.
+                    if let Ok(key) = IdempotencyKey::parse(&new_key()) {
+                        self.form = Some((form, Purpose::Stock(p.id, key)));
+                    }
                 }
             }
             None => {}

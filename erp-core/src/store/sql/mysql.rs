@@ -78,6 +78,7 @@ fn unique_key(message: &str) -> Option<UniqueKey> {
         k if k.contains("customers_tax_id_live_uq") => UniqueKey::CustomerTaxId,
         k if k.contains("users_username_uq") => UniqueKey::Username,
         k if k.contains("orders_idempotency_uq") => UniqueKey::IdempotencyKey,
+        k if k.contains("stock_movements_request_uq") => UniqueKey::StockRequest,
         _ => return None,
     })
 }

@@ -82,6 +82,7 @@ fn unique_key(message: &str) -> Option<UniqueKey> {
         c if c.starts_with("orders.customer_id") => UniqueKey::IdempotencyKey,
         c if c.starts_with("milestones.name") => UniqueKey::Milestone,
         c if c.starts_with("refresh_tokens.token_hash") => UniqueKey::RefreshToken,
+        c if c.starts_with("stock_movements.product_id") => UniqueKey::StockRequest,
         _ => return None,
     })
 }

@@ -8,14 +8,14 @@ use async_trait::async_trait;
 
 use super::dialect::{Dialect, RowMap};
 use super::rows::{
-    self, CUSTOMER_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, TOKEN_COLUMNS,
-    USER_COLUMNS,
+    self, CUSTOMER_COLUMNS, LINE_COLUMNS, MOVEMENT_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS,
+    TOKEN_COLUMNS, USER_COLUMNS,
 };
 use super::statement::{Statement, placeholders};
 use crate::domain::{
     Customer, CustomerId, EventId, HistoryId, IdempotencyKey, MovementId, NewMovement,
     NewStatusChange, Note, Order, OrderDraft, OrderId, OrderStatus, Phone, Product, ProductId, Sku,
-    TaxId, Timestamp, UserId, UserRecord, Username, fold,
+    StockMovement, TaxId, Timestamp, UserId, UserRecord, Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
@@ -116,6 +116,25 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         );
         self.order_with_lines(Statement::new(sql).int(customer.get()).text(key.as_str()))
             .await
+    }
+
+    async fn movement_by_request_key(
+        &mut self,
+        product: ProductId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<StockMovement>> {
+        // A locking read: under REPEATABLE READ a plain read could miss a movement committed
+        // while this unit of work waited for the product's lock.
+        let sql = format!(
+            "SELECT {MOVEMENT_COLUMNS} FROM stock_movements \
+             WHERE product_id = ? AND request_key = ?{}",
+            D::FOR_UPDATE
+        );
+        self.one(
+            Statement::new(sql).int(product.get()).text(key.as_str()),
+            rows::movement,
+        )
+        .await
     }
 
     async fn share_customer(&mut self, id: CustomerId) -> StoreResult<Option<Customer>> {
@@ -288,7 +307,8 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     async fn insert_movement(&mut self, m: &NewMovement) -> StoreResult<MovementId> {
         let statement = Statement::new(
             "INSERT INTO stock_movements (product_id, kind, on_hand_delta, reserved_delta, \
-             order_id, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             order_id, reason, created_by, created_at, request_key) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .int(m.product_id.get())
         .text(m.kind.as_str())
@@ -297,7 +317,8 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         .opt_int(m.order_id.map(OrderId::get))
         .opt_text(m.reason.as_ref().map(|r| r.as_str()))
         .opt_int(m.created_by.map(UserId::get))
-        .time(m.created_at);
+        .time(m.created_at)
+        .opt_text(m.request_key.as_ref().map(IdempotencyKey::as_str));
         Ok(MovementId(self.execute(statement).await?))
     }
 
