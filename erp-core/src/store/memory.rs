@@ -538,7 +538,7 @@ enum Undo {
     RestoreProduct(StoredProduct),
     RemoveOrder(OrderId),
     RestoreOrderStatus(OrderId, OrderStatus, Timestamp),
-    PopMovement(ProductId, Option<(ProductId, IdempotencyKey)>),
+    PopMovement(ProductId, Option<IdempotencyKey>),
     PopStatusChange(OrderId),
     PopEvent,
     RemoveUser(UserId),
@@ -655,15 +655,15 @@ impl Tables {
             }
             Write::InsertMovement(movement, request_key) => {
                 let product = movement.product_id;
-                let key = request_key.map(|key| (product, key));
-                if let Some(key) = &key {
-                    if self.movement_keys.contains_key(key) {
+                if let Some(key) = &request_key {
+                    let entry = (product, key.clone());
+                    if self.movement_keys.contains_key(&entry) {
                         return Err(StoreError::Unique(UniqueKey::StockRequest));
                     }
-                    self.movement_keys.insert(key.clone(), movement.id);
+                    self.movement_keys.insert(entry, movement.id);
                 }
                 self.movements.entry(product).or_default().push(movement);
-                Undo::PopMovement(product, key)
+                Undo::PopMovement(product, request_key)
             }
             Write::InsertStatusChange(change) => {
                 let order = change.order_id;
@@ -754,7 +754,7 @@ impl Tables {
                     list.pop();
                 }
                 if let Some(key) = key {
-                    self.movement_keys.remove(&key);
+                    self.movement_keys.remove(&(product, key));
                 }
             }
             Undo::PopStatusChange(order) => {

@@ -157,6 +157,15 @@ pub async fn a_keyed_stock_change_happens_once(erp: Erp) {
     let tea = shop.product("TEA-1", "4.90", 10).await;
     let mug = shop.product("MUG-1", "9.90", 3).await;
     let key = |text: &str| IdempotencyKey::parse(text).unwrap();
+    // The admin changes `id`'s stock once per `(id, key)`.
+    let once = |id, change, why: &'static str, k: &'static str| {
+        let shop = &shop;
+        async move {
+            shop.erp
+                .adjust_stock_once(&shop.admin, id, change, reason(why), &key(k))
+                .await
+        }
+    };
     let receipt = |n: u32| StockChange::Receipt(Quantity::new(i64::from(n)).unwrap());
     let movements = |id| {
         let shop = &shop;
@@ -169,44 +178,20 @@ pub async fn a_keyed_stock_change_happens_once(erp: Erp) {
         }
     };
 
-    let first = shop
-        .erp
-        .adjust_stock_once(
-            &shop.admin,
-            tea.id,
-            receipt(5),
-            reason("delivery 7"),
-            &key("d7"),
-        )
-        .await
-        .unwrap();
+    let first = once(tea.id, receipt(5), "delivery 7", "d7").await.unwrap();
     assert!(!first.replayed);
     assert_eq!(first.product.on_hand, 15);
     let count = movements(tea.id).await;
 
     // The retry after a lost answer: nothing moves, the product comes back as it is.
-    let again = shop
-        .erp
-        .adjust_stock_once(
-            &shop.admin,
-            tea.id,
-            receipt(5),
-            reason("delivery 7"),
-            &key("d7"),
-        )
-        .await
-        .unwrap();
+    let again = once(tea.id, receipt(5), "delivery 7", "d7").await.unwrap();
     assert!(again.replayed);
     assert_eq!(again.product.on_hand, 15);
     assert_eq!(movements(tea.id).await, count);
 
     // The same key for another change is a conflict naming the movement it made.
     for (change, why) in [(receipt(6), "delivery 7"), (receipt(5), "delivery 8")] {
-        let err = shop
-            .erp
-            .adjust_stock_once(&shop.admin, tea.id, change, reason(why), &key("d7"))
-            .await
-            .unwrap_err();
+        let err = once(tea.id, change, why, "d7").await.unwrap_err();
         assert!(
             matches!(err, Error::StockRequestConflict { ref key, .. } if key == "d7"),
             "{err:?}"
@@ -216,46 +201,30 @@ pub async fn a_keyed_stock_change_happens_once(erp: Erp) {
     assert_eq!(shop.stock("TEA-1").await, (15, 0));
 
     // Keys are per product.
-    let mug_receipt = shop
-        .erp
-        .adjust_stock_once(
-            &shop.admin,
-            mug.id,
-            receipt(5),
-            reason("delivery 7"),
-            &key("d7"),
-        )
-        .await
-        .unwrap();
+    let mug_receipt = once(mug.id, receipt(5), "delivery 7", "d7").await.unwrap();
     assert!(!mug_receipt.replayed);
     assert_eq!(shop.stock("MUG-1").await, (8, 0));
 
     // A refused change does not bind its key: the corrected one goes through with it.
     let ana = shop.customer("Ana").await;
     shop.order(ana.id, &[("MUG-1", 6)], "k1").await.unwrap();
-    let refused = shop
-        .erp
-        .adjust_stock_once(
-            &shop.admin,
-            mug.id,
-            StockChange::adjustment(-4).unwrap(),
-            reason("broken"),
-            &key("count-1"),
-        )
-        .await
-        .unwrap_err();
+    let refused = once(
+        mug.id,
+        StockChange::adjustment(-4).unwrap(),
+        "broken",
+        "count-1",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refused.code(), "stock_below_reserved");
-    let corrected = shop
-        .erp
-        .adjust_stock_once(
-            &shop.admin,
-            mug.id,
-            StockChange::adjustment(-2).unwrap(),
-            reason("broken"),
-            &key("count-1"),
-        )
-        .await
-        .unwrap();
+    let corrected = once(
+        mug.id,
+        StockChange::adjustment(-2).unwrap(),
+        "broken",
+        "count-1",
+    )
+    .await
+    .unwrap();
     assert!(!corrected.replayed);
     assert_eq!(shop.stock("MUG-1").await, (6, 6));
 

@@ -14,8 +14,28 @@ use erp_core::domain::{FieldResult, PageRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+
+/// The header that makes creating an order or changing stock safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The `Idempotency-Key` header's text, if the request has one.
+pub fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<&str>> {
+    headers
+        .get(IDEMPOTENCY_KEY)
+        .map(|value| {
+            value.to_str().map_err(|_| {
+                erp_core::Error::validation("idempotency_key", "must be visible ASCII").into()
+            })
+        })
+        .transpose()
+}
+
+/// Marks a response as the replay of an earlier request with the same key.
+pub fn mark_replayed(headers: &mut HeaderMap) {
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+}
 
 /// Pagination parameters.
 #[derive(Deserialize, IntoParams)]

@@ -2,21 +2,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use erp_core::domain::{CustomerId, FieldResult, Note, OrderId, OrderQuery, OrderStatus};
 use erp_core::input::{OrderInput, StatusInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{location, page_request};
+use super::{idempotency_key, location, mark_replayed, page_request};
 use crate::dto::{HistoryDto, OrderDto, PageDto};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use crate::state::AppState;
-
-/// The header that makes order creation safe to retry.
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Order list parameters.
 #[derive(Deserialize, IntoParams)]
@@ -63,23 +60,19 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(input): ApiJson<OrderInput>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<OrderDto>)> {
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "missing_idempotency_key",
-                "send an Idempotency-Key header (e.g. a fresh UUID per order) so a retry never \
-                 orders twice",
-            )
-        })?
-        .to_str()
-        .map_err(|_| erp_core::Error::validation("idempotency_key", "must be visible ASCII"))?;
+    let key = idempotency_key(&headers)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing_idempotency_key",
+            "send an Idempotency-Key header (e.g. a fresh UUID per order) so a retry never \
+             orders twice",
+        )
+    })?;
     let request = input.parse(key)?;
     let receipt = state.erp.create_order(&actor, &request).await?;
     let mut response_headers = location(&format!("/api/v1/orders/{}", receipt.order.id));
     let status = if receipt.replayed {
-        response_headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        mark_replayed(&mut response_headers);
         StatusCode::OK
     } else {
         StatusCode::CREATED

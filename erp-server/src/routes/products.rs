@@ -2,14 +2,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use erp_core::domain::{FieldResult, IdempotencyKey, ProductId, ProductQuery, SearchTerm};
 use erp_core::input::{ProductInput, ProductPatch, StockInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::orders::IDEMPOTENCY_KEY;
-use super::{PageParams, location, page_request};
+use super::{PageParams, idempotency_key, location, mark_replayed, page_request};
 use crate::dto::{MovementDto, PageDto, ProductDto};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, AuthUser, PathId};
@@ -118,26 +117,17 @@ pub async fn adjust_stock(
     let (change, reason) = input.parse()?;
     let id = ProductId(id);
     let mut response_headers = HeaderMap::new();
-    let Some(key) = headers.get(IDEMPOTENCY_KEY) else {
+    let Some(key) = idempotency_key(&headers)? else {
         let product = state.erp.adjust_stock(&actor, id, change, reason).await?;
         return Ok((response_headers, Json(product.into())));
     };
-    let key = key
-        .to_str()
-        .ok()
-        .and_then(|text| IdempotencyKey::parse(text).ok())
-        .ok_or_else(|| {
-            erp_core::Error::validation(
-                "idempotency_key",
-                "must be 1 to 128 visible ASCII characters",
-            )
-        })?;
+    let key = IdempotencyKey::parse(key).field("idempotency_key")?;
     let adjusted = state
         .erp
         .adjust_stock_once(&actor, id, change, reason, &key)
         .await?;
     if adjusted.replayed {
-        response_headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        mark_replayed(&mut response_headers);
     }
     Ok((response_headers, Json(adjusted.product.into())))
 }
