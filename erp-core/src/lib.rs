@@ -50,6 +50,7 @@ pub mod domain;
 mod error;
 pub mod events;
 pub mod input;
+pub mod receipt;
 mod service;
 pub mod store;
 mod sync;

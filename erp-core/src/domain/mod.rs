@@ -14,6 +14,7 @@ mod order;
 mod product;
 mod quantity;
 mod query;
+mod shop;
 mod sku;
 mod status;
 mod tax_id;
@@ -36,6 +37,7 @@ pub use product::{
 };
 pub use quantity::Quantity;
 pub use query::{CustomerQuery, OrderQuery, Page, PageRequest, ProductQuery, SearchTerm, fold};
+pub use shop::ShopSettings;
 pub use sku::Sku;
 pub use status::{OrderStatus, StockEffect};
 pub use tax_id::{TaxId, TaxIdKind};
