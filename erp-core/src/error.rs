@@ -1,6 +1,8 @@
 //! The one error type of erp-core.
 
-use crate::domain::{MovementId, OrderId, OrderStatus, Permission, Role};
+use crate::domain::{
+    CashSessionId, MovementId, OrderId, OrderStatus, Permission, RegisterId, ReturnId, Role,
+};
 
 /// Everything that can go wrong in a command, with the facts a person needs to act on it.
 ///
@@ -120,6 +122,102 @@ pub enum Error {
         /// The movement that key made.
         movement_id: MovementId,
     },
+    /// The return's idempotency key was already used on this order for a different return.
+    #[error(
+        "idempotency key {key} was already used for return {return_id} with a different request"
+    )]
+    ReturnRequestConflict {
+        /// The key.
+        key: String,
+        /// The return that key made.
+        return_id: ReturnId,
+    },
+    /// Card, PIX and other tenders together exceed what is due (only cash may, for change).
+    #[error("card, PIX and other tenders add up to {non_cash}, more than the {due} due")]
+    Overpayment {
+        /// What is due.
+        due: String,
+        /// The non-cash tenders' sum.
+        non_cash: String,
+    },
+    /// The tenders do not cover the sale.
+    #[error("the tenders add up to {tendered}, less than the {due} due")]
+    PaymentShort {
+        /// What is due.
+        due: String,
+        /// What was tendered.
+        tendered: String,
+    },
+    /// The command needs a manager's or admin's approval, and none (or no valid one) was given.
+    #[error("a manager must approve: {reason}")]
+    ApprovalRequired {
+        /// Why approval is needed, or why the given approver was refused.
+        reason: String,
+    },
+    /// The register has no open cash session.
+    #[error("register {register_id} has no open cash session")]
+    NoOpenCashSession {
+        /// The register.
+        register_id: RegisterId,
+    },
+    /// The register already has an open cash session.
+    #[error("register {register_id} already has open cash session {session_id}")]
+    CashSessionAlreadyOpen {
+        /// The register.
+        register_id: RegisterId,
+        /// The open session.
+        session_id: CashSessionId,
+    },
+    /// The open session belongs to another operator.
+    #[error("cash session {session_id} belongs to another operator")]
+    CashSessionNotYours {
+        /// The session.
+        session_id: CashSessionId,
+    },
+    /// The session is closed and never changes.
+    #[error("cash session {session_id} is closed")]
+    CashSessionClosed {
+        /// The session.
+        session_id: CashSessionId,
+    },
+    /// The drawer does not hold the cash asked for.
+    #[error("the drawer holds {in_drawer} in cash, less than the {requested} asked for")]
+    InsufficientCash {
+        /// What was asked for.
+        requested: String,
+        /// What the drawer should hold.
+        in_drawer: String,
+    },
+    /// The order cannot take a payment or a return in its status.
+    #[error("order {order_id} is {status}: {why}")]
+    OrderNotEligible {
+        /// The order.
+        order_id: OrderId,
+        /// Its status.
+        status: OrderStatus,
+        /// What it cannot do.
+        why: &'static str,
+    },
+    /// More units would come back than were sold and not yet returned.
+    #[error(
+        "{sku}: {requested} units cannot come back, only {returnable} were sold and not yet returned"
+    )]
+    ReturnExceedsSold {
+        /// The line.
+        sku: String,
+        /// Units asked for.
+        requested: i64,
+        /// Units still returnable.
+        returnable: i64,
+    },
+    /// The refund is more than was paid for the returned units.
+    #[error("a refund of {requested} is more than the {refundable} paid for these units")]
+    RefundExceedsPaid {
+        /// The refund asked for.
+        requested: String,
+        /// The most that may be refunded.
+        refundable: String,
+    },
     /// A unique value is taken.
     #[error("{field} {value} is already in use")]
     Duplicate {
@@ -171,9 +269,20 @@ impl Error {
             Error::CustomerDeleted { .. } => "customer_deleted",
             Error::StockBelowReserved { .. } => "stock_below_reserved",
             Error::InvalidTransition { .. } => "invalid_transition",
-            Error::IdempotencyConflict { .. } | Error::StockRequestConflict { .. } => {
-                "idempotency_conflict"
-            }
+            Error::IdempotencyConflict { .. }
+            | Error::StockRequestConflict { .. }
+            | Error::ReturnRequestConflict { .. } => "idempotency_conflict",
+            Error::Overpayment { .. } => "overpayment",
+            Error::PaymentShort { .. } => "payment_short",
+            Error::ApprovalRequired { .. } => "approval_required",
+            Error::NoOpenCashSession { .. } => "no_open_session",
+            Error::CashSessionAlreadyOpen { .. } => "session_already_open",
+            Error::CashSessionNotYours { .. } => "session_not_yours",
+            Error::CashSessionClosed { .. } => "session_closed",
+            Error::InsufficientCash { .. } => "insufficient_cash",
+            Error::OrderNotEligible { .. } => "order_not_eligible",
+            Error::ReturnExceedsSold { .. } => "return_exceeds_sold",
+            Error::RefundExceedsPaid { .. } => "refund_exceeds_paid",
             Error::Duplicate { .. } => "duplicate",
             Error::AlreadyDone { .. } => "already_done",
             Error::Busy { .. } => "busy",
@@ -183,7 +292,7 @@ impl Error {
     }
 
     /// Every code, for documentation and exhaustive mapping tests.
-    pub const CODES: [&'static str; 19] = [
+    pub const CODES: [&'static str; 30] = [
         "validation_failed",
         "not_found",
         "forbidden",
@@ -198,6 +307,17 @@ impl Error {
         "stock_below_reserved",
         "invalid_transition",
         "idempotency_conflict",
+        "overpayment",
+        "payment_short",
+        "approval_required",
+        "no_open_session",
+        "session_already_open",
+        "session_not_yours",
+        "session_closed",
+        "insufficient_cash",
+        "order_not_eligible",
+        "return_exceeds_sold",
+        "refund_exceeds_paid",
         "duplicate",
         "already_done",
         "busy",

@@ -98,12 +98,24 @@ pub fn status_of(code: &str) -> StatusCode {
         | "product_inactive"
         | "customer_deleted"
         | "stock_below_reserved"
-        | "idempotency_conflict" => StatusCode::UNPROCESSABLE_ENTITY,
+        | "idempotency_conflict"
+        | "overpayment"
+        | "payment_short"
+        | "insufficient_cash"
+        | "order_not_eligible"
+        | "return_exceeds_sold"
+        | "refund_exceeds_paid" => StatusCode::UNPROCESSABLE_ENTITY,
         "not_found" => StatusCode::NOT_FOUND,
-        "forbidden" | "role_not_grantable" | "user_inactive" => StatusCode::FORBIDDEN,
+        "forbidden" | "role_not_grantable" | "user_inactive" | "approval_required"
+        | "session_not_yours" => StatusCode::FORBIDDEN,
         "invalid_credentials" | "invalid_token" => StatusCode::UNAUTHORIZED,
         "login_throttled" => StatusCode::TOO_MANY_REQUESTS,
-        "invalid_transition" | "duplicate" | "already_done" => StatusCode::CONFLICT,
+        "invalid_transition"
+        | "duplicate"
+        | "already_done"
+        | "no_open_session"
+        | "session_already_open"
+        | "session_closed" => StatusCode::CONFLICT,
         "busy" | "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -127,6 +139,17 @@ fn title_of(code: &str) -> &'static str {
         "login_throttled" => "Too many failed logins",
         "invalid_transition" => "Illegal status change",
         "duplicate" => "Already in use",
+        "overpayment" => "Card or PIX over the amount due",
+        "payment_short" => "Tenders do not cover the total",
+        "approval_required" => "Manager approval required",
+        "no_open_session" => "No open cash session",
+        "session_already_open" => "Cash session already open",
+        "session_not_yours" => "Cash session belongs to another operator",
+        "session_closed" => "Cash session is closed",
+        "insufficient_cash" => "Not enough cash in the drawer",
+        "order_not_eligible" => "Order cannot take this",
+        "return_exceeds_sold" => "Return exceeds what was sold",
+        "refund_exceeds_paid" => "Refund exceeds what was paid",
         "already_done" => "Already done",
         "busy" => "Database busy",
         "unavailable" => "Service unavailable",
@@ -209,6 +232,72 @@ impl From<Error> for ApiError {
                 api = api
                     .with("key", key.as_str())
                     .with("movement_id", movement_id.get());
+            }
+            Error::ReturnRequestConflict { key, return_id } => {
+                api = api
+                    .with("key", key.as_str())
+                    .with("return_id", return_id.get());
+            }
+            Error::Overpayment { due, non_cash } => {
+                api = api
+                    .with("due", due.as_str())
+                    .with("non_cash", non_cash.as_str());
+            }
+            Error::PaymentShort { due, tendered } => {
+                api = api
+                    .with("due", due.as_str())
+                    .with("tendered", tendered.as_str());
+            }
+            Error::ApprovalRequired { reason } => api = api.with("reason", reason.as_str()),
+            Error::NoOpenCashSession { register_id } => {
+                api = api.with("register_id", register_id.get());
+            }
+            Error::CashSessionAlreadyOpen {
+                register_id,
+                session_id,
+            } => {
+                api = api
+                    .with("register_id", register_id.get())
+                    .with("session_id", session_id.get());
+            }
+            Error::CashSessionNotYours { session_id } | Error::CashSessionClosed { session_id } => {
+                api = api.with("session_id", session_id.get());
+            }
+            Error::InsufficientCash {
+                requested,
+                in_drawer,
+            } => {
+                api = api
+                    .with("requested", requested.as_str())
+                    .with("in_drawer", in_drawer.as_str());
+            }
+            Error::OrderNotEligible {
+                order_id,
+                status,
+                why,
+            } => {
+                api = api
+                    .with("order_id", order_id.get())
+                    .with("status", status.as_str())
+                    .with("why", *why);
+            }
+            Error::ReturnExceedsSold {
+                sku,
+                requested,
+                returnable,
+            } => {
+                api = api
+                    .with("sku", sku.as_str())
+                    .with("requested", *requested)
+                    .with("returnable", *returnable);
+            }
+            Error::RefundExceedsPaid {
+                requested,
+                refundable,
+            } => {
+                api = api
+                    .with("requested", requested.as_str())
+                    .with("refundable", refundable.as_str());
             }
             Error::Duplicate { field, value } => {
                 api = api.with("field", *field).with("value", value.as_str());

@@ -90,6 +90,48 @@ pub fn explain(error: &Error) -> Notice {
             "This stock change was already recorded differently; reopen the form and check the stock."
                 .to_string()
         }
+        Error::ReturnRequestConflict { return_id, .. } => format!(
+            "This return was already recorded differently as return #{return_id}; see the order."
+        ),
+        Error::Overpayment { due, non_cash } => format!(
+            "Card, PIX and other tenders come to {non_cash}, more than the {due} due; only cash may be more."
+        ),
+        Error::PaymentShort { due, tendered } => {
+            format!("The tenders come to {tendered}; {due} is due. Add a tender.")
+        }
+        Error::ApprovalRequired { reason } => {
+            format!("A manager must approve: {reason}. Ask a manager to type their login.")
+        }
+        Error::NoOpenCashSession { register_id } => {
+            format!("Register {register_id} has no open cash session; open the till first.")
+        }
+        Error::CashSessionAlreadyOpen { session_id, .. } => {
+            format!("This register already has open session {session_id}.")
+        }
+        Error::CashSessionNotYours { session_id } => {
+            format!("Cash session {session_id} belongs to another operator.")
+        }
+        Error::CashSessionClosed { session_id } => {
+            format!("Cash session {session_id} is closed and cannot change.")
+        }
+        Error::InsufficientCash {
+            requested,
+            in_drawer,
+        } => format!("The drawer should hold {in_drawer} in cash, less than {requested}."),
+        Error::OrderNotEligible {
+            order_id,
+            status,
+            why,
+        } => format!("Order #{order_id} is {status}: {why}."),
+        Error::ReturnExceedsSold {
+            sku,
+            requested,
+            returnable,
+        } => format!("{sku}: only {returnable} can come back, not {requested}."),
+        Error::RefundExceedsPaid {
+            requested,
+            refundable,
+        } => format!("At most {refundable} can be refunded for these units, not {requested}."),
         Error::Duplicate { field, value } => {
             format!("{} {value} is already in use.", field.replace('_', " "))
         }

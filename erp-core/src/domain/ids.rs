@@ -61,3 +61,23 @@ id_type!(
     /// An outbox event's id: unique, increasing in commit order per backend.
     EventId
 );
+id_type!(
+    /// A till's id.
+    RegisterId
+);
+id_type!(
+    /// A cash session's id (one opening and closing of a till's drawer).
+    CashSessionId
+);
+id_type!(
+    /// A payment's (or refund's) id.
+    PaymentId
+);
+id_type!(
+    /// A cash movement's id (cash put into or taken out of a drawer).
+    CashMovementId
+);
+id_type!(
+    /// A return's id.
+    ReturnId
+);

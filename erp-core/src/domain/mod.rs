@@ -5,6 +5,7 @@
 //! these types at the edge; everything past that point can rely on them.
 
 pub mod audit;
+mod cash;
 mod contact;
 mod customer;
 mod ids;
@@ -15,6 +16,8 @@ mod product;
 mod quantity;
 mod query;
 mod shop;
+mod returns;
+mod sale;
 mod sku;
 mod status;
 mod tax_id;
@@ -22,9 +25,17 @@ mod text;
 mod time;
 mod user;
 
+pub use cash::{
+    CashMovement, CashMovementKind, CashSession, MoneyDelta, NewCashMovement, NewCashSession,
+    NewRegister, Register, RegisterCode, ReportKind, SessionClosing, SessionReport, SessionTotals,
+    TenderCount, TenderSummary, reconcile,
+};
 pub use contact::{Email, Phone};
 pub use customer::{Customer, CustomerChanges, NewCustomer};
-pub use ids::{CustomerId, EventId, HistoryId, MovementId, OrderId, ProductId, UserId};
+pub use ids::{
+    CashMovementId, CashSessionId, CustomerId, EventId, HistoryId, MovementId, OrderId, PaymentId,
+    ProductId, RegisterId, ReturnId, UserId,
+};
 pub use invalid::{FieldResult, Invalid};
 pub use money::Money;
 pub use order::{
@@ -38,9 +49,17 @@ pub use product::{
 pub use quantity::Quantity;
 pub use query::{CustomerQuery, OrderQuery, Page, PageRequest, ProductQuery, SearchTerm, fold};
 pub use shop::ShopSettings;
+pub use returns::{
+    Disposition, NewReturn, ReturnLineRequest, ReturnOutcome, ReturnedLine, SaleReturn,
+};
+pub use sale::{
+    ApprovalReason, ApproverCredentials, Channel, Discount, DiscountPolicy, NewCounterSale,
+    NewOrderPayment, NewPayment, Payment, PaymentKind, Percent, PricedLine, PricedSale, SaleLine,
+    Settlement, Tender, TenderLine, allocate, price_sale, refundable, settle,
+};
 pub use sku::Sku;
 pub use status::{OrderStatus, StockEffect};
 pub use tax_id::{TaxId, TaxIdKind};
-pub use text::{Name, Note, Reason};
+pub use text::{Name, Note, Reason, Reference};
 pub use time::{Clock, SystemClock, Timestamp};
 pub use user::{NewUser, Password, Permission, Role, User, UserRecord, Username};

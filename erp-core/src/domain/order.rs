@@ -87,30 +87,8 @@ impl NewOrder {
         idempotency_key: IdempotencyKey,
         note: Option<Note>,
     ) -> Result<NewOrder, Error> {
-        if lines.is_empty() {
-            return Err(Error::validation(
-                "lines",
-                "an order needs at least one line",
-            ));
-        }
-        if lines.len() > NewOrder::MAX_LINES {
-            return Err(Error::validation(
-                "lines",
-                format!("an order may have at most {} lines", NewOrder::MAX_LINES),
-            ));
-        }
-        let mut seen = HashSet::new();
-        for (index, line) in lines.iter().enumerate() {
-            if !seen.insert(&line.sku) {
-                return Err(Error::validation(
-                    format!("lines[{index}].sku"),
-                    format!(
-                        "{} appears on more than one line; use one line with the total quantity",
-                        line.sku
-                    ),
-                ));
-            }
-        }
+        let skus: Vec<Sku> = lines.iter().map(|l| l.sku.clone()).collect();
+        check_lines(&skus)?;
         Ok(NewOrder {
             customer_id,
             lines,
@@ -156,6 +134,34 @@ impl NewOrder {
         hasher.update(format!("note={:?}", self.note.as_ref().map(Note::as_str)));
         crate::auth::hex(&hasher.finalize())
     }
+}
+
+/// The line rule of every order and sale: 1 to [`NewOrder::MAX_LINES`] lines, each SKU once.
+pub(crate) fn check_lines(skus: &[Sku]) -> Result<(), Error> {
+    if skus.is_empty() {
+        return Err(Error::validation(
+            "lines",
+            "an order needs at least one line",
+        ));
+    }
+    if skus.len() > NewOrder::MAX_LINES {
+        return Err(Error::validation(
+            "lines",
+            format!("an order may have at most {} lines", NewOrder::MAX_LINES),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (index, sku) in skus.iter().enumerate() {
+        if !seen.insert(sku) {
+            return Err(Error::validation(
+                format!("lines[{index}].sku"),
+                format!(
+                    "{sku} appears on more than one line; use one line with the total quantity"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An order about to be written: lines priced, total computed, status PENDING.

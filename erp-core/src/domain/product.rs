@@ -105,6 +105,44 @@ impl Product {
         })
     }
 
+    /// Sells `quantity` over the counter: the goods leave at once, nothing is reserved. Only
+    /// available units can be sold (reserved ones are promised to open orders).
+    pub fn sell(&mut self, quantity: Quantity) -> Result<StockDelta, Error> {
+        if !self.active {
+            return Err(Error::ProductInactive {
+                sku: self.sku.to_string(),
+            });
+        }
+        if quantity.as_i64() > self.available() {
+            return Err(Error::InsufficientStock {
+                sku: self.sku.to_string(),
+                requested: quantity.as_i64(),
+                available: self.available().max(0),
+            });
+        }
+        self.on_hand -= quantity.as_i64();
+        Ok(StockDelta {
+            on_hand: -quantity.as_i64(),
+            reserved: 0,
+        })
+    }
+
+    /// Puts returned units back on the shelf (inactive products too: the goods are here).
+    pub fn take_back(&mut self, quantity: Quantity) -> Result<StockDelta, Error> {
+        let units = quantity.as_i64();
+        if self.on_hand + units > MAX_ON_HAND {
+            return Err(Error::validation(
+                "quantity",
+                format!("would take stock past {MAX_ON_HAND}"),
+            ));
+        }
+        self.on_hand += units;
+        Ok(StockDelta {
+            on_hand: units,
+            reserved: 0,
+        })
+    }
+
     /// Changes `on_hand` by `delta` (a receipt or a count correction). Stock never drops below
     /// what open orders have reserved.
     pub fn adjust(&mut self, delta: i64) -> Result<StockDelta, Error> {
@@ -226,6 +264,10 @@ pub enum MovementKind {
     Release,
     /// Units that left with a shipped order.
     Shipment,
+    /// Units that left over the counter (a counter sale: never reserved).
+    Sale,
+    /// Units that came back with a return, to the shelf.
+    Return,
 }
 
 impl MovementKind {
@@ -237,6 +279,8 @@ impl MovementKind {
             MovementKind::Reservation => "RESERVATION",
             MovementKind::Release => "RELEASE",
             MovementKind::Shipment => "SHIPMENT",
+            MovementKind::Sale => "SALE",
+            MovementKind::Return => "RETURN",
         }
     }
 
@@ -248,6 +292,8 @@ impl MovementKind {
             MovementKind::Reservation,
             MovementKind::Release,
             MovementKind::Shipment,
+            MovementKind::Sale,
+            MovementKind::Return,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -120,10 +120,19 @@ impl OrderStatus {
     /// it starts with `None -> PENDING` and every later step is a legal transition from the
     /// previous step's target. Returns the first offending step's index.
     pub fn check_path(path: &[(Option<OrderStatus>, OrderStatus)]) -> Result<(), usize> {
+        OrderStatus::check_path_from(OrderStatus::Pending, path)
+    }
+
+    /// [`OrderStatus::check_path`] for a life that starts at `first` (a counter sale is born
+    /// DELIVERED).
+    pub fn check_path_from(
+        first: OrderStatus,
+        path: &[(Option<OrderStatus>, OrderStatus)],
+    ) -> Result<(), usize> {
         let mut current: Option<OrderStatus> = None;
         for (index, &(from, to)) in path.iter().enumerate() {
             let legal = match (current, from) {
-                (None, None) => index == 0 && to == OrderStatus::Pending,
+                (None, None) => index == 0 && to == first,
                 (Some(now), Some(from)) => now == from && from.can_become(to),
                 _ => false,
             };

@@ -88,6 +88,11 @@ text_type!(
     Reason, min = 1, max = 200, multiline = false
 );
 text_type!(
+    /// A payment's reference (card authorisation, PIX transaction id): 1 to 100 characters, one
+    /// line.
+    Reference, min = 1, max = 100, multiline = false
+);
+text_type!(
     /// A free note on an order or a status change: up to 1000 characters, several lines allowed.
     Note, min = 1, max = 1000, multiline = true
 );
