@@ -15,9 +15,9 @@ mod order;
 mod product;
 mod quantity;
 mod query;
-mod shop;
 mod returns;
 mod sale;
+mod shop;
 mod sku;
 mod status;
 mod tax_id;
@@ -48,7 +48,6 @@ pub use product::{
 };
 pub use quantity::Quantity;
 pub use query::{CustomerQuery, OrderQuery, Page, PageRequest, ProductQuery, SearchTerm, fold};
-pub use shop::ShopSettings;
 pub use returns::{
     Disposition, NewReturn, ReturnLineRequest, ReturnOutcome, ReturnedLine, SaleReturn,
 };
@@ -57,6 +56,7 @@ pub use sale::{
     NewOrderPayment, NewPayment, Payment, PaymentKind, Percent, PricedLine, PricedSale, SaleLine,
     Settlement, Tender, TenderLine, allocate, price_sale, refundable, settle,
 };
+pub use shop::ShopSettings;
 pub use sku::Sku;
 pub use status::{OrderStatus, StockEffect};
 pub use tax_id::{TaxId, TaxIdKind};
