@@ -44,11 +44,13 @@ pub struct CancelParams {
     pub note: Option<String>,
 }
 
-/// Places an order. `Idempotency-Key` is required: repeating the same request with the same key
-/// answers 200 with the original order and `Idempotent-Replayed: true`; the same key with another
-/// body is 422 `idempotency_conflict`. Stock for every line is reserved, or nothing is.
+/// Places an order. `Idempotency-Key` is required and scoped per customer: repeating the same
+/// request for the same customer with the same key answers 200 with the original order and
+/// `Idempotent-Replayed: true`; the same customer and key with another body is 422
+/// `idempotency_conflict`; the same key for another customer places that customer's order.
+/// Stock for every line is reserved, or nothing is.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = OrderInput,
-    params(("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters, e.g. a UUID")),
+    params(("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters, e.g. a UUID; scoped per customer")),
     security(("bearer" = [])),
     responses((status = 201, body = OrderDto, description = "created"),
         (status = 200, body = OrderDto, description = "replay of the original order"),

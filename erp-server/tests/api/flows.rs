@@ -398,6 +398,26 @@ pub async fn orders_are_placed_replayed_moved_and_cancelled(app: &TestApp) {
     assert_eq!(problem["order_id"], order["id"]);
     assert_eq!(app.stock(tea).await, (10, 2));
 
+    // Keys are scoped per customer: Bia's "sale-1" is not Ana's, so it is a new order.
+    let other_customer = app
+        .order(&app.admin_token, bia, &[("TEA-01", 1)], "sale-1")
+        .await;
+    assert_eq!(other_customer.status(), StatusCode::CREATED);
+    assert!(!other_customer.headers().contains_key("idempotent-replayed"));
+    let (_, bia_order) = read(other_customer).await;
+    assert_ne!(bia_order["id"], order["id"]);
+    assert_eq!(bia_order["customer_id"], bia);
+    assert_eq!(app.stock(tea).await, (10, 3));
+    let (code, _) = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/v1/orders/{}", bia_order["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(app.stock(tea).await, (10, 2));
+
     let short = app
         .order(&app.admin_token, bia, &[("TEA-01", 9)], "sale-2")
         .await;
@@ -495,7 +515,8 @@ pub async fn orders_are_placed_replayed_moved_and_cancelled(app: &TestApp) {
             None,
         )
         .await;
-    assert_eq!(for_bia["total"], 1);
+    // Her cancelled "sale-1" and her "sale-4".
+    assert_eq!(for_bia["total"], 2);
     let (_, future) = app
         .admin(
             Method::GET,
@@ -510,7 +531,7 @@ pub async fn orders_are_placed_replayed_moved_and_cancelled(app: &TestApp) {
             all["total"].as_u64(),
             all["items"].as_array().unwrap().len()
         ),
-        (Some(2), 1)
+        (Some(3), 1)
     );
     app.assert_consistent().await;
 }
@@ -544,4 +565,19 @@ pub async fn users_are_listed_changed_and_passwords_reset(app: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     app.login("carla", "brand new password").await;
+}
+
+/// The README says how idempotency keys are scoped, in the words the server behaves by.
+#[test]
+fn readme_states_that_order_keys_are_scoped_per_customer() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("### Idempotent orders")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap();
+    assert!(section.contains("scoped per customer"), "{section}");
+    assert!(section.contains("`(customer_id, Idempotency-Key)`"), "{section}");
+    assert!(section.contains("The same key for another customer"), "{section}");
+    assert!(section.contains("`(product, Idempotency-Key)`"), "{section}");
 }
