@@ -82,3 +82,97 @@ impl Erp {
         }
     }
 }
+
+/// What is shown in place of a secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// `url` fit to show in a message or a log: the password of the user part, and query parameters
+/// that look like credentials, replaced by `[redacted]`. Anything that is not a URL is returned
+/// as it is (a file path has no password to hide).
+///
+/// ```
+/// assert_eq!(
+///     erp_core::redact_url("mysql://shop:hunter2@db:3306/erp"),
+///     "mysql://shop:[redacted]@db:3306/erp"
+/// );
+/// assert_eq!(erp_core::redact_url("sqlite://erp.db"), "sqlite://erp.db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url.trim()) else {
+        return redact_unparsed(url);
+    };
+    let secret_key = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        ["pass", "secret", "token", "key"]
+            .iter()
+            .any(|word| key.contains(word))
+    };
+    let secret_query = parsed.query_pairs().any(|(key, _)| secret_key(&key));
+    if parsed.password().is_none() && !secret_query {
+        return url.to_string();
+    }
+    if parsed.password().is_some() && parsed.set_password(Some(REDACTED)).is_err() {
+        return format!("{}://{REDACTED}", parsed.scheme());
+    }
+    if secret_query {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if secret_key(&key) {
+                    REDACTED.to_string()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    // The URL encoder escapes the brackets; put them back so the marker reads as it is meant.
+    parsed.to_string().replace("%5Bredacted%5D", REDACTED)
+}
+
+/// The user part's password of something that looks like a URL but does not parse as one (a bad
+/// port, say): everything between the first `:` after `scheme://` and the last `@` before the
+/// path.
+fn redact_unparsed(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:{REDACTED}@{host}{tail}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_redacted_and_the_rest_kept() {
+        let shown = redact_url("mysql://shop:s3cr%40t@db.internal:3306/erp?ssl-mode=required");
+        assert!(!shown.contains("s3cr"), "{shown}");
+        assert_eq!(
+            shown,
+            "mysql://shop:[redacted]@db.internal:3306/erp?ssl-mode=required"
+        );
+        assert_eq!(
+            redact_url("redis://:hunter2@cache:6379/0"),
+            "redis://:[redacted]@cache:6379/0"
+        );
+        let query = redact_url("mysql://db/erp?user=shop&password=hunter2");
+        assert!(!query.contains("hunter2"), "{query}");
+        assert!(query.contains("user=shop"), "{query}");
+        let bad_port = redact_url("mysql://shop:hunter2@db:port/erp");
+        assert_eq!(bad_port, "mysql://shop:[redacted]@db:port/erp");
+        for kept in ["mysql://root@127.0.0.1:3306/test", "sqlite://erp.db", "memory", "erp.db"] {
+            assert_eq!(redact_url(kept), kept);
+        }
+    }
+}

@@ -56,6 +56,6 @@ pub mod store;
 mod sync;
 
 pub use auth::Actor;
-pub use connect::ConnectOptions;
+pub use connect::{ConnectOptions, redact_url};
 pub use error::{Error, Result};
 pub use service::{Erp, IssuedRefreshToken, REFRESH_TOKEN_TTL, SeedReport};

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+use crate::forwarded::TrustedProxies;
 
 /// erp-server: the REST API of the erp order-management system.
 #[derive(Debug, Parser)]
@@ -44,7 +47,7 @@ pub struct DatabaseArgs {
         default_value = "sqlite://erp.db",
         global = true
     )]
-    pub database_url: String,
+    pub database_url: SecretUrl,
     /// Most database connections this process opens.
     #[arg(
         long,
@@ -103,10 +106,10 @@ pub struct ServeArgs {
     /// Redis for rate limits and the event stream; without it limits are per process and events
     /// stay in the outbox.
     #[arg(long, env = "REDIS_URL")]
-    pub redis_url: Option<String>,
+    pub redis_url: Option<SecretUrl>,
     /// The HS256 secret that signs access tokens (at least 32 bytes).
-    #[arg(long, env = "ERP_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    #[arg(long, env = "ERP_JWT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub jwt_secret: Option<SecretString>,
     /// A file holding the secret (Docker/Kubernetes secrets).
     #[arg(long, env = "ERP_JWT_SECRET_FILE")]
     pub jwt_secret_file: Option<PathBuf>,
@@ -125,9 +128,11 @@ pub struct ServeArgs {
     /// Failed logins per client IP within 15 minutes before further logins are refused.
     #[arg(long, env = "ERP_LOGIN_FAILURES_PER_IP", default_value_t = 20)]
     pub login_failures_per_ip: u32,
-    /// Trust the first address of `X-Forwarded-For` as the client (behind a load balancer only).
-    #[arg(long, env = "ERP_TRUST_FORWARDED_FOR")]
-    pub trust_forwarded_for: bool,
+    /// The reverse proxies whose `X-Forwarded-For` entries are believed: a hop count (`1` for one
+    /// load balancer) or a comma-separated list of proxy networks (`10.0.0.0/8,192.168.1.7`).
+    /// Unset: the socket peer is the client.
+    #[arg(long, env = "ERP_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<TrustedProxies>,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ERP_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
@@ -137,6 +142,64 @@ pub struct ServeArgs {
     /// How often the outbox relay looks for new events, in milliseconds.
     #[arg(long, env = "ERP_RELAY_INTERVAL_MS", default_value_t = 500)]
     pub relay_interval_ms: u64,
+}
+
+/// A secret from the command line or the environment; its `Debug` says `[REDACTED]`.
+fn secret(text: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(text))
+}
+
+/// A URL that may carry a password (database, Redis). It reads as the URL itself where a `&str`
+/// is needed, but shows (`Debug`, `Display`) with the password redacted, so settings and errors
+/// can be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    /// The URL with its password, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SecretUrl {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", erp_core::redact_url(&self.0))
+    }
+}
+
+impl std::fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&erp_core::redact_url(&self.0))
+    }
+}
+
+impl std::str::FromStr for SecretUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<SecretUrl, Self::Err> {
+        Ok(SecretUrl(text.to_string()))
+    }
+}
+
+impl From<String> for SecretUrl {
+    fn from(url: String) -> SecretUrl {
+        SecretUrl(url)
+    }
+}
+
+impl From<&str> for SecretUrl {
+    fn from(url: &str) -> SecretUrl {
+        SecretUrl(url.to_string())
+    }
 }
 
 impl ServeArgs {
@@ -152,7 +215,7 @@ impl ServeArgs {
             ip_per_minute: 0,
             user_per_minute: 0,
             login_failures_per_ip: 20,
-            trust_forwarded_for: false,
+            trusted_proxies: None,
             max_body_bytes: 64 * 1024,
             redis_prefix: "erp".into(),
             relay_interval_ms: 100,
@@ -162,5 +225,37 @@ impl ServeArgs {
     /// The relay interval as a duration.
     pub fn relay_interval(&self) -> Duration {
         Duration::from_millis(self.relay_interval_ms.max(10))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_print_without_their_secrets() {
+        let cli = Cli::parse_from([
+            "erp-server",
+            "--database-url",
+            "mysql://shop:db-hunter2@db/erp",
+            "serve",
+            "--jwt-secret",
+            "jwt-hunter2-jwt-hunter2-jwt-hunter2",
+            "--redis-url",
+            "redis://:cache-hunter2@cache:6379",
+        ]);
+        let Some(Command::Serve(serve)) = &cli.command else {
+            panic!("serve expected");
+        };
+        let shown = format!("{cli:?} {serve:?} {}", cli.database.database_url);
+        for secret in ["db-hunter2", "jwt-hunter2", "cache-hunter2"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("[redacted]") && shown.contains("REDACTED"), "{shown}");
+        // The driver still gets the real URL.
+        assert_eq!(
+            cli.database.database_url.expose(),
+            "mysql://shop:db-hunter2@db/erp"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Extractors: each turns a part of the request into a typed value or a problem response, so a
 //! handler's signature says what it needs (a user, a JSON body, an id) and never sees bad input.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -13,6 +13,7 @@ use erp_core::Actor;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::forwarded::client_ip;
 use crate::state::AppState;
 
 /// The authenticated caller: a valid bearer token of a user who is still active.
@@ -203,21 +204,6 @@ where
     }
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when the server is
-/// configured to trust a proxy in front of it.
-pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded: bool) -> String {
-    if trust_forwarded
-        && let Some(forwarded) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
-    {
-        return forwarded.to_string();
-    }
-    peer.map_or_else(|| "unknown".to_string(), |addr| addr.ip().to_string())
-}
-
 /// The client's address as an extractor.
 pub struct ClientIp(pub String);
 
@@ -237,7 +223,7 @@ where
         Ok(ClientIp(client_ip(
             &parts.headers,
             peer,
-            state.config.trust_forwarded_for,
+            state.config.trusted_proxies.as_ref(),
         )))
     }
 }
@@ -264,14 +250,5 @@ mod tests {
         assert_eq!(bearer(&headers), Some("abc"));
         headers.insert(AUTHORIZATION, "Basic abc".parse().unwrap());
         assert_eq!(bearer(&headers), None);
-    }
-
-    #[test]
-    fn forwarded_for_is_used_only_when_trusted() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
-        let peer = Some(SocketAddr::from(([10, 0, 0, 2], 1234)));
-        assert_eq!(client_ip(&headers, peer, true), "203.0.113.9");
-        assert_eq!(client_ip(&headers, peer, false), "10.0.0.2");
     }
 }

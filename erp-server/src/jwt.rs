@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ServeArgs;
@@ -59,7 +60,7 @@ impl JwtKeys {
     pub fn from_config(args: &ServeArgs) -> anyhow::Result<JwtKeys> {
         let lifetime = Duration::from_secs(args.access_token_seconds.clamp(30, 86_400));
         if let Some(secret) = &args.jwt_secret {
-            return JwtKeys::from_secret(secret.trim().as_bytes(), lifetime);
+            return JwtKeys::from_secret(secret.expose_secret().trim().as_bytes(), lifetime);
         }
         if let Some(path) = &args.jwt_secret_file {
             let secret = std::fs::read(path)

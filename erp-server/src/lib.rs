@@ -9,6 +9,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod forwarded;
 pub mod jwt;
 pub mod limits;
 pub mod openapi;

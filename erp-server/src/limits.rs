@@ -11,7 +11,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::extract::{bearer, client_ip};
+use crate::extract::bearer;
+use crate::forwarded::client_ip;
 use crate::rate_limit::Decision;
 use crate::state::AppState;
 
@@ -20,7 +21,11 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    let ip = client_ip(request.headers(), peer, state.config.trust_forwarded_for);
+    let ip = client_ip(
+        request.headers(),
+        peer,
+        state.config.trusted_proxies.as_ref(),
+    );
     let mut decisions = Vec::with_capacity(2);
     if state.config.ip_per_minute > 0 {
         decisions.push(

@@ -9,7 +9,7 @@ use erp_tui::app::App;
 use erp_tui::cart;
 
 /// The point-of-sale terminal of erp.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "erp-tui", version, about)]
 struct Args {
     /// `sqlite://PATH`, `mysql://USER:PASSWORD@HOST/DB` or `memory`.
@@ -34,7 +34,10 @@ fn main() -> ExitCode {
     let erp = match runtime.block_on(Erp::connect(&args.database_url, &options)) {
         Ok(erp) => erp,
         Err(error) => {
-            eprintln!("error: cannot open {}: {error}", args.database_url);
+            eprintln!(
+                "error: cannot open {}: {error}",
+                erp_core::redact_url(&args.database_url)
+            );
             return ExitCode::FAILURE;
         }
     };

@@ -62,6 +62,45 @@ async fn requests_past_the_ip_budget_get_429_with_retry_after() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_one_proxy_a_spoofed_forwarded_for_does_not_escape_the_ip_budget() {
+    let args = ServeArgs {
+        trusted_proxies: Some("1".parse().unwrap()),
+        ..limited(4, 0)
+    };
+    // The login in spawn_app came without the header: it spent the peer's budget, not the
+    // client's below.
+    let app = spawn_app_with(Backend::Sqlite, args).await.unwrap();
+    let from = |spoofed: usize| {
+        app.client
+            .get(format!("{}/api/v1/orders", app.url))
+            .bearer_auth(&app.admin_token)
+            // The client wrote the left entry; the proxy appended the address it saw.
+            .header("x-forwarded-for", format!("10.9.9.{spoofed}, 198.51.100.7"))
+            .send()
+    };
+    for spoofed in 0..4 {
+        assert_eq!(from(spoofed).await.unwrap().status(), StatusCode::OK);
+    }
+    assert_problem(
+        from(99).await.unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    // Another client behind the same proxy has a budget of its own.
+    let other = app
+        .client
+        .get(format!("{}/api/v1/orders", app.url))
+        .bearer_auth(&app.admin_token)
+        .header("x-forwarded-for", "198.51.100.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_user_has_a_budget_of_their_own() {
     let app = spawn_app_with(Backend::Sqlite, limited(0, 3))
         .await
@@ -124,7 +163,7 @@ async fn two_instances_share_one_budget_through_redis() {
         return;
     };
     let args = ServeArgs {
-        redis_url: Some(redis),
+        redis_url: Some(redis.into()),
         redis_prefix: unique("erptest"),
         jwt_secret: Some("one secret for both instances, 32+ bytes".into()),
         ..limited(7, 0)
@@ -237,7 +276,7 @@ async fn committed_events_reach_the_redis_stream_even_after_redis_was_down() {
     assert_eq!(placed.status(), StatusCode::CREATED);
     // Then a server with Redis starts on the same database and relays the backlog.
     let up = ServeArgs {
-        redis_url: Some(redis.clone()),
+        redis_url: Some(redis.clone().into()),
         redis_prefix: prefix.clone(),
         ..ServeArgs::for_tests()
     };

@@ -10,6 +10,7 @@ mod limits;
 mod permissions;
 mod processes;
 mod races;
+mod secrets;
 
 /// One `#[tokio::test]` per listed test for the given backend; the database is removed even when
 /// the test fails.
