@@ -171,7 +171,12 @@ mod tests {
         assert!(query.contains("user=shop"), "{query}");
         let bad_port = redact_url("mysql://shop:hunter2@db:port/erp");
         assert_eq!(bad_port, "mysql://shop:[redacted]@db:port/erp");
-        for kept in ["mysql://root@127.0.0.1:3306/test", "sqlite://erp.db", "memory", "erp.db"] {
+        for kept in [
+            "mysql://root@127.0.0.1:3306/test",
+            "sqlite://erp.db",
+            "memory",
+            "erp.db",
+        ] {
             assert_eq!(redact_url(kept), kept);
         }
     }

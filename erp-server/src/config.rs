@@ -251,7 +251,10 @@ mod tests {
         for secret in ["db-hunter2", "jwt-hunter2", "cache-hunter2"] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
-        assert!(shown.contains("[redacted]") && shown.contains("REDACTED"), "{shown}");
+        assert!(
+            shown.contains("[redacted]") && shown.contains("REDACTED"),
+            "{shown}"
+        );
         // The driver still gets the real URL.
         assert_eq!(
             cli.database.database_url.expose(),

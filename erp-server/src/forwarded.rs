@@ -159,11 +159,17 @@ mod tests {
         // The client sent "1.2.3.4"; the one proxy appended the address it really saw.
         let h = headers(&["1.2.3.4, 198.51.100.7"]);
         let one = TrustedProxies::Hops(1);
-        assert_eq!(client_ip(&h, peer([10, 0, 0, 2]), Some(&one)), "198.51.100.7");
+        assert_eq!(
+            client_ip(&h, peer([10, 0, 0, 2]), Some(&one)),
+            "198.51.100.7"
+        );
         // Two proxies: the outer one appended the client, the inner one the outer proxy.
         let h = headers(&["1.2.3.4, 198.51.100.7", "10.0.0.5"]);
         let two = TrustedProxies::Hops(2);
-        assert_eq!(client_ip(&h, peer([10, 0, 0, 2]), Some(&two)), "198.51.100.7");
+        assert_eq!(
+            client_ip(&h, peer([10, 0, 0, 2]), Some(&two)),
+            "198.51.100.7"
+        );
         // Fewer entries than hops: only the peer is believed.
         let h = headers(&["198.51.100.7"]);
         assert_eq!(client_ip(&h, peer([10, 0, 0, 2]), Some(&two)), "10.0.0.2");

@@ -577,7 +577,16 @@ fn readme_states_that_order_keys_are_scoped_per_customer() {
         .and_then(|rest| rest.split("\n## ").next())
         .unwrap();
     assert!(section.contains("scoped per customer"), "{section}");
-    assert!(section.contains("`(customer_id, Idempotency-Key)`"), "{section}");
-    assert!(section.contains("The same key for another customer"), "{section}");
-    assert!(section.contains("`(product, Idempotency-Key)`"), "{section}");
+    assert!(
+        section.contains("`(customer_id, Idempotency-Key)`"),
+        "{section}"
+    );
+    assert!(
+        section.contains("The same key for another customer"),
+        "{section}"
+    );
+    assert!(
+        section.contains("`(product, Idempotency-Key)`"),
+        "{section}"
+    );
 }

@@ -20,7 +20,10 @@ fn assert_no_secret(output: &str) {
 async fn a_database_url_that_cannot_be_opened_is_reported_without_its_password() {
     let output = Command::new(env!("CARGO_BIN_EXE_erp-server"))
         .arg("serve")
-        .env("DATABASE_URL", "mysql://shop:db-hunter2@127.0.0.1:notaport/erp")
+        .env(
+            "DATABASE_URL",
+            "mysql://shop:db-hunter2@127.0.0.1:notaport/erp",
+        )
         .env("ERP_JWT_SECRET", "jwt-hunter2-jwt-hunter2-jwt-hunter2")
         .env("RUST_LOG", "trace")
         .output()
