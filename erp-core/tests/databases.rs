@@ -3,6 +3,9 @@
 //! ends with the invariant check on the database itself.
 //!
 //! MySQL tests need `ERP_TEST_MYSQL_URL` (skipped without it unless `ERP_REQUIRE_SERVICES=1`).
+//! The same races run on a three-node Galera cluster (`ERP_TEST_GALERA_URLS`, see `.ci/galera`)
+//! with the tasks' connections spread over the nodes, where row locks are local to a node and a
+//! conflict between nodes surfaces at COMMIT.
 
 #![cfg(all(not(loom), feature = "sqlite", feature = "mysql"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -85,6 +88,31 @@ async fn assert_consistent(erp: &Erp) {
     assert!(found.is_empty(), "inconsistencies: {found:#?}");
 }
 
+/// The invariant check on every node, once each has applied everything, and every node showing
+/// the same stock.
+async fn assert_consistent_everywhere(db: &TestDb) {
+    db.sync_nodes().await;
+    let mut figures = Vec::new();
+    for erp in db.erps(&options(2)).await {
+        assert_consistent(&erp).await;
+        let page = ProductQuery {
+            page: PageRequest::new(0, 500).unwrap(),
+            ..Default::default()
+        };
+        let products = erp.products(&Actor::system(), &page).await.unwrap();
+        let stock: Vec<(String, i64, i64)> = products
+            .items
+            .iter()
+            .map(|p| (p.sku.to_string(), p.on_hand, p.reserved))
+            .collect();
+        figures.push(stock);
+    }
+    assert!(
+        figures.windows(2).all(|w| w[0] == w[1]),
+        "the nodes disagree: {figures:?}"
+    );
+}
+
 async fn stock(erp: &Erp, sku: &str) -> (i64, i64) {
     let p = erp
         .product_by_sku(
@@ -114,8 +142,8 @@ async fn last_units_are_sold_exactly_once(backend: Backend) {
     product(&erp, "LAST", 10).await;
     let buyer = customer(&erp, "buyer").await;
     let mut tills = Vec::new();
-    for _ in 0..64 {
-        tills.push(Erp::connect(&db.url, &options(1)).await.unwrap());
+    for i in 0..64 {
+        tills.push(Erp::connect(db.node(i), &options(1)).await.unwrap());
     }
     let start = std::sync::Arc::new(tokio::sync::Barrier::new(64));
     let mut tasks = Vec::new();
@@ -146,8 +174,9 @@ async fn last_units_are_sold_exactly_once(backend: Backend) {
         }
     }
     assert_eq!((sold, refused), (10, 54));
+    db.sync_nodes().await;
     assert_eq!(stock(&erp, "LAST").await, (10, 10));
-    assert_consistent(&erp).await;
+    assert_consistent_everywhere(&db).await;
     db.remove().await;
 }
 
@@ -162,9 +191,10 @@ async fn one_key_makes_one_order_under_concurrency(backend: Backend) {
     product(&erp, "KEY", 100).await;
     let buyer = customer(&erp, "buyer").await;
     let request = order(buyer, &[("KEY", 3)], "the-one-key");
+    let erps = db.erps(&options(11)).await;
     let mut tasks = Vec::new();
-    for _ in 0..32 {
-        let erp = erp.clone();
+    for i in 0..32 {
+        let erp = erps[i % erps.len()].clone();
         let request = request.clone();
         tasks.push(tokio::spawn(async move {
             erp.create_order(&Actor::system(), &request).await
@@ -181,13 +211,14 @@ async fn one_key_makes_one_order_under_concurrency(backend: Backend) {
     }
     assert_eq!(ids.len(), 1, "all answers carry the same order");
     assert_eq!(originals, 1, "exactly one answer created it");
+    db.sync_nodes().await;
     let orders = erp
         .orders(&Actor::system(), &OrderQuery::default())
         .await
         .unwrap();
     assert_eq!(orders.total, 1);
     assert_eq!(stock(&erp, "KEY").await, (100, 3));
-    assert_consistent(&erp).await;
+    assert_consistent_everywhere(&db).await;
     db.remove().await;
 }
 
@@ -209,9 +240,10 @@ async fn one_key_moves_stock_once_under_concurrency(backend: Backend) {
         .unwrap()
         .id;
     let key = IdempotencyKey::parse("delivery-4711").unwrap();
+    let erps = db.erps(&options(11)).await;
     let mut tasks = Vec::new();
-    for _ in 0..32 {
-        let erp = erp.clone();
+    for i in 0..32 {
+        let erp = erps[i % erps.len()].clone();
         let key = key.clone();
         tasks.push(tokio::spawn(async move {
             let change = StockChange::Receipt(Quantity::new(7).unwrap());
@@ -227,8 +259,9 @@ async fn one_key_moves_stock_once_under_concurrency(backend: Backend) {
         }
     }
     assert_eq!(originals, 1, "exactly one answer moved the stock");
+    db.sync_nodes().await;
     assert_eq!(stock(&erp, "RCV").await, (17, 0));
-    assert_consistent(&erp).await;
+    assert_consistent_everywhere(&db).await;
     db.remove().await;
 }
 
@@ -247,9 +280,10 @@ async fn mixed_workload_keeps_the_invariants(backend: Backend, seconds: u64) {
     }
     let buyers = [customer(&erp, "ana").await, customer(&erp, "bia").await];
     let deadline = Instant::now() + Duration::from_secs(seconds);
+    let erps = db.erps(&options(11)).await;
     let mut tasks = Vec::new();
     for worker in 0..32u64 {
-        let erp = erp.clone();
+        let erp = erps[usize::try_from(worker).unwrap() % erps.len()].clone();
         let skus = skus.clone();
         tasks.push(tokio::spawn(async move {
             let mut rng = fastrand::Rng::with_seed(worker);
@@ -337,7 +371,7 @@ async fn mixed_workload_keeps_the_invariants(backend: Backend, seconds: u64) {
         totals[0], totals[1], totals[2], totals[3]
     );
     assert!(totals[0] > 100, "the workload did real work: {totals:?}");
-    assert_consistent(&erp).await;
+    assert_consistent_everywhere(&db).await;
     db.remove().await;
 }
 
@@ -452,10 +486,12 @@ async fn mysql_cancelled_commands_leave_no_partial_order() {
 const RACE_URL: &str = "ERP_RACE_DATABASE_URL";
 
 /// Not a test of its own: the body each child process runs in
-/// [`mysql_two_processes_race_for_the_same_stock`]. It orders from 16 tasks until the stock is
-/// gone and prints the orders it placed.
+/// [`two_processes_race_for_the_same_stock`]. It orders from 16 tasks until the stock is
+/// gone and prints the orders it placed and how often it was told the database was busy (a
+/// command that exhausted its retries; like any client, it then sends the same request, with the
+/// same key, again).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "run as a child process by mysql_two_processes_race_for_the_same_stock"]
+#[ignore = "run as a child process by the two-process race tests"]
 async fn race_worker_process() {
     let url = std::env::var(RACE_URL).expect("started by the two-process race test");
     let customer = CustomerId(std::env::var("ERP_RACE_CUSTOMER").unwrap().parse().unwrap());
@@ -466,8 +502,9 @@ async fn race_worker_process() {
         let erp = erp.clone();
         let tag = tag.clone();
         tasks.push(tokio::spawn(async move {
-            let mut placed = Vec::new();
-            for attempt in 0.. {
+            let (mut placed, mut busy) = (Vec::new(), 0u64);
+            let mut attempt = 0;
+            loop {
                 let key = format!("{tag}-{worker}-{attempt}");
                 // Every process also sends the shared key once: one order must come of it.
                 let request = if attempt == 0 {
@@ -479,23 +516,31 @@ async fn race_worker_process() {
                     Ok(receipt) if !receipt.replayed => placed.push(receipt.order.id.get()),
                     Ok(_) => {}
                     Err(Error::InsufficientStock { .. }) => break,
+                    Err(Error::Busy { .. }) => {
+                        busy += 1;
+                        continue;
+                    }
                     Err(other) => panic!("unexpected error: {other:?}"),
                 }
+                attempt += 1;
             }
-            placed
+            (placed, busy)
         }));
     }
-    let mut placed = Vec::new();
+    let (mut placed, mut busy) = (Vec::new(), 0);
     for task in tasks {
-        placed.extend(task.await.unwrap());
+        let (mine, my_busy) = task.await.unwrap();
+        placed.extend(mine);
+        busy += my_busy;
     }
-    println!("RACE-RESULT {}", serde_json::to_string(&placed).unwrap());
+    let result = serde_json::json!({"placed": placed, "busy": busy, "retries": erp.retries()});
+    println!("RACE-RESULT {result}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql_two_processes_race_for_the_same_stock() {
+/// Two processes (on two nodes of a cluster) sell the same stock.
+async fn two_processes_race_for_the_same_stock(backend: Backend) {
     let _turn = one_at_a_time().await;
-    let Some(db) = with_db(Backend::Mysql, 4).await else {
+    let Some(db) = with_db(backend, 4).await else {
         return;
     };
     let erp = db.erp.clone();
@@ -504,10 +549,11 @@ async fn mysql_two_processes_race_for_the_same_stock() {
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = ["left", "right"]
         .into_iter()
-        .map(|tag| {
+        .enumerate()
+        .map(|(i, tag)| {
             tokio::process::Command::new(&exe)
                 .args(["race_worker_process", "--exact", "--nocapture", "--ignored"])
-                .env(RACE_URL, &db.url)
+                .env(RACE_URL, db.node(i))
                 .env("ERP_RACE_CUSTOMER", buyer.get().to_string())
                 .env("ERP_RACE_TAG", tag)
                 .stdout(std::process::Stdio::piped())
@@ -515,7 +561,7 @@ async fn mysql_two_processes_race_for_the_same_stock() {
                 .unwrap()
         })
         .collect();
-    let mut per_process = Vec::new();
+    let (mut per_process, mut busy, mut retries) = (Vec::new(), 0, 0);
     for child in children {
         let output = child.wait_with_output().await.unwrap();
         assert!(output.status.success(), "a racing process failed");
@@ -524,8 +570,18 @@ async fn mysql_two_processes_race_for_the_same_stock() {
             .lines()
             .find_map(|l| l.strip_prefix("RACE-RESULT "))
             .expect("the racer reports its orders");
-        let ids: Vec<i64> = serde_json::from_str(line).unwrap();
+        let result: serde_json::Value = serde_json::from_str(line).unwrap();
+        let ids: Vec<i64> = serde_json::from_value(result["placed"].clone()).unwrap();
+        busy += result["busy"].as_u64().unwrap();
+        retries += result["retries"].as_u64().unwrap();
         per_process.push(ids);
+    }
+    eprintln!("{backend:?} two processes: 150 orders, {retries} retries, {busy} busy answers");
+    if backend == Backend::Mysql {
+        // One server queues the racers on the row lock: nobody runs out of retries. (On a
+        // cluster, node-local locks let racers on two nodes collide at commit, and a hot row
+        // can exhaust a command's retries; the client's retry with the same key is then safe.)
+        assert_eq!(busy, 0, "no command ran out of retries");
     }
     let all: Vec<i64> = per_process.iter().flatten().copied().collect();
     let distinct: HashSet<i64> = all.iter().copied().collect();
@@ -556,14 +612,20 @@ async fn mysql_two_processes_race_for_the_same_stock() {
         with_shared_key, 1,
         "the shared key made one order across processes"
     );
+    db.sync_nodes().await;
     assert_eq!(stock(&erp, "RACE").await, (150, 150));
-    assert_consistent(&erp).await;
+    assert_consistent_everywhere(&db).await;
     let listed = erp
         .products(&Actor::system(), &ProductQuery::default())
         .await
         .unwrap();
     assert_eq!(listed.total, 1);
     db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_two_processes_race_for_the_same_stock() {
+    two_processes_race_for_the_same_stock(Backend::Mysql).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -691,7 +753,7 @@ async fn invariant_check_reports_manual_sql_edits(backend: Backend) {
                 sqlx::raw_sql(edit).execute(&mut conn).await.unwrap();
             }
         }
-        Backend::Mysql => {
+        Backend::Mysql | Backend::Galera => {
             use sqlx::Connection;
             let mut conn = sqlx::mysql::MySqlConnection::connect(&db.url)
                 .await
@@ -780,4 +842,97 @@ async fn unreachable_database_is_unavailable() {
         .err()
         .unwrap();
     assert_eq!(err.code(), "unavailable");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A three-node Galera cluster: the same races with the connections spread over the nodes
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn galera_last_units_are_sold_exactly_once() {
+    last_units_are_sold_exactly_once(Backend::Galera).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn galera_one_key_makes_one_order_under_concurrency() {
+    one_key_makes_one_order_under_concurrency(Backend::Galera).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn galera_one_key_moves_stock_once_under_concurrency() {
+    one_key_moves_stock_once_under_concurrency(Backend::Galera).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn galera_mixed_workload_keeps_the_invariants() {
+    mixed_workload_keeps_the_invariants(Backend::Galera, 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn galera_two_processes_race_for_the_same_stock() {
+    two_processes_race_for_the_same_stock(Backend::Galera).await;
+}
+
+/// Servers starting together on a fresh database, one per node (and two on the first), each
+/// migrating: every one succeeds and each migration is recorded once. (`GET_LOCK` would not keep
+/// them apart: a cluster does not replicate it.)
+async fn migrations_run_once_when_servers_start_together(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 1).await else {
+        return;
+    };
+    // An empty database next to the test's (which `with_db` has migrated already).
+    let database = format!("erp_mig_{:016x}", fastrand::u64(..));
+    let mut admin = {
+        use sqlx::Connection;
+        sqlx::mysql::MySqlConnection::connect(db.node(0))
+            .await
+            .unwrap()
+    };
+    sqlx::raw_sql(&format!("CREATE DATABASE `{database}`"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let fresh: Vec<String> = (0..4)
+        .map(|i| {
+            let node = db.node(i);
+            let root = node.rsplit_once('/').map_or(node, |(root, _)| root);
+            format!("{root}/{database}")
+        })
+        .collect();
+    // Two servers migrating at once would both create the tables (IF NOT EXISTS) and then
+    // both record the migration: the second insert fails, and so does that server's start.
+    let one = options(1);
+    let starts = fresh.iter().map(|url| Erp::migrate(url, &one));
+    for outcome in futures::future::join_all(starts).await {
+        outcome.unwrap();
+    }
+    let recorded: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM `{database}`.schema_migrations"
+    ))
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(recorded > 0, "the migrations were recorded");
+    let lease: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM `{database}`.schema_migrations_lease"
+    ))
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(lease, 0, "the lease was given back");
+    sqlx::raw_sql(&format!("DROP DATABASE `{database}`"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_migrations_run_once_when_servers_start_together() {
+    migrations_run_once_when_servers_start_together(Backend::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn galera_migrations_run_once_when_servers_start_together() {
+    migrations_run_once_when_servers_start_together(Backend::Galera).await;
 }

@@ -14,6 +14,7 @@ mod users;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use demo::SeedReport;
 pub use sessions::{IssuedRefreshToken, REFRESH_TOKEN_TTL};
@@ -58,6 +59,7 @@ const MAX_ATTEMPTS: u32 = 10;
 pub struct Erp {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    retries: Arc<AtomicU64>,
 }
 
 /// Why one attempt of a command stopped.
@@ -101,6 +103,7 @@ impl Erp {
         Erp {
             store,
             clock: Arc::new(SystemClock),
+            retries: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -118,6 +121,13 @@ impl Erp {
     /// `memory`, `sqlite` or `mysql`.
     pub fn backend_name(&self) -> &'static str {
         self.store.backend_name()
+    }
+
+    /// How many times commands of this `Erp` (and its clones) were run again after a transient
+    /// conflict: a deadlock, a lock wait timeout or, on a Galera cluster, a certification
+    /// failure. A figure for monitoring and measurement; retries are invisible to callers.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// Checks that the database answers.
@@ -147,6 +157,7 @@ impl Erp {
                 Err(Failure::Rule(error)) => return Err(error),
                 Err(Failure::Store(StoreError::Unique(key))) => return Err(on_unique(key)),
                 Err(Failure::Store(StoreError::Retryable(_))) if number < MAX_ATTEMPTS => {
+                    self.retries.fetch_add(1, Ordering::Relaxed);
                     self.store.pause_before_retry(number).await;
                     number += 1;
                 }
@@ -219,6 +230,7 @@ mod tests {
             futures::executor::block_on(erp.run(flaky, no_unique)),
             Ok(3)
         );
+        assert_eq!(erp.retries(), 2, "two reruns counted");
 
         calls.set(0);
         let hopeless = || {
@@ -228,6 +240,7 @@ mod tests {
         let outcome = futures::executor::block_on(erp.run(hopeless, no_unique));
         assert!(matches!(outcome, Err(Error::Busy { .. })), "{outcome:?}");
         assert_eq!(calls.get(), MAX_ATTEMPTS);
+        assert_eq!(erp.retries(), 2 + u64::from(MAX_ATTEMPTS - 1));
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! - MySQL: a new database named `erp_t_<random>` on the server of `ERP_TEST_MYSQL_URL`, dropped
 //!   afterwards, so tests run in parallel without seeing each other. Unset variable: the test is
 //!   skipped, unless `ERP_REQUIRE_SERVICES=1`, which makes a missing service a failure.
+//! - Galera: the same on a cluster whose nodes `ERP_TEST_GALERA_URLS` lists (comma-separated),
+//!   created through the first node and reachable through every node; skipped when unset unless
+//!   `ERP_REQUIRE_GALERA=1` (set by `.ci/galera ci`, the only place a cluster runs).
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,12 +23,15 @@ pub enum Backend {
     Memory,
     Sqlite,
     Mysql,
+    Galera,
 }
 
 /// A fresh database and how to remove it.
 pub struct TestDb {
     pub erp: Erp,
     pub url: String,
+    /// The database's URL on every node of the cluster; just `url` on the other backends.
+    pub nodes: Vec<String>,
     pub backend: Backend,
     cleanup: Cleanup,
 }
@@ -48,6 +54,23 @@ pub fn mysql_url() -> Option<String> {
                 panic!("ERP_TEST_MYSQL_URL is not set but ERP_REQUIRE_SERVICES=1");
             }
             eprintln!("skipped: ERP_TEST_MYSQL_URL is not set");
+            None
+        }
+    }
+}
+
+/// The nodes of `ERP_TEST_GALERA_URLS`, or `None` (after saying so) when the test should be
+/// skipped.
+pub fn galera_urls() -> Option<Vec<String>> {
+    match std::env::var("ERP_TEST_GALERA_URLS") {
+        Ok(urls) if !urls.trim().is_empty() => {
+            Some(urls.split(',').map(|u| u.trim().to_string()).collect())
+        }
+        _ => {
+            if std::env::var("ERP_REQUIRE_GALERA").as_deref() == Ok("1") {
+                panic!("ERP_TEST_GALERA_URLS is not set but ERP_REQUIRE_GALERA=1");
+            }
+            eprintln!("skipped: ERP_TEST_GALERA_URLS is not set (see .ci/galera)");
             None
         }
     }
@@ -118,6 +141,7 @@ pub async fn open(backend: Backend, options: &ConnectOptions) -> Option<TestDb> 
         Backend::Memory => Some(TestDb {
             erp: Erp::connect("memory", options).await.unwrap(),
             url: "memory".into(),
+            nodes: vec!["memory".into()],
             backend,
             cleanup: Cleanup::Nothing,
         }),
@@ -127,6 +151,7 @@ pub async fn open(backend: Backend, options: &ConnectOptions) -> Option<TestDb> 
             let erp = Erp::connect(&url, options).await.unwrap();
             Some(TestDb {
                 erp,
+                nodes: vec![url.clone()],
                 url,
                 backend,
                 cleanup: Cleanup::TempDir(dir),
@@ -138,6 +163,7 @@ pub async fn open(backend: Backend, options: &ConnectOptions) -> Option<TestDb> 
             let erp = Erp::connect(&url, options).await.unwrap();
             Some(TestDb {
                 erp,
+                nodes: vec![url.clone()],
                 url,
                 backend,
                 cleanup: Cleanup::DropMysql {
@@ -146,10 +172,64 @@ pub async fn open(backend: Backend, options: &ConnectOptions) -> Option<TestDb> 
                 },
             })
         }
+        Backend::Galera => {
+            let servers = galera_urls()?;
+            // DDL replicates to every node (in total order) before CREATE DATABASE returns.
+            let (url, database) = create_mysql_database(&servers[0]).await;
+            let erp = Erp::connect(&url, options).await.unwrap();
+            Some(TestDb {
+                erp,
+                nodes: servers
+                    .iter()
+                    .map(|server| with_database(server, &database))
+                    .collect(),
+                url,
+                backend,
+                cleanup: Cleanup::DropMysql {
+                    server_url: servers[0].clone(),
+                    database,
+                },
+            })
+        }
     }
 }
 
 impl TestDb {
+    /// The database's URL on node `i` (round robin over the nodes).
+    pub fn node(&self, i: usize) -> &str {
+        &self.nodes[i % self.nodes.len()]
+    }
+
+    /// One `Erp` per node (the test's own `erp` where there is one node), so that tasks spread
+    /// over them put their connections on different nodes.
+    pub async fn erps(&self, options: &ConnectOptions) -> Vec<Erp> {
+        if self.nodes.len() == 1 {
+            return vec![self.erp.clone()];
+        }
+        let mut erps = Vec::new();
+        for node in &self.nodes {
+            erps.push(Erp::connect(node, options).await.unwrap());
+        }
+        erps
+    }
+
+    /// Waits until every node has applied every transaction committed so far (Galera applies
+    /// other nodes' transactions asynchronously), so that reads on any node see all of them.
+    pub async fn sync_nodes(&self) {
+        if self.backend != Backend::Galera {
+            return;
+        }
+        use sqlx::Connection;
+        for node in &self.nodes {
+            let mut conn = sqlx::mysql::MySqlConnection::connect(node).await.unwrap();
+            sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1; SELECT 1")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.ok();
+        }
+    }
+
     /// Removes the database.
     pub async fn remove(self) {
         if let Cleanup::DropMysql {

@@ -83,3 +83,9 @@ mod sqlite {
 mod mysql {
     conformance!(crate::common::Backend::Mysql);
 }
+
+/// Through one node of a Galera cluster, whose auto-increment ids step by the node count.
+#[cfg(feature = "mysql")]
+mod galera {
+    conformance!(crate::common::Backend::Galera);
+}

@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 pub enum Backend {
     Sqlite,
     Mysql,
+    /// A database on a Galera cluster, reachable through every node.
+    Galera,
 }
 
 pub const PASSWORD: &str = "a long enough password";
@@ -27,6 +29,24 @@ pub fn mysql_url() -> Option<String> {
 /// `ERP_TEST_REDIS_URL`, or `None` (after saying so) when Redis tests are to be skipped.
 pub fn redis_url() -> Option<String> {
     env_url("ERP_TEST_REDIS_URL")
+}
+
+/// The nodes of `ERP_TEST_GALERA_URLS` (comma-separated), or `None` (after saying so) when the
+/// cluster tests are to be skipped; `.ci/galera ci` sets `ERP_REQUIRE_GALERA=1`.
+pub fn galera_urls() -> Option<Vec<String>> {
+    match std::env::var("ERP_TEST_GALERA_URLS") {
+        Ok(urls) if !urls.trim().is_empty() => {
+            Some(urls.split(',').map(|u| u.trim().to_string()).collect())
+        }
+        _ => {
+            assert!(
+                std::env::var("ERP_REQUIRE_GALERA").as_deref() != Ok("1"),
+                "ERP_TEST_GALERA_URLS is not set but ERP_REQUIRE_GALERA=1"
+            );
+            eprintln!("skipped: ERP_TEST_GALERA_URLS is not set (see .ci/galera)");
+            None
+        }
+    }
 }
 
 fn env_url(name: &str) -> Option<String> {
@@ -54,6 +74,8 @@ pub fn unique(prefix: &str) -> String {
 /// A fresh database: its URL and how to remove it.
 pub struct TestDatabase {
     pub url: String,
+    /// The database's URL on every node of a cluster; just `url` elsewhere.
+    pub nodes: Vec<String>,
     _dir: Option<tempfile::TempDir>,
     mysql: Option<(String, String)>,
 }
@@ -65,14 +87,19 @@ impl TestDatabase {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}", dir.path().join("erp.db").display());
                 Some(TestDatabase {
+                    nodes: vec![url.clone()],
                     url,
                     _dir: Some(dir),
                     mysql: None,
                 })
             }
-            Backend::Mysql => {
+            Backend::Mysql | Backend::Galera => {
                 use sqlx::Connection;
-                let server = mysql_url()?;
+                let servers = match backend {
+                    Backend::Galera => galera_urls()?,
+                    _ => vec![mysql_url()?],
+                };
+                let server = servers[0].clone();
                 let name = unique("erp_api");
                 let mut conn = sqlx::mysql::MySqlConnection::connect(&server)
                     .await
@@ -81,14 +108,34 @@ impl TestDatabase {
                     .execute(&mut conn)
                     .await
                     .unwrap();
-                let root = server.split('?').next().unwrap_or(&server);
-                let root = root.rsplit_once('/').map_or(root, |(r, _)| r);
+                let on_server = |server: &str| {
+                    let root = server.split('?').next().unwrap_or(server);
+                    let root = root.rsplit_once('/').map_or(root, |(r, _)| r);
+                    format!("{root}/{name}")
+                };
                 Some(TestDatabase {
-                    url: format!("{root}/{name}"),
+                    url: on_server(&server),
+                    nodes: servers.iter().map(|s| on_server(s)).collect(),
                     _dir: None,
                     mysql: Some((server, name)),
                 })
             }
+        }
+    }
+
+    /// Waits until every node of a cluster has applied every transaction committed so far (a
+    /// node applies the others' commits asynchronously); nothing to do on one server.
+    pub async fn sync_nodes(&self) {
+        if self.nodes.len() < 2 {
+            return;
+        }
+        use sqlx::Connection;
+        for node in &self.nodes {
+            let mut conn = sqlx::mysql::MySqlConnection::connect(node).await.unwrap();
+            sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1; SELECT 1")
+                .execute(&mut conn)
+                .await
+                .unwrap();
         }
     }
 

@@ -58,8 +58,10 @@ fn db_error(error: sqlx::Error) -> StoreError {
                         return StoreError::Unique(key);
                     }
                 }
-                // The server went away or killed the connection mid-command.
-                2006 | 2013 | 1053 | 1927 => {
+                // The server went away or killed the connection mid-command; or a Galera node
+                // is out of the cluster's primary component (joining, or cut off from the
+                // majority) and refuses work (1047, "WSREP has not yet prepared node").
+                2006 | 2013 | 1053 | 1927 | 1047 => {
                     return StoreError::Unavailable(db.message().to_string());
                 }
                 _ => {}
@@ -67,6 +69,16 @@ fn db_error(error: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Other(error.to_string())
+}
+
+/// MySQL's error number of a database error.
+fn error_number(error: &sqlx::Error) -> Option<u16> {
+    match error {
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .map(sqlx::mysql::MySqlDatabaseError::number),
+        _ => None,
+    }
 }
 
 /// The constraint named in a duplicate-entry message.
@@ -201,37 +213,104 @@ fn migration_error(message: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Applies pending migrations. A named server lock (`GET_LOCK`) makes several servers starting at
-/// once take turns. MySQL commits DDL implicitly, so the migrations use `IF NOT EXISTS` and a
-/// migration interrupted half way can simply be run again.
+/// How long the migration lease lasts unless renewed: a process that died holding it delays the
+/// others by at most this much.
+const LEASE_SECS: u64 = 60;
+
+/// Applies pending migrations. Several servers starting at once take turns through a lease: a
+/// row in `schema_migrations_lease` that one of them manages to insert and deletes when done.
+/// Not `GET_LOCK`: a Galera cluster does not replicate it, so two servers on two nodes would
+/// both hold "the" lock and both migrate; an inserted row, in contrast, is certified cluster-wide
+/// (the loser gets a duplicate key or a deadlock). MySQL commits DDL implicitly, so the
+/// migrations use `IF NOT EXISTS` and a migration interrupted half way can simply be run again.
 async fn run_migrations(pool: &MySqlPool) -> Result<()> {
     let mut conn = pool.acquire().await.map_err(migration_error)?;
-    let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK('erp_schema_migrations', 60)")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(migration_error)?;
-    if locked != Some(1) {
-        return Err(migration_error(
-            "another process held the migration lock for 60 s",
-        ));
-    }
-    let outcome = apply_pending(&mut conn).await;
-    let _ = sqlx::query("SELECT RELEASE_LOCK('erp_schema_migrations')")
-        .execute(&mut *conn)
-        .await;
-    outcome
-}
-
-async fn apply_pending(conn: &mut sqlx::MySqlConnection) -> Result<()> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (\
            version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(100) NOT NULL, \
            checksum CHAR(64) NOT NULL, applied_at DATETIME(6) NOT NULL\
+         ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4; \
+         CREATE TABLE IF NOT EXISTS schema_migrations_lease (\
+           id TINYINT NOT NULL PRIMARY KEY, holder CHAR(32) NOT NULL, \
+           expires_at DATETIME(6) NOT NULL\
          ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
     )
     .execute(&mut *conn)
     .await
     .map_err(migration_error)?;
+    let mut token = [0u8; 16];
+    getrandom::getrandom(&mut token).map_err(migration_error)?;
+    let holder = crate::auth::hex(&token);
+    take_lease(&mut conn, &holder).await?;
+    let outcome = apply_pending(&mut conn, &holder).await;
+    let _ = sqlx::query("DELETE FROM schema_migrations_lease WHERE id = 1 AND holder = ?")
+        .bind(&holder)
+        .execute(&mut *conn)
+        .await;
+    outcome
+}
+
+/// Waits for the migration lease, taking over one whose holder stopped renewing it.
+async fn take_lease(conn: &mut sqlx::MySqlConnection, holder: &str) -> Result<()> {
+    // Long enough for a dead holder's lease to expire and be taken over.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(LEASE_SECS + 30);
+    loop {
+        let expired =
+            sqlx::query("DELETE FROM schema_migrations_lease WHERE expires_at < UTC_TIMESTAMP(6)")
+                .execute(&mut *conn)
+                .await;
+        let taken = match expired {
+            Ok(_) => sqlx::query(&format!(
+                "INSERT INTO schema_migrations_lease (id, holder, expires_at) \
+                 VALUES (1, ?, UTC_TIMESTAMP(6) + INTERVAL {LEASE_SECS} SECOND)"
+            ))
+            .bind(holder)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()),
+            Err(error) => Err(error),
+        };
+        match taken {
+            Ok(()) => return Ok(()),
+            // Held by another process (duplicate key), or another node took it at the same
+            // moment (a certification conflict, reported as a deadlock): wait for our turn.
+            Err(error) if matches!(error_number(&error), Some(1062 | 1213 | 1205)) => {}
+            Err(error) => return Err(migration_error(error)),
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(migration_error(format!(
+                "another process held the migration lease for {} s",
+                LEASE_SECS + 30
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(
+            100 + fastrand::u64(0..100),
+        ))
+        .await;
+    }
+}
+
+/// Extends our lease before a migration; an error if another process has taken it over.
+async fn renew_lease(conn: &mut sqlx::MySqlConnection, holder: &str) -> Result<()> {
+    let renewed = sqlx::query(&format!(
+        "UPDATE schema_migrations_lease \
+         SET expires_at = UTC_TIMESTAMP(6) + INTERVAL {LEASE_SECS} SECOND \
+         WHERE id = 1 AND holder = ?"
+    ))
+    .bind(holder)
+    .execute(&mut *conn)
+    .await
+    .map_err(migration_error)?;
+    if renewed.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(migration_error(
+            "the migration lease expired and was taken over",
+        ))
+    }
+}
+
+async fn apply_pending(conn: &mut sqlx::MySqlConnection, holder: &str) -> Result<()> {
     let applied: Vec<(i64, String)> =
         sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version")
             .fetch_all(&mut *conn)
@@ -240,6 +319,7 @@ async fn apply_pending(conn: &mut sqlx::MySqlConnection) -> Result<()> {
     let pending: Vec<&Migration> =
         migrations::plan(migrations::MYSQL, &applied).map_err(migration_error)?;
     for migration in pending {
+        renew_lease(conn, holder).await?;
         sqlx::raw_sql(migration.sql)
             .execute(&mut *conn)
             .await
@@ -371,5 +451,140 @@ impl Dialect for MySqlDialect {
             .await
             .map_err(|e| statement_error(e, &statement))?;
         Ok(())
+    }
+}
+
+/// On a Galera cluster (`ERP_TEST_GALERA_URLS`: the nodes' URLs, comma-separated; skipped when
+/// unset unless `ERP_REQUIRE_GALERA=1`).
+#[cfg(test)]
+mod galera_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use sqlx::Connection;
+
+    use super::*;
+    use crate::domain::{Name, NewProduct, Sku};
+    use crate::service::{Failure, no_unique};
+    use crate::{Actor, Erp};
+
+    fn galera_urls() -> Option<Vec<String>> {
+        match std::env::var("ERP_TEST_GALERA_URLS") {
+            Ok(urls) if !urls.trim().is_empty() => {
+                Some(urls.split(',').map(|u| u.trim().to_string()).collect())
+            }
+            _ => {
+                assert!(
+                    std::env::var("ERP_REQUIRE_GALERA").as_deref() != Ok("1"),
+                    "ERP_TEST_GALERA_URLS is not set but ERP_REQUIRE_GALERA=1"
+                );
+                eprintln!("skipped: ERP_TEST_GALERA_URLS is not set");
+                None
+            }
+        }
+    }
+
+    fn on_database(node: &str, database: &str) -> String {
+        let (root, _) = node.rsplit_once('/').unwrap();
+        format!("{root}/{database}")
+    }
+
+    /// Two nodes change one product row at once. The row lock each takes is local to its node,
+    /// so neither waits: node 2 commits first and node 1's transaction, already done with its
+    /// statements, learns of the conflict only at COMMIT (a certification failure / brute-force
+    /// abort, reported as a deadlock). erp-core must rerun the whole command, not report it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn galera_conflict_reported_at_commit_reruns_the_command() {
+        let Some(nodes) = galera_urls() else {
+            return;
+        };
+        let database = format!("erp_commit_{:016x}", fastrand::u64(..));
+        let mut admin = sqlx::MySqlConnection::connect(&nodes[0]).await.unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE `{database}`"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let store = MySqlDialect::open(&on_database(&nodes[0], &database), &Default::default())
+            .await
+            .unwrap();
+        let erp = Erp::new(Arc::new(store));
+        let product = erp
+            .create_product(
+                &Actor::system(),
+                NewProduct {
+                    sku: Sku::parse("HOT").unwrap(),
+                    name: Name::parse("Hot").unwrap(),
+                    price: Money::parse("1.00").unwrap(),
+                    initial_stock: 10,
+                    reorder_level: 0,
+                },
+            )
+            .await
+            .unwrap();
+        let node2 = sqlx::MySqlConnection::connect(&on_database(&nodes[1], &database))
+            .await
+            .unwrap();
+        let mut node1 = sqlx::MySqlConnection::connect(&on_database(&nodes[0], &database))
+            .await
+            .unwrap();
+        // Reads on node 1 wait until it has applied what the cluster committed before them.
+        sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1")
+            .execute(&mut node1)
+            .await
+            .unwrap();
+
+        let (node1, node2) = (
+            tokio::sync::Mutex::new(node1),
+            tokio::sync::Mutex::new(node2),
+        );
+        let (attempts, failed_at_commit) = (AtomicU32::new(0), AtomicU32::new(0));
+        let (erp_ref, node1, node2) = (&erp, &node1, &node2);
+        let (attempts_ref, failed_ref) = (&attempts, &failed_at_commit);
+        let outcome = erp
+            .run(
+                move || async move {
+                    let attempt = attempts_ref.fetch_add(1, Ordering::SeqCst) + 1;
+                    let mut tx = erp_ref.begin().await?;
+                    let mut locked = tx.lock_products(&[product.id]).await?;
+                    let mut mine = locked.pop().ok_or_else(|| {
+                        Failure::Store(StoreError::Other("product vanished".into()))
+                    })?;
+                    mine.reorder_level += 1;
+                    tx.update_product(&mine).await?;
+                    if attempt == 1 {
+                        sqlx::query(
+                            "UPDATE products SET reorder_level = reorder_level + 100 WHERE id = ?",
+                        )
+                        .bind(product.id.get())
+                        .execute(&mut *node2.lock().await)
+                        .await
+                        .unwrap();
+                        let seen: i64 =
+                            sqlx::query_scalar("SELECT reorder_level FROM products WHERE id = ?")
+                                .bind(product.id.get())
+                                .fetch_one(&mut *node1.lock().await)
+                                .await
+                                .unwrap();
+                        assert_eq!(seen, 100, "node 1 applied node 2's commit");
+                    }
+                    let committed = tx.commit().await;
+                    if matches!(committed, Err(StoreError::Retryable(_))) {
+                        failed_ref.fetch_add(1, Ordering::SeqCst);
+                    }
+                    committed?;
+                    Ok(attempt)
+                },
+                no_unique,
+            )
+            .await;
+        assert_eq!(outcome, Ok(2), "the command ran again and succeeded");
+        assert_eq!(failed_at_commit.load(Ordering::SeqCst), 1);
+        assert_eq!(erp.retries(), 1);
+        let after = erp.product(&Actor::system(), product.id).await.unwrap();
+        assert_eq!(after.reorder_level, 101, "both changes, each once");
+        sqlx::raw_sql(&format!("DROP DATABASE `{database}`"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
     }
 }
