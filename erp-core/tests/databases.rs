@@ -141,6 +141,7 @@ async fn last_units_are_sold_exactly_once(backend: Backend) {
     let erp = db.erp.clone();
     product(&erp, "LAST", 10).await;
     let buyer = customer(&erp, "buyer").await;
+    db.sync_nodes().await;
     let mut tills = Vec::new();
     for i in 0..64 {
         tills.push(Erp::connect(db.node(i), &options(1)).await.unwrap());
@@ -190,6 +191,7 @@ async fn one_key_makes_one_order_under_concurrency(backend: Backend) {
     let erp = db.erp.clone();
     product(&erp, "KEY", 100).await;
     let buyer = customer(&erp, "buyer").await;
+    db.sync_nodes().await;
     let request = order(buyer, &[("KEY", 3)], "the-one-key");
     let erps = db.erps(&options(11)).await;
     let mut tasks = Vec::new();
@@ -239,6 +241,7 @@ async fn one_key_moves_stock_once_under_concurrency(backend: Backend) {
         .await
         .unwrap()
         .id;
+    db.sync_nodes().await;
     let key = IdempotencyKey::parse("delivery-4711").unwrap();
     let erps = db.erps(&options(11)).await;
     let mut tasks = Vec::new();
@@ -279,6 +282,7 @@ async fn mixed_workload_keeps_the_invariants(backend: Backend, seconds: u64) {
         product(&erp, sku, 40).await;
     }
     let buyers = [customer(&erp, "ana").await, customer(&erp, "bia").await];
+    db.sync_nodes().await;
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let erps = db.erps(&options(11)).await;
     let mut tasks = Vec::new();
@@ -546,6 +550,7 @@ async fn two_processes_race_for_the_same_stock(backend: Backend) {
     let erp = db.erp.clone();
     product(&erp, "RACE", 150).await;
     let buyer = customer(&erp, "buyer").await;
+    db.sync_nodes().await;
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = ["left", "right"]
         .into_iter()
@@ -892,6 +897,7 @@ async fn migrations_run_once_when_servers_start_together(backend: Backend) {
         .execute(&mut admin)
         .await
         .unwrap();
+    db.sync_nodes().await;
     let fresh: Vec<String> = (0..4)
         .map(|i| {
             let node = db.node(i);

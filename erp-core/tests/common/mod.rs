@@ -76,6 +76,43 @@ pub fn galera_urls() -> Option<Vec<String>> {
     }
 }
 
+/// Waits until every node has applied the transactions the cluster committed before the call:
+/// until each node's `wsrep_last_committed` (a cluster-wide sequence number) reaches the highest
+/// any node reported.
+pub async fn sync_galera_nodes(nodes: &[String]) {
+    use sqlx::Connection;
+    async fn last_committed(conn: &mut sqlx::MySqlConnection) -> u64 {
+        let (_, value): (String, String) =
+            sqlx::query_as("SHOW GLOBAL STATUS LIKE 'wsrep_last_committed'")
+                .fetch_one(conn)
+                .await
+                .unwrap();
+        value.parse().unwrap()
+    }
+    let mut conns = Vec::new();
+    for node in nodes {
+        // Without the database, which may be the very thing a node has yet to create.
+        let server = with_database(node, "");
+        conns.push(
+            sqlx::mysql::MySqlConnection::connect(&server)
+                .await
+                .unwrap(),
+        );
+    }
+    let mut target = 0;
+    for conn in &mut conns {
+        target = target.max(last_committed(conn).await);
+    }
+    for conn in &mut conns {
+        let mut waited = 0;
+        while last_committed(conn).await < target {
+            waited += 1;
+            assert!(waited < 3000, "a node did not catch up within 30 s");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}
+
 /// The URL of the same server with another database.
 pub fn with_database(server_url: &str, database: &str) -> String {
     let (base, query) = match server_url.split_once('?') {
@@ -216,17 +253,8 @@ impl TestDb {
     /// Waits until every node has applied every transaction committed so far (Galera applies
     /// other nodes' transactions asynchronously), so that reads on any node see all of them.
     pub async fn sync_nodes(&self) {
-        if self.backend != Backend::Galera {
-            return;
-        }
-        use sqlx::Connection;
-        for node in &self.nodes {
-            let mut conn = sqlx::mysql::MySqlConnection::connect(node).await.unwrap();
-            sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1; SELECT 1")
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.ok();
+        if self.backend == Backend::Galera {
+            sync_galera_nodes(&self.nodes).await;
         }
     }
 

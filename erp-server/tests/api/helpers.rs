@@ -124,18 +124,38 @@ impl TestDatabase {
     }
 
     /// Waits until every node of a cluster has applied every transaction committed so far (a
-    /// node applies the others' commits asynchronously); nothing to do on one server.
+    /// node applies the others' commits asynchronously): until each node's
+    /// `wsrep_last_committed`, a cluster-wide sequence number, reaches the highest reported.
     pub async fn sync_nodes(&self) {
+        use sqlx::Connection;
         if self.nodes.len() < 2 {
             return;
         }
-        use sqlx::Connection;
+        let mut conns = Vec::new();
         for node in &self.nodes {
-            let mut conn = sqlx::mysql::MySqlConnection::connect(node).await.unwrap();
-            sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1; SELECT 1")
-                .execute(&mut conn)
-                .await
-                .unwrap();
+            // Without the database, which may be the very thing a node has yet to create.
+            let server = node
+                .rsplit_once('/')
+                .map_or(node.as_str(), |(root, _)| root);
+            conns.push(
+                sqlx::mysql::MySqlConnection::connect(&format!("{server}/"))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let mut seen = Vec::new();
+        for conn in &mut conns {
+            seen.push(last_committed(conn).await);
+        }
+        let target = seen.into_iter().max().unwrap_or(0);
+        for conn in &mut conns {
+            for waited in 0.. {
+                if last_committed(conn).await >= target {
+                    break;
+                }
+                assert!(waited < 3000, "a node did not catch up within 30 s");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
         }
     }
 
@@ -149,6 +169,15 @@ impl TestDatabase {
             }
         }
     }
+}
+
+async fn last_committed(conn: &mut sqlx::MySqlConnection) -> u64 {
+    let (_, value): (String, String) =
+        sqlx::query_as("SHOW GLOBAL STATUS LIKE 'wsrep_last_committed'")
+            .fetch_one(conn)
+            .await
+            .unwrap();
+    value.parse().unwrap()
 }
 
 /// The server under test, an admin to drive it, and a client.

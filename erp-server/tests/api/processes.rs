@@ -105,6 +105,7 @@ async fn three_server_processes_never_oversell_or_duplicate(backend: Backend) {
     let Some(db) = TestDatabase::new(backend).await else {
         return;
     };
+    db.sync_nodes().await;
     let servers = join_all((0..3).map(|i| start_server(&db.nodes[i % db.nodes.len()]))).await;
     let erp = Erp::connect(&db.url, &ConnectOptions::default())
         .await
@@ -120,6 +121,7 @@ async fn three_server_processes_never_oversell_or_duplicate(backend: Backend) {
     )
     .await
     .unwrap();
+    db.sync_nodes().await;
     let urls: Vec<String> = servers.iter().map(|(_, url)| url.clone()).collect();
     let client = Client::new();
     let login = client
@@ -141,6 +143,7 @@ async fn three_server_processes_never_oversell_or_duplicate(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{product}");
+    db.sync_nodes().await;
     let (_, customer) = read(
         client
             .post(format!("{}/api/v1/customers", urls[2]))

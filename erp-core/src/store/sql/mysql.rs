@@ -521,15 +521,28 @@ mod galera_tests {
             )
             .await
             .unwrap();
-        let node2 = sqlx::MySqlConnection::connect(&on_database(&nodes[1], &database))
-            .await
-            .unwrap();
-        let mut node1 = sqlx::MySqlConnection::connect(&on_database(&nodes[0], &database))
-            .await
-            .unwrap();
-        // Reads on node 1 wait until it has applied what the cluster committed before them.
-        sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1")
-            .execute(&mut node1)
+        // Node 2 applies the database's and the product's creation a moment after node 1
+        // committed them.
+        let mut node2 = None;
+        for _ in 0..1000 {
+            if let Ok(mut conn) =
+                sqlx::MySqlConnection::connect(&on_database(&nodes[1], &database)).await
+            {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE id = ?")
+                        .bind(product.id.get())
+                        .fetch_one(&mut conn)
+                        .await
+                        .ok();
+                if found == Some(1) {
+                    node2 = Some(conn);
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let node2 = node2.expect("node 2 has the product");
+        let node1 = sqlx::MySqlConnection::connect(&on_database(&nodes[0], &database))
             .await
             .unwrap();
 
@@ -552,20 +565,30 @@ mod galera_tests {
                     mine.reorder_level += 1;
                     tx.update_product(&mine).await?;
                     if attempt == 1 {
-                        sqlx::query(
+                        let changed = sqlx::query(
                             "UPDATE products SET reorder_level = reorder_level + 100 WHERE id = ?",
                         )
                         .bind(product.id.get())
                         .execute(&mut *node2.lock().await)
                         .await
                         .unwrap();
-                        let seen: i64 =
-                            sqlx::query_scalar("SELECT reorder_level FROM products WHERE id = ?")
-                                .bind(product.id.get())
-                                .fetch_one(&mut *node1.lock().await)
-                                .await
-                                .unwrap();
-                        assert_eq!(seen, 100, "node 1 applied node 2's commit");
+                        assert_eq!(changed.rows_affected(), 1, "node 2 changed the row");
+                        // Node 1 applies node 2's commit (aborting our transaction, which holds
+                        // the row) a moment later.
+                        let mut node1 = node1.lock().await;
+                        for _ in 0..1000 {
+                            let seen: i64 = sqlx::query_scalar(
+                                "SELECT reorder_level FROM products WHERE id = ?",
+                            )
+                            .bind(product.id.get())
+                            .fetch_one(&mut *node1)
+                            .await
+                            .unwrap();
+                            if seen == 100 {
+                                break;
+                            }
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        }
                     }
                     let committed = tx.commit().await;
                     if matches!(committed, Err(StoreError::Retryable(_))) {
