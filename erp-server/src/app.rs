@@ -25,6 +25,7 @@ use crate::openapi::ApiDoc;
 use crate::rate_limit::RateLimiter;
 use crate::redis_link::RedisLink;
 use crate::routes;
+use crate::serve::{ConnectionLimits, serve_connections};
 use crate::state::AppState;
 
 /// The header carrying each request's id (set if the client did not send one, echoed back).
@@ -60,6 +61,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::no_route)
         .method_not_allowed_fallback(routes::wrong_method)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::serve::request_timeout,
+        ))
+        .layer(middleware::from_fn(crate::serve::close_if_body_unread))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a handler panicked");
             ApiError::from(erp_core::Error::Internal {
@@ -96,7 +102,8 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, finishes requests in flight, stops the relay.
+    /// Stops accepting, finishes requests in flight (closing connections still open after the
+    /// shutdown deadline), stops the relay.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
         self.task.await?
@@ -118,16 +125,11 @@ pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
             stop.clone(),
         ));
     }
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let mut stop_serving = stop;
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_serving.changed().await;
-            })
-            .await?;
-        Ok(())
-    });
+    let limits = ConnectionLimits {
+        header_read: args.header_read_timeout(),
+        shutdown_deadline: args.shutdown_deadline(),
+    };
+    let task = tokio::spawn(serve_connections(listener, router(state), stop, limits));
     Ok(RunningServer {
         addr,
         shutdown,

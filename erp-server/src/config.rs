@@ -139,6 +139,17 @@ pub struct ServeArgs {
     /// Prefix of every Redis key (several deployments can share one Redis).
     #[arg(long, env = "ERP_REDIS_PREFIX", default_value = "erp")]
     pub redis_prefix: String,
+    /// Longest a request may take, in milliseconds; past it the answer is 503 `timeout`.
+    #[arg(long, env = "ERP_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Longest a client may take to send a request's head, in milliseconds; past it the
+    /// connection is closed (slowloris).
+    #[arg(long, env = "ERP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+    /// After SIGTERM, how long requests in flight may finish, in milliseconds, before the
+    /// remaining connections are closed.
+    #[arg(long, env = "ERP_SHUTDOWN_DEADLINE_MS", default_value_t = 20_000)]
+    pub shutdown_deadline_ms: u64,
     /// How often the outbox relay looks for new events, in milliseconds.
     #[arg(long, env = "ERP_RELAY_INTERVAL_MS", default_value_t = 500)]
     pub relay_interval_ms: u64,
@@ -219,7 +230,25 @@ impl ServeArgs {
             max_body_bytes: 64 * 1024,
             redis_prefix: "erp".into(),
             relay_interval_ms: 100,
+            request_timeout_ms: 30_000,
+            header_read_timeout_ms: 10_000,
+            shutdown_deadline_ms: 5_000,
         }
+    }
+
+    /// The request timeout as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+
+    /// The header-read timeout as a duration.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms.max(1))
+    }
+
+    /// The shutdown deadline as a duration.
+    pub fn shutdown_deadline(&self) -> Duration {
+        Duration::from_millis(self.shutdown_deadline_ms)
     }
 
     /// The relay interval as a duration.

@@ -161,6 +161,7 @@ fn title_of(code: &str) -> &'static str {
         "missing_idempotency_key" => "Idempotency-Key header required",
         "invalid_parameter" => "Invalid parameter",
         "method_not_allowed" => "Method not allowed",
+        "timeout" => "Request timed out",
         _ => "Internal error",
     }
 }

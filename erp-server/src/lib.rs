@@ -17,4 +17,5 @@ pub mod rate_limit;
 pub mod redis_link;
 pub mod relay;
 pub mod routes;
+pub mod serve;
 pub mod state;
