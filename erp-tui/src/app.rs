@@ -78,9 +78,13 @@ impl Ctx {
         self.notice = Some(Notice::info(text));
     }
 
-    /// Shows why something failed.
+    /// Shows why something failed. A user deactivated while logged in is logged out: erp-core
+    /// refuses everything they try, so the till asks who is there instead.
     pub fn fail(&mut self, error: &Error) {
         self.notice = Some(explain(error));
+        if matches!(error, Error::UserInactive { .. }) && self.actor.is_some() {
+            self.go = Some(Go::Login);
+        }
     }
 
     /// A fresh sequence number, to recognise the answer to the latest request.

@@ -365,3 +365,33 @@ async fn a_stock_receipt_entered_twice_moves_stock_once() {
     let found = erp.check_invariants(&Actor::system()).await.unwrap();
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// Item 4 of issue 9: a till left open by a user a manager deactivated no longer sells.
+#[tokio::test]
+async fn a_user_deactivated_while_logged_in_cannot_sell_and_is_logged_out() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "clerk", Role::Operator).await;
+    let mut app = logged_in(&erp, "clerk", Cart::default(), None).await;
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    let clerk = erp
+        .users(&Actor::system(), erp_core::domain::PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|u| u.username.as_str() == "clerk")
+        .unwrap();
+    erp.set_user_active(&Actor::system(), clerk.id, false)
+        .await
+        .unwrap();
+
+    app.press(KeyCode::F(9)).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &["User clerk is deactivated; ask a manager.", "Username:"],
+    );
+    assert!(orders(&erp).await.is_empty(), "nothing was sold");
+}

@@ -28,7 +28,6 @@ fn taken(key: UniqueKey, email: &Email, tax_id: Option<&TaxId>) -> Error {
 impl Erp {
     /// Adds a customer. E-mail and tax id must not belong to another live customer.
     pub async fn create_customer(&self, actor: &Actor, new: NewCustomer) -> Result<Customer> {
-        actor.require(Permission::ManageCatalog)?;
         self.run(
             || self.try_create_customer(actor, &new),
             |key| taken(key, &new.email, new.tax_id.as_ref()),
@@ -39,6 +38,9 @@ impl Erp {
     async fn try_create_customer(&self, actor: &Actor, new: &NewCustomer) -> Attempt<Customer> {
         let now = self.now();
         let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::ManageCatalog))
+            .await?;
         let id = tx
             .insert_customer(&CustomerDraft {
                 customer: new.clone(),
@@ -72,7 +74,6 @@ impl Erp {
         id: CustomerId,
         changes: CustomerChanges,
     ) -> Result<Customer> {
-        actor.require(Permission::ManageCatalog)?;
         let email = changes.email.clone();
         let tax_id = changes.tax_id.clone().flatten();
         self.run(
@@ -96,6 +97,9 @@ impl Erp {
         changes: &CustomerChanges,
     ) -> Attempt<Customer> {
         let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::ManageCatalog))
+            .await?;
         let mut customer = tx
             .lock_customer(id)
             .await?
@@ -121,13 +125,15 @@ impl Erp {
     /// Soft-deletes a customer: their orders stay, their e-mail and tax id become free, and they
     /// can no longer order. Deleting a deleted customer does nothing.
     pub async fn delete_customer(&self, actor: &Actor, id: CustomerId) -> Result<()> {
-        actor.require(Permission::ManageCatalog)?;
         self.run(|| self.try_delete_customer(actor, id), super::no_unique)
             .await
     }
 
     async fn try_delete_customer(&self, actor: &Actor, id: CustomerId) -> Attempt<()> {
         let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::ManageCatalog))
+            .await?;
         let mut customer = tx
             .lock_customer(id)
             .await?

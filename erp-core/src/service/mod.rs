@@ -20,7 +20,7 @@ pub use demo::SeedReport;
 pub use sessions::{IssuedRefreshToken, REFRESH_TOKEN_TTL};
 
 use crate::Actor;
-use crate::domain::{Clock, SystemClock, Timestamp};
+use crate::domain::{Clock, Permission, SystemClock, Timestamp};
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, NewEvent};
 use crate::store::memory::MemoryStore;
@@ -169,6 +169,41 @@ impl Erp {
     /// Starts a transaction.
     pub(crate) async fn begin(&self) -> Attempt<Box<dyn Transaction>> {
         Ok(self.store.begin().await?)
+    }
+
+    /// The actor as the database knows them now, read inside the command's own transaction:
+    /// refused with [`Error::UserInactive`] once deactivated, and with [`Error::Forbidden`] unless
+    /// their current role allows `permission`. This is the one place a command checks who acts,
+    /// so a till left open by a user who was deactivated or demoted a minute ago, or a session
+    /// token that still names an old role, cannot do what the user no longer may.
+    ///
+    /// The system actor has no row and keeps its admin rights.
+    pub(crate) async fn authorize(
+        &self,
+        tx: &mut Box<dyn Transaction>,
+        actor: &Actor,
+        permission: Option<Permission>,
+    ) -> Attempt<Actor> {
+        let current = match actor.user_id() {
+            None => actor.clone(),
+            Some(id) => {
+                let user = tx
+                    .acting_user(id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("user", id))?;
+                if !user.active {
+                    return Err(Error::UserInactive {
+                        username: user.username.to_string(),
+                    }
+                    .into());
+                }
+                Actor::for_user(&user)
+            }
+        };
+        if let Some(permission) = permission {
+            current.require(permission)?;
+        }
+        Ok(current)
     }
 
     /// Writes `event` to the outbox of `tx`.

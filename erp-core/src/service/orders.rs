@@ -22,7 +22,6 @@ impl Erp {
     /// [`Error::IdempotencyConflict`]. Only a successful creation binds a key, so a request that
     /// failed (say, for lack of stock) can be retried with the same key.
     pub async fn create_order(&self, actor: &Actor, request: &NewOrder) -> Result<OrderReceipt> {
-        actor.require(Permission::CreateOrder)?;
         let fingerprint = request.fingerprint();
         self.run(
             || self.try_create_order(actor, request, &fingerprint),
@@ -65,6 +64,9 @@ impl Erp {
         fingerprint: &str,
     ) -> Attempt<OrderReceipt> {
         let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::CreateOrder))
+            .await?;
         if let Some(order) = tx
             .order_by_idempotency_key(request.customer_id(), request.idempotency_key())
             .await?
@@ -189,11 +191,6 @@ impl Erp {
         to: OrderStatus,
         note: Option<Note>,
     ) -> Result<Order> {
-        actor.require(if to == OrderStatus::Cancelled {
-            Permission::CancelOrder
-        } else {
-            Permission::ChangeOrderStatus
-        })?;
         self.run(
             || self.try_change_status(actor, order_id, to, note.as_ref()),
             no_unique,
@@ -220,6 +217,12 @@ impl Erp {
         note: Option<&Note>,
     ) -> Attempt<Order> {
         let mut tx = self.begin().await?;
+        let permission = if to == OrderStatus::Cancelled {
+            Permission::CancelOrder
+        } else {
+            Permission::ChangeOrderStatus
+        };
+        let actor = &self.authorize(&mut tx, actor, Some(permission)).await?;
         // Lock order: the order row first, then its products by ascending id.
         let mut order = tx
             .lock_order(order_id)

@@ -15,7 +15,6 @@ use crate::store::{ProductDraft, StoreError, UniqueKey};
 impl Erp {
     /// Adds a product to the catalogue. A positive opening stock is recorded as a receipt.
     pub async fn create_product(&self, actor: &Actor, new: NewProduct) -> Result<Product> {
-        actor.require(Permission::ManageCatalog)?;
         let sku = new.sku.clone();
         self.run(
             || self.try_create_product(actor, &new),
@@ -33,6 +32,9 @@ impl Erp {
     async fn try_create_product(&self, actor: &Actor, new: &NewProduct) -> Attempt<Product> {
         let now = self.now();
         let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::ManageCatalog))
+            .await?;
         let draft = ProductDraft {
             sku: new.sku.clone(),
             name: new.name.clone(),
@@ -86,7 +88,6 @@ impl Erp {
         id: ProductId,
         changes: ProductChanges,
     ) -> Result<Product> {
-        actor.require(Permission::ManageCatalog)?;
         self.run(|| self.try_update_product(actor, id, &changes), no_unique)
             .await
     }
@@ -98,6 +99,9 @@ impl Erp {
         changes: &ProductChanges,
     ) -> Attempt<Product> {
         let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::ManageCatalog))
+            .await?;
         let mut product = lock_products(&mut tx, [id])
             .await?
             .remove(&id)
@@ -144,7 +148,6 @@ impl Erp {
         change: StockChange,
         reason: Reason,
     ) -> Result<Product> {
-        actor.require(Permission::ManageCatalog)?;
         let adjusted = self
             .run(
                 || self.try_adjust_stock(actor, id, change, &reason, None),
@@ -166,7 +169,6 @@ impl Erp {
         reason: Reason,
         key: &IdempotencyKey,
     ) -> Result<StockAdjusted> {
-        actor.require(Permission::ManageCatalog)?;
         self.run(
             || async {
                 match self
@@ -195,6 +197,9 @@ impl Erp {
         key: Option<&IdempotencyKey>,
     ) -> Attempt<StockAdjusted> {
         let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::ManageCatalog))
+            .await?;
         let mut product = lock_products(&mut tx, [id])
             .await?
             .remove(&id)

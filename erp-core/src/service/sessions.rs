@@ -41,7 +41,10 @@ impl Erp {
         let family = random_hex(16)?;
         let token = random_hex(32)?;
         let expires_at = self
-            .run(|| self.try_store_token(user_id, &family, &token), no_unique)
+            .run(
+                || self.try_store_token(actor, user_id, &family, &token),
+                no_unique,
+            )
             .await?;
         Ok(IssuedRefreshToken {
             token,
@@ -52,12 +55,15 @@ impl Erp {
 
     async fn try_store_token(
         &self,
+        actor: &Actor,
         user_id: UserId,
         family: &str,
         token: &str,
     ) -> Attempt<Timestamp> {
         let now = self.now();
         let mut tx = self.begin().await?;
+        // A session is not started for a user deactivated since they logged in.
+        self.authorize(&mut tx, actor, None).await?;
         let record = RefreshTokenRecord {
             token_hash: digest(token),
             family: family.to_string(),

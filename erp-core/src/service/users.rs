@@ -81,6 +81,16 @@ impl Erp {
     ) -> Attempt<User> {
         let now = self.now();
         let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::ManageUsers))
+            .await?;
+        if !actor.role().may_manage(role) {
+            return Err(Error::RoleNotGrantable {
+                role: actor.role(),
+                target: role,
+            }
+            .into());
+        }
         if first_admin {
             // The unique milestone makes two first-run setups racing create one admin.
             tx.insert_milestone(FIRST_ADMIN, now).await?;
@@ -324,6 +334,9 @@ impl Erp {
         change: impl Fn(&mut UserRecord) -> Result<()>,
     ) -> Attempt<User> {
         let mut tx = self.begin().await?;
+        // Managing others needs the permission now; one's own password needs none.
+        let needed = (actor.user_id() != Some(id)).then_some(Permission::ManageUsers);
+        let actor = &self.authorize(&mut tx, actor, needed).await?;
         let mut record = tx
             .lock_user(id)
             .await?

@@ -317,6 +317,10 @@ impl Transaction for MemoryTransaction {
         Ok(self.read(|t| t.customers.get(&id).cloned()))
     }
 
+    async fn acting_user(&mut self, id: UserId) -> StoreResult<Option<User>> {
+        Ok(self.read(|t| t.users.get(&id).map(|record| record.user.clone())))
+    }
+
     async fn lock_user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
         self.acquire(LockKey::User(id), LockMode::Exclusive).await;
         Ok(self.read(|t| t.users.get(&id).cloned()))

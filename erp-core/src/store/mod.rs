@@ -173,6 +173,11 @@ pub trait Transaction: Send {
     /// Locks a customer row for an edit.
     async fn lock_customer(&mut self, id: CustomerId) -> StoreResult<Option<Customer>>;
 
+    /// Reads the user a command acts as, without a lock, so the service can check that they are
+    /// still active and what their role is now. No lock: every command reads its actor first, and
+    /// a lock here would order the actor's row before the rows a user edit locks.
+    async fn acting_user(&mut self, id: UserId) -> StoreResult<Option<User>>;
+
     /// Locks a user row.
     async fn lock_user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>>;
 

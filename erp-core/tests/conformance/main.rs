@@ -53,6 +53,7 @@ macro_rules! conformance {
         duplicate_username_is_rejected,
         own_password_change_needs_the_current_password,
         a_deactivated_user_can_neither_log_in_nor_act,
+        an_actor_deactivated_or_demoted_after_login_is_refused_by_the_next_command,
         refresh_tokens_rotate_and_a_reused_one_revokes_its_family,
         every_command_writes_its_event_to_the_outbox,
         published_events_leave_the_unpublished_queue,

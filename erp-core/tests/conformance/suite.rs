@@ -1607,6 +1607,98 @@ pub async fn a_deactivated_user_can_neither_log_in_nor_act(erp: Erp) {
     shop.erp.authenticate("ana", PASSWORD).await.unwrap();
 }
 
+/// An open till keeps the `Actor` it got at login; every command must still read the user afresh.
+pub async fn an_actor_deactivated_or_demoted_after_login_is_refused_by_the_next_command(erp: Erp) {
+    let shop = Shop::new(erp);
+    shop.product("TEA-1", "1.00", 10).await;
+    let customer = shop.customer("Ana").await;
+    let manager = shop.user("boss", Role::Manager).await;
+    let cashier = shop.user("cashier", Role::Operator).await;
+    let clerk = shop.user("clerk", Role::Manager).await;
+    shop.order_as(&cashier, customer.id, &[("TEA-1", 1)], "before")
+        .await
+        .unwrap();
+
+    shop.erp
+        .set_user_active(&manager, cashier.user_id().unwrap(), false)
+        .await
+        .unwrap();
+    let inactive = Error::UserInactive {
+        username: "cashier".into(),
+    };
+    assert_eq!(
+        shop.order_as(&cashier, customer.id, &[("TEA-1", 1)], "after")
+            .await
+            .unwrap_err(),
+        inactive
+    );
+    // A replay of a sale made while active is refused too: nothing is done in their name.
+    assert_eq!(
+        shop.order_as(&cashier, customer.id, &[("TEA-1", 1)], "before")
+            .await
+            .unwrap_err(),
+        inactive
+    );
+    let order = shop
+        .order(customer.id, &[("TEA-1", 1)], "admin")
+        .await
+        .unwrap()
+        .order;
+    assert_eq!(
+        shop.erp
+            .change_status(&cashier, order.id, OrderStatus::Confirmed, None)
+            .await
+            .unwrap_err(),
+        inactive
+    );
+    assert_eq!(
+        shop.erp.issue_refresh_token(&cashier).await.unwrap_err(),
+        inactive
+    );
+    assert_eq!(
+        shop.stock("TEA-1").await,
+        (10, 2),
+        "only the two sales made"
+    );
+
+    // Demoted to viewer: the stale actor still says manager, the database says viewer.
+    shop.erp
+        .set_user_role(&shop.admin, clerk.user_id().unwrap(), Role::Viewer)
+        .await
+        .unwrap();
+    assert_eq!(clerk.role(), Role::Manager);
+    assert_eq!(
+        shop.erp
+            .cancel_order(&clerk, order.id, None)
+            .await
+            .unwrap_err(),
+        Error::Forbidden {
+            role: Role::Viewer,
+            action: Permission::CancelOrder
+        }
+    );
+    assert_eq!(
+        shop.erp
+            .set_user_active(&clerk, cashier.user_id().unwrap(), true)
+            .await
+            .unwrap_err(),
+        Error::Forbidden {
+            role: Role::Viewer,
+            action: Permission::ManageUsers
+        }
+    );
+
+    // Reactivated, the same open till sells again.
+    shop.erp
+        .set_user_active(&manager, cashier.user_id().unwrap(), true)
+        .await
+        .unwrap();
+    shop.order_as(&cashier, customer.id, &[("TEA-1", 1)], "after")
+        .await
+        .unwrap();
+    shop.assert_consistent().await;
+}
+
 pub async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(erp: Erp) {
     let shop = Shop::new(erp);
     let ana = shop.user("ana", Role::Operator).await;

@@ -15,7 +15,7 @@ use super::statement::{Statement, placeholders};
 use crate::domain::{
     Customer, CustomerId, EventId, HistoryId, IdempotencyKey, MovementId, NewMovement,
     NewStatusChange, Note, Order, OrderDraft, OrderId, OrderStatus, Phone, Product, ProductId, Sku,
-    StockMovement, TaxId, Timestamp, UserId, UserRecord, Username, fold,
+    StockMovement, TaxId, Timestamp, User, UserId, UserRecord, Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
@@ -155,6 +155,14 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         );
         self.one(Statement::new(sql).int(id.get()), rows::customer)
             .await
+    }
+
+    async fn acting_user(&mut self, id: UserId) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?");
+        let record = self
+            .one(Statement::new(sql).int(id.get()), rows::user)
+            .await?;
+        Ok(record.map(|record| record.user))
     }
 
     async fn lock_user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
