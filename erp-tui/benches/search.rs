@@ -12,7 +12,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::KeyCode;
 use erp_core::domain::{NewUser, Password, Role, Username};
 use erp_core::{Actor, ConnectOptions, Erp};
-use erp_tui::cart::Cart;
 use erp_tui::harness::Harness;
 
 const PRODUCTS: usize = 100_000;
@@ -85,9 +84,7 @@ fn bench(c: &mut Criterion) {
         )
         .await
         .unwrap();
-        let mut app = Harness::start(erp, Cart::default(), None, 80, 24)
-            .await
-            .unwrap();
+        let mut app = Harness::start(erp, None, 80, 24).await.unwrap();
         app.type_text("till").await;
         app.press(KeyCode::Enter).await;
         app.type_text("bench password").await;

@@ -3,9 +3,7 @@
 //! `update` never waits: whatever needs the database becomes a [`Task`] that the driver runs in
 //! the background and whose result comes back as a message. `view` only draws.
 
-use std::path::PathBuf;
-
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use erp_core::domain::{OrderId, Permission};
 use erp_core::{Actor, Error};
 use ratatui::Frame;
@@ -14,7 +12,7 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
 
-use crate::cart::{self, Cart};
+use crate::cart::{Cart, CartStore};
 use crate::keys::{self, GLOBAL, Global, Hint};
 use crate::msg::Msg;
 use crate::notice::{Notice, NoticeKind, explain};
@@ -142,26 +140,41 @@ pub struct App {
     pub busy: usize,
     /// The user asked to quit.
     pub quit: bool,
-    /// Where the cart is saved (None: not saved, in tests).
-    pub cart_path: Option<PathBuf>,
+    /// Where this register keeps each user's sale (None: not saved, in tests).
+    pub carts: Option<CartStore>,
+    /// Whose sale [`App::sale`] is.
+    sale_owner: Option<String>,
     /// `memory`, `sqlite` or `mysql`, for the header.
     pub backend: &'static str,
+    /// Clock ticks (about a second each) without a key before the till locks; 0 never locks.
+    pub lock_after: u64,
+    /// Ticks since the last key.
+    idle: u64,
+    /// Asking whether to quit with a sale in progress.
+    pub confirm_quit: bool,
     seq: u64,
 }
 
+/// How long a till waits, idle, before it asks for the password again: five minutes.
+pub const LOCK_AFTER_SECS: u64 = 300;
+
 impl App {
     /// A new app. Returns the tasks to start: finding out whether this is a first run.
-    pub fn new(backend: &'static str, cart: Cart, cart_path: Option<PathBuf>) -> (App, Vec<Task>) {
+    pub fn new(backend: &'static str, carts: Option<CartStore>) -> (App, Vec<Task>) {
         let app = App {
             screen: Screen::Starting,
-            sale: sale::Sale::new(cart),
+            sale: sale::Sale::new(Cart::default()),
             actor: None,
             notice: None,
             help: false,
             busy: 1,
             quit: false,
-            cart_path,
+            carts,
+            sale_owner: None,
             backend,
+            lock_after: LOCK_AFTER_SECS,
+            idle: 0,
+            confirm_quit: false,
             seq: 0,
         };
         let task = Task::new("checking for users", |erp| async move {
@@ -218,10 +231,23 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        self.idle = 0;
         if self.help {
             // Any key closes the help overlay.
             self.help = false;
             return;
+        }
+        if self.confirm_quit {
+            self.confirm_quit = false;
+            self.quit = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+            return;
+        }
+        // A message stays until the next action: typed characters keep it, other keys clear it
+        // (whatever they lead to may say something new).
+        let typed =
+            matches!(key.code, KeyCode::Char(_)) && !key.modifiers.contains(KeyModifiers::CONTROL);
+        if !typed {
+            self.notice = None;
         }
         let logged_in = self.actor.is_some();
         if let Some(global) = keys::find(GLOBAL, &key) {
@@ -235,6 +261,18 @@ impl App {
                     return;
                 }
                 _ if !logged_in => {}
+                Global::Logout => {
+                    let name = self.actor.as_ref().map(|a| a.username().to_string());
+                    self.go(Go::Login, ctx);
+                    if let Some(name) = name {
+                        ctx.info(if self.sale.cart.is_empty() {
+                            format!("{name} logged out.")
+                        } else {
+                            format!("{name} logged out; their sale stays saved at this till.")
+                        });
+                    }
+                    return;
+                }
                 Global::Sale => return self.go(Go::Tab(Tab::Sale), ctx),
                 Global::Orders => return self.go(Go::Tab(Tab::Orders), ctx),
                 Global::Products => return self.go(Go::Tab(Tab::Products), ctx),
@@ -245,7 +283,11 @@ impl App {
         if !self.typing() {
             match key.code {
                 KeyCode::Char('q') | KeyCode::Char('Q') => {
-                    self.quit = true;
+                    if logged_in && !self.sale.cart.is_empty() {
+                        self.confirm_quit = true;
+                    } else {
+                        self.quit = true;
+                    }
                     return;
                 }
                 KeyCode::Char('?') => {
@@ -268,6 +310,21 @@ impl App {
     }
 
     fn on_tick(&mut self, ctx: &mut Ctx) {
+        if let Some(actor) = &self.actor {
+            self.idle += 1;
+            if self.lock_after > 0 && self.idle >= self.lock_after {
+                let username = actor.username().to_string();
+                self.go(Go::Login, ctx);
+                self.screen = Screen::Login(login::Login::locked(&username));
+                self.help = false;
+                self.confirm_quit = false;
+                ctx.notice = Some(Notice::error(format!(
+                    "Locked after {} min without a key: {username}, enter your password.",
+                    self.lock_after.div_ceil(60)
+                )));
+                return;
+            }
+        }
         match &mut self.screen {
             Screen::Orders(s) => s.on_tick(ctx),
             Screen::Sale => self.sale.on_tick(ctx),
@@ -299,6 +356,8 @@ impl App {
     }
 
     fn go(&mut self, go: Go, ctx: &mut Ctx) {
+        // A message belongs to the screen it was said on.
+        self.notice = None;
         match go {
             Go::Login => {
                 self.actor = None;
@@ -308,6 +367,16 @@ impl App {
             Go::LoggedIn(actor) => {
                 if ctx.notice.is_none() {
                     ctx.info(format!("Welcome, {}.", actor.username()));
+                }
+                if self.sale_owner.as_deref() != Some(actor.username()) {
+                    // Each user has a sale of their own at this register.
+                    let cart = self
+                        .carts
+                        .as_ref()
+                        .map(|carts| carts.load(actor.username()))
+                        .unwrap_or_default();
+                    self.sale = sale::Sale::new(cart);
+                    self.sale_owner = Some(actor.username().to_string());
                 }
                 self.actor = Some(actor.clone());
                 ctx.actor = Some(actor);
@@ -352,11 +421,12 @@ impl App {
             self.notice = Some(notice);
         }
         if let Some(cart) = ctx.save_cart.take()
-            && let Some(path) = self.cart_path.clone()
+            && let Some(carts) = self.carts.clone()
+            && let Some(user) = self.sale_owner.clone()
         {
             ctx.tasks
                 .push(Task::new("saving the cart", move |_| async move {
-                    Msg::CartSaved(cart::save(&path, &cart).map_err(|e| e.to_string()))
+                    Msg::CartSaved(carts.save(&user, &cart).map_err(|e| e.to_string()))
                 }));
         }
         self.seq = ctx.seq;
@@ -443,6 +513,20 @@ impl App {
         if self.help {
             self.draw_help(frame, area, &hints);
         }
+        if self.confirm_quit {
+            let popup = centered(area, 56, 5);
+            frame.render_widget(Clear, popup);
+            let items: u32 = self.sale.cart.lines.iter().map(|l| l.quantity).sum();
+            frame.render_widget(
+                Paragraph::new(vec![
+                    Line::from(format!("A sale is in progress ({items} item(s)). Quit?")).bold(),
+                    Line::from("It stays saved for this till and user."),
+                    Line::from("y: quit    any other key: stay"),
+                ])
+                .block(Block::bordered().title(" Quit ")),
+                popup,
+            );
+        }
     }
 
     fn draw_header(&self, frame: &mut Frame, area: Rect) {
@@ -473,9 +557,13 @@ impl App {
                 spans.push(Span::styled(format!(" {key} {label}"), style));
             }
         }
+        let place = self
+            .carts
+            .as_ref()
+            .map_or(self.backend, |carts| carts.register());
         let right = match &self.actor {
-            Some(actor) => format!("{} ({}) · {}", actor.username(), actor.role(), self.backend),
-            None => self.backend.to_string(),
+            Some(actor) => format!("{} ({}) · {place}", actor.username(), actor.role()),
+            None => place.to_string(),
         };
         // An ASCII mark: emoji widths differ between terminals and would shift the line.
         let busy = if self.busy > 0 { " *" } else { "" };

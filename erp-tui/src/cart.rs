@@ -19,6 +19,9 @@ pub struct CartLine {
     pub price_cents: i64,
     /// Units.
     pub quantity: u32,
+    /// Units available when last seen, to warn at once when the cart asks for more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
 }
 
 /// The customer of the sale.
@@ -39,6 +42,12 @@ pub struct Cart {
     pub customer: Option<CartCustomer>,
     /// The lines, one per SKU.
     pub lines: Vec<CartLine>,
+    /// The register it belongs to (absent in files written before carts were per register).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register: Option<String>,
+    /// The user whose sale it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// 128 random bits as hex: a fresh idempotency key.
@@ -69,6 +78,7 @@ impl Cart {
                 name: name.to_string(),
                 price_cents: price.cents(),
                 quantity: quantity.min(Quantity::MAX),
+                available: None,
             }),
         }
     }
@@ -121,17 +131,161 @@ impl Cart {
     }
 }
 
-/// Where the cart is kept: next to a SQLite database file, else in the user's state directory.
-pub fn cart_path(database_url: &str) -> PathBuf {
-    if let Some(path) = database_url.strip_prefix("sqlite://") {
-        let path = path.split('?').next().unwrap_or(path);
-        return PathBuf::from(format!("{path}.cart.json"));
+/// The register (till) name used when none is given: `--register` / `ERP_REGISTER` name it.
+pub const DEFAULT_REGISTER: &str = "CAIXA-01";
+
+/// A register name: 1 to 32 letters, digits, `-` or `_`, upper-cased. It names a directory, so
+/// nothing else is accepted.
+pub fn register_name(text: &str) -> Result<String, String> {
+    let name = text.trim().to_ascii_uppercase();
+    let valid = (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if valid {
+        Ok(name)
+    } else {
+        Err(format!(
+            "register name {text:?}: use 1 to 32 letters, digits, - or _ (like CAIXA-01)"
+        ))
+    }
+}
+
+/// Where a till keeps its sales in progress: one file per register and user, so two tills on
+/// one database, or two cashiers taking turns at one till, never pick up each other's sale or
+/// idempotency key.
+#[derive(Clone, Debug)]
+pub struct CartStore {
+    dir: PathBuf,
+    register: String,
+}
+
+/// Held while this process is the till of its register; dropping it lets another start.
+#[derive(Debug)]
+pub struct RegisterLock {
+    _file: std::fs::File,
+}
+
+impl CartStore {
+    /// Carts of `register` under `base`.
+    pub fn new(base: &Path, register: &str) -> Result<CartStore, String> {
+        let register = register_name(register)?;
+        Ok(CartStore {
+            dir: base.join(&register),
+            register,
+        })
+    }
+
+    /// Carts of `register` for the database at `database_url`: in a `.tills` directory next to a
+    /// SQLite file, else under the user's state directory, per database.
+    pub fn for_database(database_url: &str, register: &str) -> Result<CartStore, String> {
+        CartStore::new(&tills_dir(database_url), register)
+    }
+
+    /// The register's name.
+    pub fn register(&self) -> &str {
+        &self.register
+    }
+
+    /// The file of `user`'s sale at this register.
+    pub fn path(&self, user: &str) -> PathBuf {
+        // Usernames are already restricted to `[a-z0-9._-]` starting with a letter (erp-core's
+        // `Username`); anything else is replaced so a name can never leave the directory.
+        let safe: String = user
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{safe}.cart.json"))
+    }
+
+    /// `user`'s sale at this register. A cart saved for another register or user (a copied
+    /// file) is not taken over: that would reuse someone else's idempotency key.
+    pub fn load(&self, user: &str) -> Cart {
+        let cart = load(&self.path(user));
+        let ours = cart.register.as_deref() == Some(self.register.as_str())
+            && cart.user.as_deref() == Some(user);
+        if ours { cart } else { Cart::default() }
+    }
+
+    /// Saves `user`'s sale, stamped with this register and user.
+    pub fn save(&self, user: &str, cart: &Cart) -> std::io::Result<()> {
+        let mut stamped = cart.clone();
+        stamped.register = Some(self.register.clone());
+        stamped.user = Some(user.to_string());
+        save(&self.path(user), &stamped)
+    }
+
+    /// Makes this process the register's till. Fails while another process holds it: two tills
+    /// started with the same register name would otherwise share their carts.
+    pub fn claim(&self) -> Result<RegisterLock, String> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        let path = self.dir.join("register.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(RegisterLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "register {} is already open in another till on this machine; start this one \
+                 with --register and another name (like CAIXA-02)",
+                self.register
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(format!("cannot lock {}: {e}", path.display()))
+            }
+        }
+    }
+}
+
+/// The directory of every register's carts for one database.
+fn tills_dir(database_url: &str) -> PathBuf {
+    if let Some(path) = sqlite_file(database_url) {
+        return PathBuf::from(format!("{path}.tills"));
     }
     let base = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("erp-tui").join("cart.json")
+    base.join("erp-tui").join(database_label(database_url))
+}
+
+fn sqlite_file(database_url: &str) -> Option<&str> {
+    let path = database_url.strip_prefix("sqlite://")?;
+    Some(path.split('?').next().unwrap_or(path))
+}
+
+/// `host_db` of a server URL, without credentials, fit for a directory name.
+fn database_label(database_url: &str) -> String {
+    let rest = database_url
+        .split_once("://")
+        .map_or(database_url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    rest.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// The one cart file every till of a SQLite database used to share (`erp.db.cart.json`).
+/// Nothing tells which till's sale it holds, so no till loads it: the first till to start
+/// renames it aside (the rename is atomic, so only one does) and reports what it held.
+pub fn set_aside_shared_cart(database_url: &str) -> Option<(PathBuf, Cart)> {
+    let old = PathBuf::from(format!("{}.cart.json", sqlite_file(database_url)?));
+    let cart = load(&old);
+    let aside = old.with_extension("json.unclaimed");
+    std::fs::rename(&old, &aside).ok()?;
+    Some((aside, cart))
 }
 
 /// Reads a saved cart; a missing or unreadable file is an empty cart.
@@ -196,10 +350,68 @@ mod tests {
     }
 
     #[test]
-    fn carts_live_next_to_sqlite_files() {
+    fn each_register_and_user_has_a_cart_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("erp.db").display());
+        let one = CartStore::for_database(&url, "caixa-01").unwrap();
+        let two = CartStore::for_database(&url, "CAIXA-02").unwrap();
+        assert_eq!(one.register(), "CAIXA-01");
         assert_eq!(
-            cart_path("sqlite://shop/erp.db"),
-            PathBuf::from("shop/erp.db.cart.json")
+            one.path("ana"),
+            dir.path().join("erp.db.tills/CAIXA-01/ana.cart.json")
         );
+        let mut cart = Cart::default();
+        cart.add("TEA", "Tea", money("2.50"), 1);
+        one.save("ana", &cart).unwrap();
+        assert_eq!(one.load("ana").lines, cart.lines);
+        assert!(one.load("bob").is_empty());
+        assert!(two.load("ana").is_empty());
+        // A file copied from another register is not taken over.
+        std::fs::create_dir_all(two.path("ana").parent().unwrap()).unwrap();
+        std::fs::copy(one.path("ana"), two.path("ana")).unwrap();
+        assert!(two.load("ana").is_empty());
+    }
+
+    #[test]
+    fn register_names_are_path_safe() {
+        assert!(register_name("../etc").is_err());
+        assert!(register_name("").is_err());
+        assert!(register_name("a b").is_err());
+        assert_eq!(register_name(" caixa_2 ").unwrap(), "CAIXA_2");
+    }
+
+    #[test]
+    fn a_register_is_open_in_one_process_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CartStore::new(dir.path(), "CAIXA-01").unwrap();
+        let held = store.claim().unwrap();
+        assert!(store.claim().unwrap_err().contains("already open"));
+        drop(held);
+        store.claim().unwrap();
+    }
+
+    #[test]
+    fn the_old_shared_cart_is_set_aside_once_and_never_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("erp.db");
+        let url = format!("sqlite://{}", db.display());
+        let mut cart = Cart::default();
+        cart.add("BRD-LOAF", "Sourdough loaf", money("17.00"), 1);
+        save(&dir.path().join("erp.db.cart.json"), &cart).unwrap();
+        let (aside, found) = set_aside_shared_cart(&url).unwrap();
+        assert_eq!(found.lines, cart.lines);
+        assert!(aside.exists());
+        assert!(
+            set_aside_shared_cart(&url).is_none(),
+            "only the first till sees it"
+        );
+        let store = CartStore::for_database(&url, "CAIXA-01").unwrap();
+        assert!(store.load("root").is_empty());
+    }
+
+    #[test]
+    fn server_urls_keep_no_credentials_in_the_path() {
+        let label = database_label("mysql://till:secret@db.shop:3306/erp");
+        assert_eq!(label, "db_shop_3306_erp");
     }
 }

@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 use crate::app::App;
-use crate::cart::Cart;
+use crate::cart::CartStore;
 use crate::msg::Msg;
 use crate::task::Task;
 
@@ -25,12 +25,11 @@ impl Harness {
     /// Starts the app on `erp` with a `width` x `height` terminal and runs its first tasks.
     pub async fn start(
         erp: Erp,
-        cart: Cart,
-        cart_path: Option<std::path::PathBuf>,
+        carts: Option<CartStore>,
         width: u16,
         height: u16,
     ) -> anyhow::Result<Harness> {
-        let (app, tasks) = App::new(erp.backend_name(), cart, cart_path);
+        let (app, tasks) = App::new(erp.backend_name(), carts);
         let terminal = Terminal::new(TestBackend::new(width, height))?;
         let mut harness = Harness { app, erp, terminal };
         harness.run(tasks).await;

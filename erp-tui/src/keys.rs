@@ -108,6 +108,8 @@ pub enum Global {
     Customers,
     /// Go to the users screen.
     Users,
+    /// Log out (another cashier logs in; each keeps their own sale).
+    Logout,
     /// Quit.
     Quit,
 }
@@ -120,6 +122,7 @@ pub const GLOBAL: &[Binding<Global>] = &[
     key(KeyCode::F(4), "F4", "products", Global::Products),
     key(KeyCode::F(5), "F5", "customers", Global::Customers),
     key(KeyCode::F(6), "F6", "users", Global::Users),
+    key(KeyCode::F(10), "F10", "log out", Global::Logout),
     ctrl('c', "^C", "quit", Global::Quit),
 ];
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use erp_core::{ConnectOptions, Erp};
 use erp_tui::app::App;
-use erp_tui::cart;
+use erp_tui::cart::{self, CartStore};
 
 /// The point-of-sale terminal of erp.
 #[derive(Parser)]
@@ -15,6 +15,10 @@ struct Args {
     /// `sqlite://PATH`, `mysql://USER:PASSWORD@HOST/DB` or `memory`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://erp.db")]
     database_url: String,
+    /// This till's register name. Each register keeps its own sale per user; two tills running
+    /// at once need different names.
+    #[arg(long, env = "ERP_REGISTER", default_value = cart::DEFAULT_REGISTER)]
+    register: String,
 }
 
 fn main() -> ExitCode {
@@ -23,6 +27,21 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let carts = match CartStore::for_database(&args.database_url, &args.register) {
+        Ok(carts) => carts,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Held until the till exits: a second till with this register name would share its carts.
+    let _register = match carts.claim() {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("error: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -41,9 +60,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let cart_path = cart::cart_path(&args.database_url);
-    let saved = cart::load(&cart_path);
-    let (app, first) = App::new(erp.backend_name(), saved, Some(cart_path));
+    let set_aside = cart::set_aside_shared_cart(&args.database_url);
+    let (mut app, first) = App::new(erp.backend_name(), Some(carts));
+    if let Some((path, old)) = set_aside {
+        app.notice = Some(erp_tui::notice::Notice::error(format!(
+            "An old shared cart ({} line(s)) was not loaded: it cannot be told which till it was; \
+             it is kept in {}.",
+            old.lines.len(),
+            path.display()
+        )));
+    }
     // ratatui::init also installs a panic hook that restores the terminal before the report.
     let mut terminal = ratatui::init();
     let outcome = runtime.block_on(erp_tui::driver::run(&mut terminal, erp, app, first));

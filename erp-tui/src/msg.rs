@@ -26,8 +26,10 @@ pub enum Msg {
     LoggedIn(Result<Actor, Error>),
     /// Products for a search (tagged with the search's sequence number).
     Products(u64, Result<Page<Product>, Error>),
-    /// A product scanned or typed by its exact SKU.
-    Scanned(String, u32, Result<Product, Error>),
+    /// What a code ended by Enter resolved to (None: nothing matches).
+    Scanned(String, Result<Option<Product>, Error>),
+    /// The cart's products as they are now, checked before the order is placed.
+    CartChecked(Result<Vec<Product>, Error>),
     /// Customers for a search.
     Customers(u64, Result<Page<Customer>, Error>),
     /// A customer was created or changed.

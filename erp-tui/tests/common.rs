@@ -6,7 +6,7 @@
 use crossterm::event::KeyCode;
 use erp_core::domain::{NewUser, Password, Role, Username};
 use erp_core::{Actor, ConnectOptions, Erp};
-use erp_tui::cart::Cart;
+use erp_tui::cart::CartStore;
 use erp_tui::harness::Harness;
 
 pub const PASSWORD: &str = "a long enough password";
@@ -55,15 +55,14 @@ pub async fn user(erp: &Erp, name: &str, role: Role) {
 }
 
 /// Starts the app at 80x24 and logs in as `username`.
-pub async fn logged_in(
-    erp: &Erp,
-    username: &str,
-    cart: Cart,
-    cart_path: Option<std::path::PathBuf>,
-) -> Harness {
-    let mut app = Harness::start(erp.clone(), cart, cart_path, 80, 24)
-        .await
-        .unwrap();
+pub async fn logged_in(erp: &Erp, username: &str, carts: Option<CartStore>) -> Harness {
+    let mut app = Harness::start(erp.clone(), carts, 80, 24).await.unwrap();
+    log_in(&mut app, username).await;
+    app
+}
+
+/// Logs in on the login screen.
+pub async fn log_in(app: &mut Harness, username: &str) {
     app.type_text(username).await;
     app.press(KeyCode::Enter).await;
     app.type_text(PASSWORD).await;
@@ -73,7 +72,11 @@ pub async fn logged_in(
         screen.contains("Search SKU/name"),
         "logged in and selling:\n{screen}"
     );
-    app
+}
+
+/// The carts of `register` for the database `db`.
+pub fn register(db: &Db, name: &str) -> CartStore {
+    CartStore::for_database(&db.url, name).unwrap()
 }
 
 /// Asserts every line of `expected` appears on `screen`.

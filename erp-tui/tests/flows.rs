@@ -4,11 +4,12 @@
 
 mod common;
 
-use common::{assert_shows, logged_in, shop, sqlite, user};
+use common::{assert_shows, log_in, logged_in, register, shop, sqlite, user};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use erp_core::domain::{OrderQuery, Role, Sku};
 use erp_core::{Actor, Erp};
-use erp_tui::cart::{self, Cart};
+use erp_tui::cart;
+use erp_tui::harness::Harness;
 use erp_tui::msg::Msg;
 
 async fn stock(erp: &Erp, sku: &str) -> (i64, i64) {
@@ -35,8 +36,9 @@ async fn a_whole_sale_reserves_stock_and_a_double_confirm_makes_one_order() {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
     user(&erp, "clerk", Role::Operator).await;
-    let cart_file = db.dir.path().join("erp.db.cart.json");
-    let mut app = logged_in(&erp, "clerk", Cart::default(), Some(cart_file.clone())).await;
+    let till = register(&db, "CAIXA-01");
+    let cart_file = till.path("clerk");
+    let mut app = logged_in(&erp, "clerk", Some(till)).await;
 
     // Search by name, take the highlighted result.
     app.type_text("green tea").await;
@@ -99,7 +101,7 @@ async fn a_whole_sale_reserves_stock_and_a_double_confirm_makes_one_order() {
 async fn a_new_customer_is_created_without_leaving_the_sale() {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
-    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "root", None).await;
     app.type_text("bag-reuse").await;
     app.press(KeyCode::Enter).await;
     app.press(KeyCode::F(7)).await;
@@ -136,7 +138,7 @@ async fn a_new_customer_is_created_without_leaving_the_sale() {
 async fn insufficient_stock_names_the_line_and_keeps_the_cart() {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
-    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "root", None).await;
     app.type_text("5*TEA-CHAM-15").await;
     app.press(KeyCode::Enter).await;
     assert_shows(
@@ -164,14 +166,18 @@ async fn insufficient_stock_names_the_line_and_keeps_the_cart() {
 async fn a_restart_restores_the_cart_and_never_orders_twice() {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
-    let cart_file = db.dir.path().join("erp.db.cart.json");
-    let mut first = logged_in(&erp, "root", Cart::default(), Some(cart_file.clone())).await;
+    let till = register(&db, "CAIXA-01");
+    let cart_file = till.path("root");
+    let mut first = logged_in(&erp, "root", Some(till.clone())).await;
     first.type_text("2*MLK-1L").await;
     first.press(KeyCode::Enter).await;
     // The order goes through but the till dies before it hears back: the request is made, its
     // answer is dropped, and the app is gone.
-    let tasks = first.app.update(key(KeyCode::F(9)));
-    assert_eq!(tasks.len(), 1);
+    let mut check = first.app.update(key(KeyCode::F(9)));
+    assert_eq!(check.len(), 1, "the prices are checked first");
+    let prices = check.remove(0).run(erp.clone()).await;
+    let tasks = first.app.update(prices);
+    assert_eq!(tasks.len(), 1, "then the order is placed");
     for task in tasks {
         let _lost_answer = task.run(erp.clone()).await;
     }
@@ -182,7 +188,7 @@ async fn a_restart_restores_the_cart_and_never_orders_twice() {
     // finds the order already placed instead of placing another.
     let restored = cart::load(&cart_file);
     assert_eq!(restored.lines.len(), 1);
-    let mut second = logged_in(&erp, "root", restored, Some(cart_file.clone())).await;
+    let mut second = logged_in(&erp, "root", Some(till)).await;
     assert_shows(&second.screen(), &["MLK-1L", "2 item(s)"]);
     second.press(KeyCode::F(9)).await;
     assert_shows(
@@ -201,8 +207,8 @@ async fn two_tills_on_one_database_see_each_others_orders() {
     let other = Erp::connect(&db.url, &erp_core::ConnectOptions::default())
         .await
         .unwrap();
-    let mut left = logged_in(&erp, "root", Cart::default(), None).await;
-    let mut right = logged_in(&other, "root", Cart::default(), None).await;
+    let mut left = logged_in(&erp, "root", None).await;
+    let mut right = logged_in(&other, "root", None).await;
     right.press(KeyCode::F(3)).await;
     left.press(KeyCode::F(3)).await;
     assert_shows(&right.screen(), &["(0 orders)"]);
@@ -235,7 +241,7 @@ async fn order_moves_follow_the_state_machine_and_the_role() {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
     user(&erp, "boss", Role::Manager).await;
-    let mut app = logged_in(&erp, "boss", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "boss", None).await;
     app.type_text("PEN-BLU-3").await;
     app.press(KeyCode::Enter).await;
     app.press(KeyCode::F(9)).await;
@@ -271,7 +277,7 @@ async fn order_moves_follow_the_state_machine_and_the_role() {
 async fn a_refused_product_form_stays_open_with_the_reason_and_saves_once_fixed() {
     let db = sqlite();
     let erp = shop(&db.url, false).await;
-    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "root", None).await;
     app.press(KeyCode::F(4)).await;
     app.press(KeyCode::Char('n')).await;
     for (value, last) in [
@@ -335,7 +341,7 @@ async fn a_refused_product_form_stays_open_with_the_reason_and_saves_once_fixed(
 async fn a_stock_receipt_entered_twice_moves_stock_once() {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
-    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "root", None).await;
     app.press(KeyCode::F(4)).await;
     // The first product of the demo catalogue, by SKU order.
     let first = erp
@@ -372,7 +378,7 @@ async fn a_user_deactivated_while_logged_in_cannot_sell_and_is_logged_out() {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
     user(&erp, "clerk", Role::Operator).await;
-    let mut app = logged_in(&erp, "clerk", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "clerk", None).await;
     app.type_text("SALT-1K").await;
     app.press(KeyCode::Enter).await;
     let clerk = erp
@@ -394,4 +400,405 @@ async fn a_user_deactivated_while_logged_in_cannot_sell_and_is_logged_out() {
         &["User clerk is deactivated; ask a manager.", "Username:"],
     );
     assert!(orders(&erp).await.is_empty(), "nothing was sold");
+}
+
+/// Item 1 of issue 9: two tills on one SQLite file used to share one cart file, so after a restart
+/// one came back with the other's sale and idempotency key.
+#[tokio::test]
+async fn two_registers_on_one_database_each_keep_their_own_sale_across_restarts() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let other = Erp::connect(&db.url, &erp_core::ConnectOptions::default())
+        .await
+        .unwrap();
+    let (one, two) = (register(&db, "CAIXA-01"), register(&db, "CAIXA-02"));
+    let mut till_a = logged_in(&erp, "root", Some(one.clone())).await;
+    till_a.type_text("BRD-LOAF").await;
+    till_a.press(KeyCode::Enter).await;
+    let mut till_b = logged_in(&other, "root", Some(two.clone())).await;
+    till_b.type_text("2*MLK-1L").await;
+    till_b.press(KeyCode::Enter).await;
+    drop((till_a, till_b));
+
+    // Both restart: each finds its own sale, and only its own.
+    let mut till_a = logged_in(&erp, "root", Some(one)).await;
+    let mut till_b = logged_in(&other, "root", Some(two)).await;
+    let (screen_a, screen_b) = (till_a.screen(), till_b.screen());
+    assert_shows(&screen_a, &["Sourdough loaf", "1 item(s)"]);
+    assert!(!screen_a.contains("MLK-1L"), "{screen_a}");
+    assert_shows(&screen_b, &["MLK-1L", "2 item(s)"]);
+    assert!(!screen_b.contains("BRD-LOAF"), "{screen_b}");
+
+    till_b.press(KeyCode::F(9)).await;
+    assert_shows(&till_b.screen(), &["Order #1 placed: 2 item(s)"]);
+    till_a.press(KeyCode::F(9)).await;
+    let screen_a = till_a.screen();
+    assert_shows(&screen_a, &["Order #2 placed: 1 item(s), total 17.00."]);
+    assert!(!screen_a.contains("already gone through"), "{screen_a}");
+    let placed = orders(&erp).await;
+    assert_eq!(placed.len(), 2);
+    assert_ne!(placed[0].idempotency_key, placed[1].idempotency_key);
+    assert_eq!(stock(&erp, "BRD-LOAF").await, (12, 1));
+
+    // A third till, freshly started, takes nobody's sale or key.
+    let mut till_c = logged_in(&erp, "root", Some(register(&db, "CAIXA-03"))).await;
+    assert_shows(&till_c.screen(), &["Cart (empty)"]);
+}
+
+/// Types `text` as one write: every key reaches the app before any lookup answers, as with a
+/// USB barcode scanner. `\r` is Enter. With `answer_every`, the lookups so far answer after
+/// every that many keys instead (answers arriving mid-burst).
+async fn burst(app: &mut Harness, text: &str, answer_every: Option<usize>) {
+    let mut tasks = Vec::new();
+    for (i, c) in text.chars().enumerate() {
+        let code = if c == '\r' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        tasks.extend(app.app.update(key(code)));
+        if answer_every.is_some_and(|n| (i + 1) % n == 0) {
+            app.run(std::mem::take(&mut tasks)).await;
+        }
+    }
+    app.run(tasks).await;
+}
+
+/// What the placed order holds, by SKU.
+fn lines_of(order: &erp_core::domain::Order) -> Vec<(String, u32)> {
+    let mut lines: Vec<(String, u32)> = order
+        .lines
+        .iter()
+        .map(|l| (l.sku.to_string(), l.quantity.get()))
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Item 2 of issue 9: a scanner's burst added the top row of the list instead of the second code.
+#[tokio::test]
+async fn a_scanner_burst_adds_exactly_the_scanned_products() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", None).await;
+    burst(&mut app, "COF-500\rJAM-GUAVA-300\r", None).await;
+    assert_shows(&app.screen(), &["COF-500", "JAM-GUAVA-300", "2 item(s)"]);
+    let in_cart: Vec<&str> = app
+        .app
+        .sale
+        .cart
+        .lines
+        .iter()
+        .map(|l| l.sku.as_str())
+        .collect();
+    assert_eq!(in_cart, vec!["COF-500", "JAM-GUAVA-300"]);
+    app.press(KeyCode::F(9)).await;
+    let placed = orders(&erp).await;
+    assert_eq!(
+        lines_of(&placed[0]),
+        vec![("COF-500".into(), 1), ("JAM-GUAVA-300".into(), 1)]
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_twenty_codes_with_an_unknown_one_keeps_order_and_says_what_was_not_found() {
+    let codes = [
+        "COF-250",
+        "COF-500",
+        "7891000100103",
+        "TEA-GRN-20",
+        "SUG-1K",
+        "MLK-1L",
+        "BRD-LOAF",
+        "RICE-5K",
+        "BEAN-BLK-1K",
+        "7891999999999",
+        "BAG-REUSE",
+        "PASTA-SPG-500",
+        "OIL-SOY-900",
+        "SALT-1K",
+        "JAM-GUAVA-300",
+        "MLK-1L",
+        "WATER-15L",
+        "COF-500",
+        "3*BAG-REUSE",
+        "HONEY-500",
+    ];
+    let text: String = codes.iter().map(|c| format!("{c}\r")).collect();
+    let mut expected = std::collections::BTreeMap::<String, u32>::new();
+    for code in codes.iter().filter(|c| **c != "7891999999999") {
+        let (n, sku) = code.split_once('*').unwrap_or(("1", code));
+        *expected.entry(sku.to_string()).or_default() += n.parse::<u32>().unwrap();
+    }
+    let expected: Vec<(String, u32)> = expected.into_iter().collect();
+    for answer_every in [None, Some(1), Some(7), Some(13)] {
+        let db = sqlite();
+        let erp = shop(&db.url, true).await;
+        let mut app = logged_in(&erp, "root", None).await;
+        burst(&mut app, &text, answer_every).await;
+        let screen = app.screen();
+        assert_shows(&screen, &["Not found: 7891999999999"]);
+        assert_eq!(
+            app.app.sale.search.value(),
+            "",
+            "the field is free for the next scan"
+        );
+        assert!(app.app.sale.queue.is_empty());
+        app.press(KeyCode::F(9)).await;
+        let placed = orders(&erp).await;
+        assert_eq!(placed.len(), 1, "{answer_every:?}: {}", app.screen());
+        assert_eq!(lines_of(&placed[0]), expected, "{answer_every:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_code_is_announced_and_the_next_scan_works() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", None).await;
+    app.type_text("7891999999999").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "No product with code 7891999999999: not added.",
+            "Cart (empty)",
+        ],
+    );
+    assert_eq!(app.app.sale.search.value(), "");
+    app.type_text("BAG-REUSE").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["BAG-REUSE", "1 item(s)"]);
+    // Words of a name still take the highlighted result.
+    app.type_text("green tea").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["TEA-GRN-20", "2 item(s)"]);
+}
+
+/// Item 3 of issue 9: the order was placed at a new price the cart never showed.
+#[tokio::test]
+async fn a_price_changed_after_adding_is_shown_before_the_order_is_placed() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", None).await;
+    app.type_text("BRD-LOAF").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["TOTAL 17.00"]);
+    let loaf = erp
+        .product_by_sku(&Actor::system(), &Sku::parse("BRD-LOAF").unwrap())
+        .await
+        .unwrap();
+    erp.update_product(
+        &Actor::system(),
+        loaf.id,
+        erp_core::domain::ProductChanges {
+            price: Some(erp_core::domain::Money::parse("20.00").unwrap()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.press(KeyCode::F(9)).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Price changed: BRD-LOAF 17.00 → 20.00",
+            "press F9 again",
+            "TOTAL 20.00",
+        ],
+    );
+    assert!(orders(&erp).await.is_empty(), "nothing placed unseen");
+    app.press(KeyCode::F(9)).await;
+    assert_shows(&app.screen(), &["Order #1 placed: 1 item(s), total 20.00."]);
+}
+
+/// Item 5 of issue 9: after a sale to Ana every later sale went to Ana.
+#[tokio::test]
+async fn the_next_sale_starts_with_the_walk_in_customer() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", None).await;
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(8)).await;
+    app.type_text("souza").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    assert_shows(
+        &app.screen(),
+        &["Order #1 placed", "Customer: Walk-in customer"],
+    );
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    let placed = orders(&erp).await;
+    let names: Vec<String> = futures_names(&erp, &placed).await;
+    assert_eq!(names, vec!["Walk-in customer", "Ana Beatriz Souza"]);
+}
+
+async fn futures_names(erp: &Erp, placed: &[erp_core::domain::Order]) -> Vec<String> {
+    let mut names = Vec::new();
+    for order in placed {
+        let customer = erp
+            .customer(&Actor::system(), order.customer_id)
+            .await
+            .unwrap();
+        names.push(customer.name.to_string());
+    }
+    names
+}
+
+/// Item 6 of issue 9: at 80x24 the 7th line of a cart and the 8th line of an order were invisible.
+#[tokio::test]
+async fn long_carts_and_orders_scroll_to_every_line() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", None).await;
+    let skus = [
+        "COF-250",
+        "COF-500",
+        "TEA-GRN-20",
+        "SUG-1K",
+        "MLK-1L",
+        "BRD-LOAF",
+        "RICE-5K",
+        "SALT-1K",
+    ];
+    for sku in skus {
+        app.type_text(sku).await;
+        app.press(KeyCode::Enter).await;
+        assert_shows(&app.screen(), &[sku]);
+    }
+    // Back up to the first line from the cart.
+    app.press(KeyCode::Tab).await;
+    for _ in 0..skus.len() {
+        app.press(KeyCode::Up).await;
+    }
+    assert_shows(&app.screen(), &["COF-250"]);
+    app.press(KeyCode::F(9)).await;
+    app.press(KeyCode::F(3)).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Order #1", "COF-250"]);
+    for _ in 0..skus.len() {
+        app.press(KeyCode::Down).await;
+    }
+    assert_shows(&app.screen(), &["SALT-1K"]);
+}
+
+/// Item 7 of issue 9, the operator's side: nothing opens that the role cannot finish, and a
+/// refused key says why.
+#[tokio::test]
+async fn an_operator_is_told_why_instead_of_meeting_dead_keys() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "clerk", Role::Operator).await;
+    let mut app = logged_in(&erp, "clerk", None).await;
+    app.press(KeyCode::F(7)).await;
+    let screen = app.screen();
+    assert_shows(&screen, &["Your role (operator) may not"]);
+    assert!(
+        !screen.contains("E-mail:"),
+        "no form it cannot submit:\n{screen}"
+    );
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    app.press(KeyCode::F(3)).await;
+    assert!(
+        !app.screen().contains("Order #1 placed"),
+        "an old message does not follow to another screen"
+    );
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('x')).await;
+    assert_shows(
+        &app.screen(),
+        &["Your role (operator) may not cancel orders."],
+    );
+    app.press(KeyCode::Char('s')).await;
+    assert_shows(
+        &app.screen(),
+        &["Order #1 is PENDING: it cannot become SHIPPED."],
+    );
+}
+
+#[tokio::test]
+async fn quantities_are_refused_not_clamped_and_shortage_is_warned_at_once() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", None).await;
+    app.type_text("4294967295*COF-250").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Quantity 4294967295 refused: type 1 to 1000000 units.",
+            "Cart (empty)",
+        ],
+    );
+    app.type_text("4*TEA-CHAM-15").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Tab).await;
+    app.press(KeyCode::Char('+')).await;
+    assert_shows(
+        &app.screen(),
+        &["5 in the cart, but only 4 of TEA-CHAM-15 available."],
+    );
+}
+
+#[tokio::test]
+async fn q_asks_before_quitting_with_a_sale_in_progress() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", None).await;
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Tab).await;
+    app.press(KeyCode::Char('q')).await;
+    assert_shows(&app.screen(), &["A sale is in progress (1 item(s)). Quit?"]);
+    assert!(!app.app.quit);
+    app.press(KeyCode::Char('n')).await;
+    assert!(!app.app.quit);
+    assert!(!app.screen().contains("Quit?"));
+    app.press(KeyCode::Char('q')).await;
+    app.press(KeyCode::Char('y')).await;
+    assert!(app.app.quit);
+}
+
+/// Item 8 of issue 9: switching cashiers, and a till that locks itself when left alone.
+#[tokio::test]
+async fn cashiers_switch_with_f10_each_keeping_their_sale_and_an_idle_till_locks() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    user(&erp, "bia", Role::Operator).await;
+    let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    app.type_text("2*SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(10)).await;
+    assert_shows(
+        &app.screen(),
+        &["ana logged out; their sale stays saved", "Username:"],
+    );
+    log_in(&mut app, "bia").await;
+    assert_shows(&app.screen(), &["bia (operator)", "Cart (empty)"]);
+    app.press(KeyCode::F(10)).await;
+    log_in(&mut app, "ana").await;
+    assert_shows(&app.screen(), &["SALT-1K", "2 item(s)"]);
+
+    app.app.lock_after = 3;
+    for _ in 0..3 {
+        app.tick().await;
+    }
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &["Locked", "ana, enter your password", "Password:"],
+    );
+    assert!(
+        !screen.contains("SALT-1K"),
+        "nothing of the sale shows while locked"
+    );
+    app.type_text(common::PASSWORD).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["SALT-1K", "2 item(s)", "ana (operator)"]);
 }

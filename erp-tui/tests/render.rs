@@ -8,7 +8,6 @@ use common::{PASSWORD, assert_shows, logged_in, shop, user};
 use crossterm::event::KeyCode;
 use erp_core::domain::Role;
 use erp_core::{Actor, Erp};
-use erp_tui::cart::Cart;
 use erp_tui::harness::Harness;
 
 async fn demo() -> Erp {
@@ -18,9 +17,7 @@ async fn demo() -> Erp {
 #[tokio::test]
 async fn first_run_asks_for_the_admin_and_offers_demo_data() {
     let erp = Erp::in_memory();
-    let mut app = Harness::start(erp.clone(), Cart::default(), None, 80, 24)
-        .await
-        .unwrap();
+    let mut app = Harness::start(erp.clone(), None, 80, 24).await.unwrap();
     let screen = app.screen();
     assert_shows(
         &screen,
@@ -64,7 +61,7 @@ async fn first_run_asks_for_the_admin_and_offers_demo_data() {
 
 #[tokio::test]
 async fn first_run_refuses_different_passwords() {
-    let mut app = Harness::start(Erp::in_memory(), Cart::default(), None, 80, 24)
+    let mut app = Harness::start(Erp::in_memory(), None, 80, 24)
         .await
         .unwrap();
     app.type_text("owner").await;
@@ -79,9 +76,7 @@ async fn first_run_refuses_different_passwords() {
 #[tokio::test]
 async fn login_masks_the_password_and_says_when_it_is_wrong() {
     let erp = demo().await;
-    let mut app = Harness::start(erp, Cart::default(), None, 80, 24)
-        .await
-        .unwrap();
+    let mut app = Harness::start(erp, None, 80, 24).await.unwrap();
     assert_shows(
         &app.screen(),
         &["Login", "Log in", "Username:", "Password:"],
@@ -98,9 +93,7 @@ async fn login_masks_the_password_and_says_when_it_is_wrong() {
 #[tokio::test]
 async fn repeated_login_failures_show_the_wait() {
     let erp = demo().await;
-    let mut app = Harness::start(erp, Cart::default(), None, 80, 24)
-        .await
-        .unwrap();
+    let mut app = Harness::start(erp, None, 80, 24).await.unwrap();
     app.type_text("root").await;
     app.press(KeyCode::Enter).await;
     for _ in 0..4 {
@@ -113,7 +106,7 @@ async fn repeated_login_failures_show_the_wait() {
 #[tokio::test]
 async fn sale_shows_results_cart_customer_and_total() {
     let erp = demo().await;
-    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "root", None).await;
     app.type_text("tea").await;
     let screen = app.screen();
     assert_shows(
@@ -156,7 +149,7 @@ async fn sale_shows_results_cart_customer_and_total() {
 async fn orders_list_and_detail_show_lines_history_and_allowed_moves() {
     let erp = demo().await;
     user(&erp, "clerk", Role::Operator).await;
-    let mut app = logged_in(&erp, "clerk", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "clerk", None).await;
     app.type_text("3*BAG-REUSE").await;
     app.press(KeyCode::Enter).await;
     app.press(KeyCode::F(9)).await;
@@ -203,7 +196,7 @@ async fn orders_list_and_detail_show_lines_history_and_allowed_moves() {
 #[tokio::test]
 async fn products_customers_and_users_screens() {
     let erp = demo().await;
-    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "root", None).await;
     app.press(KeyCode::F(4)).await;
     let screen = app.screen();
     assert_shows(
@@ -242,7 +235,7 @@ async fn products_customers_and_users_screens() {
 async fn help_overlay_lists_every_key_of_the_screen_with_disabled_ones_marked() {
     let erp = demo().await;
     user(&erp, "viewer1", Role::Viewer).await;
-    let mut app = logged_in(&erp, "viewer1", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "viewer1", None).await;
     app.press(KeyCode::F(1)).await;
     let screen = app.screen();
     assert_shows(
@@ -267,7 +260,7 @@ async fn help_overlay_lists_every_key_of_the_screen_with_disabled_ones_marked() 
 #[tokio::test]
 async fn layout_follows_resizes_and_tiny_terminals_get_a_note() {
     let erp = demo().await;
-    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "root", None).await;
     app.resize(120, 40);
     let screen = app.screen();
     assert_eq!(screen.lines().count(), 40);
@@ -283,7 +276,7 @@ async fn layout_follows_resizes_and_tiny_terminals_get_a_note() {
 async fn random_keys_on_every_screen_never_panic() {
     let erp = demo().await;
     user(&erp, "oper", Role::Operator).await;
-    let mut app = logged_in(&erp, "root", Cart::default(), None).await;
+    let mut app = logged_in(&erp, "root", None).await;
     let keys = [
         KeyCode::Enter,
         KeyCode::Esc,

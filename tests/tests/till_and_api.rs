@@ -10,7 +10,6 @@ use erp_core::domain::{Password, Username};
 use erp_core::{Actor, ConnectOptions, Erp};
 use erp_e2e::{PASSWORD, TestDatabase};
 use erp_server::config::ServeArgs;
-use erp_tui::cart::Cart;
 use erp_tui::harness::Harness;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -100,7 +99,7 @@ async fn till_and_api_share_one_database(url: &str) {
 
     // The till's process: another pool on the same database.
     let till_erp = Erp::connect(url, &ConnectOptions::default()).await.unwrap();
-    let mut till = Harness::start(till_erp.clone(), Cart::default(), None, 80, 24)
+    let mut till = Harness::start(till_erp.clone(), None, 80, 24)
         .await
         .unwrap();
     till.type_text("root").await;

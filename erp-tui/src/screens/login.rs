@@ -29,6 +29,18 @@ impl Login {
         }
     }
 
+    /// The lock screen of an idle till: `username` is filled in, the cursor waits at the
+    /// password. Another user may still log in instead.
+    pub fn locked(username: &str) -> Login {
+        let mut form = Form::new("Locked: log in again", &["Username", "Password"])
+            .with_value(0, username.to_string());
+        form.focus = 1;
+        Login {
+            form,
+            checking: false,
+        }
+    }
+
     /// The footer.
     pub fn hints(&self) -> Vec<Hint> {
         vec![

@@ -62,6 +62,10 @@ const LIST_KEYS: &[Binding<ListAct>] = &[
 pub enum DetailAct {
     /// Move to this status.
     Move(OrderStatus),
+    /// Previous line.
+    Up,
+    /// Next line.
+    Down,
     /// Back to the list.
     Back,
 }
@@ -97,6 +101,8 @@ const DETAIL_KEYS: &[Binding<DetailAct>] = &[
         "cancel order",
         DetailAct::Move(OrderStatus::Cancelled),
     ),
+    key(KeyCode::Up, "↑↓", "lines", DetailAct::Up),
+    key(KeyCode::Down, "", "", DetailAct::Down),
     key(KeyCode::Esc, "Esc", "back", DetailAct::Back),
 ];
 
@@ -113,6 +119,8 @@ pub struct Detail {
     pub confirming_cancel: bool,
     /// A change is on its way.
     pub moving: bool,
+    /// The highlighted line (the lines scroll).
+    pub line: usize,
 }
 
 /// The orders screen.
@@ -261,13 +269,26 @@ impl Orders {
         let Some(detail) = self.detail.as_mut() else {
             return;
         };
-        if detail.moving
-            || !detail.order.status.can_become(to)
-            || !ctx.can(match to {
-                OrderStatus::Cancelled => Permission::CancelOrder,
-                _ => Permission::ChangeOrderStatus,
-            })
-        {
+        if detail.moving {
+            return;
+        }
+        let order = &detail.order;
+        if !order.status.can_become(to) {
+            ctx.notice = Some(crate::notice::Notice::error(format!(
+                "Order #{} is {}: it cannot become {to}.",
+                order.id, order.status
+            )));
+            return;
+        }
+        let needed = match to {
+            OrderStatus::Cancelled => Permission::CancelOrder,
+            _ => Permission::ChangeOrderStatus,
+        };
+        if !ctx.can(needed) {
+            ctx.fail(&erp_core::Error::Forbidden {
+                role: ctx.actor().role(),
+                action: needed,
+            });
             return;
         }
         if to == OrderStatus::Cancelled && !detail.confirming_cancel {
@@ -310,6 +331,11 @@ impl Orders {
             }
             match keys::find(DETAIL_KEYS, &key) {
                 Some(DetailAct::Move(to)) => self.move_to(to, ctx),
+                Some(DetailAct::Up) => detail.line = detail.line.saturating_sub(1),
+                Some(DetailAct::Down) if detail.line + 1 < detail.order.lines.len() => {
+                    detail.line += 1;
+                }
+                Some(DetailAct::Down) => {}
                 Some(DetailAct::Back) => ctx.go = Some(Go::Back),
                 None => {}
             }
@@ -366,16 +392,16 @@ impl Orders {
                 };
                 match result {
                     Ok((order, history, customer)) if order.id == opening => {
-                        let confirming = self
-                            .detail
-                            .as_ref()
-                            .is_some_and(|d| d.order.id == order.id && d.confirming_cancel);
+                        let same = self.detail.as_ref().filter(|d| d.order.id == order.id);
+                        let confirming = same.is_some_and(|d| d.confirming_cancel);
+                        let line = same.map_or(0, |d| d.line).min(order.lines.len());
                         self.detail = Some(Detail {
                             order,
                             history,
                             customer,
                             confirming_cancel: confirming,
                             moving: false,
+                            line,
                         });
                     }
                     Ok(_) => {}
@@ -434,13 +460,13 @@ impl Orders {
                 DetailAct::Move(to) => {
                     detail.order.status.can_become(to) && allowed(actor, to) && !detail.moving
                 }
-                DetailAct::Back => true,
+                _ => true,
             })
             .into_iter()
             .zip(DETAIL_KEYS)
-            .filter(|(_, b)| match b.action {
+            .filter(|(h, b)| match b.action {
                 DetailAct::Move(to) => detail.order.status.can_become(to),
-                DetailAct::Back => true,
+                _ => !h.keys.is_empty(),
             })
             .map(|(h, _)| h)
             .collect(),
@@ -583,7 +609,18 @@ impl Orders {
                 ])
             })
             .collect();
-        frame.render_widget(
+        let mut state =
+            TableState::default().with_selected((!order.lines.is_empty()).then_some(detail.line));
+        let title = format!(
+            " Lines ({}{}) ",
+            order.lines.len(),
+            if usize::from(lines_height.saturating_sub(3)) < order.lines.len() {
+                ", ↑↓ scroll"
+            } else {
+                ""
+            }
+        );
+        frame.render_stateful_widget(
             Table::new(
                 rows,
                 [
@@ -595,8 +632,10 @@ impl Orders {
                 ],
             )
             .header(Row::new(vec!["SKU", "Product", "  Qty", "    Price", "     Total"]).bold())
-            .block(Block::bordered().title(" Lines ")),
+            .row_highlight_style(selected_style())
+            .block(Block::bordered().title(title)),
             lines,
+            &mut state,
         );
         let rows: Vec<Row> = detail
             .history

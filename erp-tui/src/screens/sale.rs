@@ -5,10 +5,12 @@
 //! one idempotency key from its first line until the order is placed, and is saved after every
 //! change, so no retry, double key press or restart can place an order twice.
 
+use std::collections::VecDeque;
+
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use erp_core::domain::{
-    Customer, CustomerId, CustomerQuery, PageRequest, Permission, Product, ProductQuery,
-    SearchTerm, Sku,
+    Customer, CustomerId, CustomerQuery, Money, PageRequest, Permission, Product, ProductQuery,
+    Quantity, SearchTerm, Sku,
 };
 use erp_core::{Actor, Error};
 use ratatui::Frame;
@@ -25,6 +27,7 @@ use crate::cart::{Cart, CartCustomer, new_key};
 use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
+use crate::notice::Notice;
 use crate::task::Task;
 use crate::widgets::{fit, selected_style};
 
@@ -32,6 +35,8 @@ use crate::widgets::{fit, selected_style};
 const WALK_IN_EMAIL: &str = "walk-in@shop.example";
 /// Results shown under the search.
 const RESULTS: u32 = 6;
+/// What creating a customer needs (erp-core's permission matrix).
+const CREATE_CUSTOMER: Permission = Permission::ManageCatalog;
 
 /// What the sale's keys do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,20 +130,64 @@ pub struct Sale {
     pub placing: bool,
     /// A popup, if open.
     pub popup: Option<Popup>,
+    /// Codes ended by Enter and not yet resolved, oldest first (a scanner sends many at once).
+    pub queue: VecDeque<Entry>,
+    /// The front of the queue is being looked up.
+    pub resolving: bool,
+    /// Codes of this sale that matched no product, shown until the sale ends or Esc.
+    pub unknown: Vec<String>,
+    /// The cart's prices are being checked before the order is placed.
+    pub checking: bool,
+    /// The search text the shown results answer.
+    results_for: String,
+    /// The text being searched.
+    searching_for: String,
+    /// The highlight was moved by hand since the text last changed.
+    picked: bool,
     search_seq: u64,
     default_customer_seq: u64,
     ticks: u64,
 }
 
-/// Splits `3*TEA-01` into a quantity and the rest.
-fn quantity_prefix(text: &str) -> (u32, &str) {
+/// One code (or name) ended by Enter, waiting for its turn.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// What was typed, without the quantity.
+    pub code: String,
+    /// Units.
+    pub quantity: u32,
+    /// The row highlighted for this very text when Enter was pressed, if it may be used.
+    pub picked: Option<Product>,
+}
+
+/// Splits `3*TEA-01` into a quantity and the rest. A quantity that is not 1 to
+/// [`Quantity::MAX`] is refused rather than clamped.
+fn quantity_prefix(text: &str) -> Result<(u32, &str), String> {
     match text.split_once('*') {
-        Some((n, rest)) => match n.trim().parse::<u32>() {
-            Ok(n) if n > 0 => (n, rest.trim()),
-            _ => (1, text),
-        },
-        None => (1, text),
+        Some((n, rest)) if !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()) => {
+            match n.trim().parse::<u32>() {
+                Ok(n) if (1..=Quantity::MAX).contains(&n) => Ok((n, rest.trim())),
+                _ => Err(format!(
+                    "Quantity {} refused: type 1 to {} units.",
+                    n.trim(),
+                    Quantity::MAX
+                )),
+            }
+        }
+        _ => Ok((1, text)),
     }
+}
+
+/// Whether typed text is a code (a scanned barcode or a SKU) rather than words of a name: no
+/// spaces and at least one digit. A code that matches nothing is reported, never replaced by
+/// whatever row happens to be highlighted.
+fn looks_like_code(text: &str) -> bool {
+    !text.chars().any(char::is_whitespace) && text.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Money as the till shows it.
+fn money_of(cents: i64) -> Money {
+    Money::from_cents(cents).unwrap_or(Money::ZERO)
 }
 
 impl Sale {
@@ -153,6 +202,13 @@ impl Sale {
             line: 0,
             placing: false,
             popup: None,
+            queue: VecDeque::new(),
+            resolving: false,
+            unknown: Vec::new(),
+            checking: false,
+            results_for: String::new(),
+            searching_for: String::new(),
+            picked: false,
             search_seq: 0,
             default_customer_seq: 0,
             ticks: 0,
@@ -167,6 +223,11 @@ impl Sale {
     /// Called when the sale comes to the front: fresh results, and a default customer.
     pub fn on_enter(&mut self, ctx: &mut Ctx) {
         self.search(ctx);
+        self.find_walk_in(ctx);
+    }
+
+    /// Looks up the walk-in customer for a sale without one.
+    fn find_walk_in(&mut self, ctx: &mut Ctx) {
         if self.cart.customer.is_none() {
             self.default_customer_seq = ctx.next_seq();
             let seq = self.default_customer_seq;
@@ -194,10 +255,12 @@ impl Sale {
     }
 
     fn search(&mut self, ctx: &mut Ctx) {
-        let (_, text) = quantity_prefix(self.search.value());
+        let typed = self.search.value().to_string();
+        let text = quantity_prefix(&typed).map_or(typed.as_str(), |(_, text)| text);
         let Ok(term) = SearchTerm::parse(text) else {
             return;
         };
+        self.searching_for = typed.clone();
         self.search_seq = ctx.next_seq();
         let seq = self.search_seq;
         let actor = ctx.actor();
@@ -220,9 +283,20 @@ impl Sale {
 
     fn add(&mut self, product: &Product, quantity: u32, ctx: &mut Ctx) {
         if !product.active {
-            ctx.notice = Some(crate::notice::Notice::error(format!(
-                "{} is no longer sold.",
-                product.sku
+            ctx.notice = Some(Notice::error(format!("{} is no longer sold.", product.sku)));
+            return;
+        }
+        let in_cart = self
+            .cart
+            .lines
+            .iter()
+            .find(|l| l.sku == product.sku.as_str())
+            .map_or(0, |l| l.quantity);
+        if u64::from(in_cart) + u64::from(quantity) > u64::from(Quantity::MAX) {
+            ctx.notice = Some(Notice::error(format!(
+                "{} not added: at most {} units per line.",
+                product.sku,
+                Quantity::MAX
             )));
             return;
         }
@@ -232,20 +306,15 @@ impl Sale {
             product.price,
             quantity,
         );
-        let in_cart = self
+        if let Some(line) = self
             .cart
             .lines
-            .iter()
+            .iter_mut()
             .find(|l| l.sku == product.sku.as_str())
-            .map_or(0, |l| i64::from(l.quantity));
-        if in_cart > product.available() {
-            ctx.notice = Some(crate::notice::Notice::error(format!(
-                "{} in the cart, but only {} of {} available.",
-                in_cart,
-                product.available().max(0),
-                product.sku
-            )));
-        } else {
+        {
+            line.available = Some(product.available());
+        }
+        if !self.warn_if_short(product.sku.as_str(), ctx) {
             ctx.info(format!("Added {quantity} × {}.", product.name));
         }
         self.line = self
@@ -254,55 +323,168 @@ impl Sale {
             .iter()
             .position(|l| l.sku == product.sku.as_str())
             .unwrap_or(0);
-        self.search.reset();
-        self.search(ctx);
         self.changed(ctx);
     }
 
-    fn add_typed(&mut self, ctx: &mut Ctx) {
-        let (quantity, code) = quantity_prefix(self.search.value());
-        let code = code.to_string();
-        let highlighted = self.results.get(self.selected).cloned();
-        if code.is_empty() {
-            if let Some(product) = highlighted {
-                self.add(&product, quantity, ctx);
+    /// Warns when a line asks for more than was last seen available; says whether it did.
+    fn warn_if_short(&self, sku: &str, ctx: &mut Ctx) -> bool {
+        let Some(line) = self.cart.lines.iter().find(|l| l.sku == sku) else {
+            return false;
+        };
+        match line.available {
+            Some(available) if i64::from(line.quantity) > available => {
+                ctx.notice = Some(Notice::error(format!(
+                    "{} in the cart, but only {} of {} available.",
+                    line.quantity,
+                    available.max(0),
+                    line.sku
+                )));
+                true
             }
-            return;
-        }
-        match Sku::parse(&code) {
-            // The highlighted result is the typed SKU: no need to ask the database again.
-            Ok(sku) if highlighted.as_ref().is_some_and(|p| p.sku == sku) => {
-                if let Some(product) = highlighted {
-                    self.add(&product, quantity, ctx);
-                }
-            }
-            Ok(sku) => {
-                let actor = ctx.actor();
-                ctx.spawn(Task::new("looking up the SKU", move |erp| async move {
-                    let result = erp.product_by_sku(&actor, &sku).await;
-                    Msg::Scanned(code, quantity, result)
-                }));
-            }
-            Err(_) => match highlighted {
-                Some(product) => self.add(&product, quantity, ctx),
-                None => ctx.notice = Some(crate::notice::Notice::error("No product matches.")),
-            },
+            _ => false,
         }
     }
 
+    /// Enter in the search field: what was typed is one code (or name), queued behind those
+    /// still being looked up, and the field is free at once for the next scan.
+    fn add_typed(&mut self, ctx: &mut Ctx) {
+        let typed = self.search.value().to_string();
+        // The highlight counts only if it belongs to the results of exactly this text.
+        let highlighted = (self.results_for == typed)
+            .then(|| self.results.get(self.selected).cloned())
+            .flatten();
+        let (quantity, code) = match quantity_prefix(typed.trim()) {
+            Ok(parsed) => parsed,
+            Err(message) => {
+                ctx.notice = Some(Notice::error(message));
+                self.clear_search(ctx);
+                return;
+            }
+        };
+        if code.is_empty() && highlighted.is_none() {
+            return;
+        }
+        let picked = if code.is_empty() || self.picked || !looks_like_code(code) {
+            highlighted
+        } else {
+            None
+        };
+        self.queue.push_back(Entry {
+            code: code.to_string(),
+            quantity,
+            picked,
+        });
+        self.clear_search(ctx);
+        self.next_in_queue(ctx);
+    }
+
+    fn clear_search(&mut self, ctx: &mut Ctx) {
+        self.search.reset();
+        self.selected = 0;
+        self.picked = false;
+        self.search(ctx);
+    }
+
+    /// Resolves queued codes one at a time, in the order they were ended.
+    fn next_in_queue(&mut self, ctx: &mut Ctx) {
+        while !self.resolving {
+            let Some(entry) = self.queue.front().cloned() else {
+                return;
+            };
+            // The highlighted row is the typed SKU (or the code was empty): no need to ask.
+            if let Some(product) = &entry.picked
+                && (entry.code.is_empty()
+                    || Sku::parse(&entry.code).is_ok_and(|sku| sku == product.sku))
+            {
+                self.queue.pop_front();
+                self.add(product, entry.quantity, ctx);
+                continue;
+            }
+            self.resolving = true;
+            let actor = ctx.actor();
+            let Entry { code, picked, .. } = entry;
+            ctx.spawn(Task::new("looking up the code", move |erp| async move {
+                let found = match Sku::parse(&code) {
+                    Ok(sku) => match erp.product_by_sku(&actor, &sku).await {
+                        Ok(product) => Ok(Some(product)),
+                        Err(Error::NotFound { .. }) => Ok(None),
+                        Err(error) => Err(error),
+                    },
+                    Err(_) => Ok(None),
+                };
+                // Words of a name typed and ended before their results came: the top result.
+                let found = match found {
+                    Ok(None) if picked.is_none() && !looks_like_code(&code) => {
+                        match SearchTerm::parse(&code) {
+                            Ok(Some(term)) => {
+                                let query = ProductQuery {
+                                    search: Some(term),
+                                    page: PageRequest::first(1),
+                                    skip_total: true,
+                                    ..ProductQuery::default()
+                                };
+                                erp.products(&actor, &query)
+                                    .await
+                                    .map(|page| page.items.into_iter().next())
+                            }
+                            _ => Ok(None),
+                        }
+                    }
+                    other => other,
+                };
+                Msg::Scanned(code, found)
+            }));
+        }
+    }
+
+    /// The answer for the front of the queue.
+    fn resolved(&mut self, found: Result<Option<Product>, Error>, ctx: &mut Ctx) {
+        let Some(entry) = self.queue.pop_front() else {
+            return;
+        };
+        self.resolving = false;
+        match (found, entry.picked) {
+            (Ok(Some(product)), _) | (Ok(None), Some(product)) => {
+                self.add(&product, entry.quantity, ctx)
+            }
+            (Ok(None), None) => {
+                let shown = entry.code.to_uppercase();
+                ctx.notice = Some(Notice::error(if looks_like_code(&entry.code) {
+                    format!("No product with code {shown}: not added.")
+                } else {
+                    format!("No product matches \"{}\": not added.", entry.code)
+                }));
+                self.unknown.push(shown);
+            }
+            (Err(error), _) => {
+                let mut notice = crate::notice::explain(&error);
+                notice.text = format!("{} not added: {}", entry.code, notice.text);
+                ctx.notice = Some(notice);
+                self.unknown.push(entry.code.to_uppercase());
+            }
+        }
+        self.next_in_queue(ctx);
+    }
+
     fn confirm(&mut self, ctx: &mut Ctx) {
-        if self.placing {
+        if self.placing || self.checking {
             // A second Enter while the first is on its way: the same key would replay anyway.
             return;
         }
-        if self.cart.is_empty() {
-            ctx.notice = Some(crate::notice::Notice::error("The cart is empty."));
+        if !self.queue.is_empty() {
+            ctx.notice = Some(Notice::error(
+                "Codes are still being looked up; press F9 again in a moment.",
+            ));
             return;
         }
-        let Some(customer) = &self.cart.customer else {
-            ctx.notice = Some(crate::notice::Notice::error("Pick a customer first (F8)."));
+        if self.cart.is_empty() {
+            ctx.notice = Some(Notice::error("The cart is empty."));
             return;
-        };
+        }
+        if self.cart.customer.is_none() {
+            ctx.notice = Some(Notice::error("Pick a customer first (F8)."));
+            return;
+        }
         if !ctx.can(Permission::CreateOrder) {
             ctx.fail(&Error::Forbidden {
                 role: ctx.actor().role(),
@@ -310,6 +492,66 @@ impl Sale {
             });
             return;
         }
+        // Prices may have changed since the lines were added: the cart must show what the order
+        // will charge before it is placed.
+        self.checking = true;
+        let actor = ctx.actor();
+        let skus: Vec<String> = self.cart.lines.iter().map(|l| l.sku.clone()).collect();
+        ctx.spawn(Task::new("checking prices", move |erp| async move {
+            let mut products = Vec::with_capacity(skus.len());
+            for sku in skus {
+                let Ok(parsed) = Sku::parse(&sku) else {
+                    continue;
+                };
+                match erp.product_by_sku(&actor, &parsed).await {
+                    Ok(product) => products.push(product),
+                    // Unknown or gone: erp-core says so when the order is placed.
+                    Err(Error::NotFound { .. }) => {}
+                    Err(error) => return Msg::CartChecked(Err(error)),
+                }
+            }
+            Msg::CartChecked(Ok(products))
+        }));
+    }
+
+    /// The cart's products as they are now: changed prices are shown and the order waits for
+    /// another F9; otherwise it is placed.
+    fn checked(&mut self, current: Vec<Product>, ctx: &mut Ctx) {
+        let mut changes = Vec::new();
+        for product in &current {
+            if let Some(line) = self
+                .cart
+                .lines
+                .iter_mut()
+                .find(|l| l.sku == product.sku.as_str())
+            {
+                line.available = Some(product.available());
+                if line.price_cents != product.price.cents() {
+                    changes.push(format!(
+                        "{} {} → {}",
+                        line.sku,
+                        money_of(line.price_cents),
+                        product.price
+                    ));
+                    line.price_cents = product.price.cents();
+                }
+            }
+        }
+        if !changes.is_empty() {
+            self.changed(ctx);
+            ctx.notice = Some(Notice::error(format!(
+                "Price changed: {}. Check the total and press F9 again.",
+                changes.join(", ")
+            )));
+            return;
+        }
+        self.place(ctx);
+    }
+
+    fn place(&mut self, ctx: &mut Ctx) {
+        let Some(customer) = &self.cart.customer else {
+            return;
+        };
         let key = match &self.cart.key {
             Some(key) => key.clone(),
             None => {
@@ -334,12 +576,14 @@ impl Sale {
         match act {
             Act::Add => self.add_typed(ctx),
             Act::Up if self.focus == Focus::Search => {
-                self.selected = self.selected.saturating_sub(1)
+                self.selected = self.selected.saturating_sub(1);
+                self.picked = true;
             }
             Act::Down if self.focus == Focus::Search => {
                 if self.selected + 1 < self.results.len() {
                     self.selected += 1;
                 }
+                self.picked = true;
             }
             Act::Up => self.line = self.line.saturating_sub(1),
             Act::Down => {
@@ -354,20 +598,34 @@ impl Sale {
                 }
             }
             Act::Customer => self.popup = Some(Popup::Picker(Picker::open(ctx))),
-            Act::NewCustomer => self.popup = Some(Popup::NewCustomer(new_customer_form())),
+            Act::NewCustomer => self.new_customer(ctx),
             Act::Confirm => self.confirm(ctx),
             Act::Clear => {
-                self.search.reset();
-                self.search(ctx);
+                self.unknown.clear();
+                self.clear_search(ctx);
             }
             Act::More | Act::Less => {
                 if let Some(line) = self.cart.lines.get(self.line) {
+                    let sku = line.sku.clone();
                     let quantity = if act == Act::More {
                         line.quantity.saturating_add(1)
                     } else {
                         line.quantity.saturating_sub(1)
                     };
+                    if quantity > Quantity::MAX {
+                        ctx.notice = Some(Notice::error(format!(
+                            "At most {} units per line.",
+                            Quantity::MAX
+                        )));
+                        return;
+                    }
                     self.cart.set_quantity(self.line, quantity);
+                    if act == Act::More {
+                        self.warn_if_short(&sku, ctx);
+                    }
+                    if self.cart.is_empty() {
+                        self.focus = Focus::Search;
+                    }
                     self.changed(ctx);
                 }
             }
@@ -389,6 +647,18 @@ impl Sale {
         }
     }
 
+    /// F7: the form opens only for a role that may submit it.
+    fn new_customer(&mut self, ctx: &mut Ctx) {
+        if ctx.can(CREATE_CUSTOMER) {
+            self.popup = Some(Popup::NewCustomer(new_customer_form()));
+        } else {
+            ctx.fail(&Error::Forbidden {
+                role: ctx.actor().role(),
+                action: CREATE_CUSTOMER,
+            });
+        }
+    }
+
     /// Keys.
     pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         if let Some(kind) = self.popup.as_ref().map(popup_kind) {
@@ -405,6 +675,7 @@ impl Sale {
             && self.search.handle_event(&Event::Key(key)).is_some()
         {
             self.selected = 0;
+            self.picked = false;
             self.search(ctx);
         }
     }
@@ -416,7 +687,10 @@ impl Sale {
                     self.set_customer(&customer, ctx);
                     self.popup = None;
                 }
-                PickerEvent::New => self.popup = Some(Popup::NewCustomer(new_customer_form())),
+                PickerEvent::New => {
+                    self.popup = None;
+                    self.new_customer(ctx);
+                }
                 PickerEvent::Cancel => self.popup = None,
                 PickerEvent::None => {}
             },
@@ -433,15 +707,23 @@ impl Sale {
                 let index = *index;
                 match form.on_key(key) {
                     FormEvent::Submit(values) => match values[0].trim().parse::<u32>() {
-                        Ok(quantity) if quantity <= erp_core::domain::Quantity::MAX => {
+                        Ok(quantity) if quantity <= Quantity::MAX => {
                             self.cart.set_quantity(index, quantity);
                             self.popup = None;
                             if self.cart.is_empty() {
                                 self.focus = Focus::Search;
+                            } else if let Some(line) = self.cart.lines.get(index) {
+                                let sku = line.sku.clone();
+                                self.warn_if_short(&sku, ctx);
                             }
                             self.changed(ctx);
                         }
-                        _ => form.message = Some("Type a whole number of units.".into()),
+                        _ => {
+                            form.message = Some(format!(
+                                "Type a whole number of units, 0 to {}.",
+                                Quantity::MAX
+                            ))
+                        }
                     },
                     FormEvent::Cancel => self.popup = None,
                     FormEvent::None => {}
@@ -466,23 +748,19 @@ impl Sale {
             Msg::Products(seq, result) if seq == self.search_seq => match result {
                 Ok(page) => {
                     self.results = page.items;
+                    self.results_for = self.searching_for.clone();
                     self.selected = self.selected.min(self.results.len().saturating_sub(1));
                 }
                 Err(error) => ctx.fail(&error),
             },
-            Msg::Scanned(code, quantity, result) => match result {
-                Ok(product) => self.add(&product, quantity, ctx),
-                Err(Error::NotFound { .. }) => match self.results.get(self.selected).cloned() {
-                    Some(product) => self.add(&product, quantity, ctx),
-                    None => {
-                        ctx.notice = Some(crate::notice::Notice::error(format!(
-                            "No product with SKU {}.",
-                            code.to_uppercase()
-                        )))
-                    }
-                },
-                Err(error) => ctx.fail(&error),
-            },
+            Msg::Scanned(_, found) => self.resolved(found, ctx),
+            Msg::CartChecked(result) => {
+                self.checking = false;
+                match result {
+                    Ok(products) => self.checked(products, ctx),
+                    Err(error) => ctx.fail(&error),
+                }
+            }
             Msg::Customers(seq, result) if seq == self.default_customer_seq => {
                 if let Ok(page) = result
                     && self.cart.customer.is_none()
@@ -531,16 +809,14 @@ impl Sale {
                                 ""
                             }
                         ));
-                        let customer = self.cart.customer.clone();
-                        self.cart = Cart {
-                            key: None,
-                            customer,
-                            lines: Vec::new(),
-                        };
+                        // The next sale starts afresh, with the walk-in customer.
+                        self.cart = Cart::default();
+                        self.unknown.clear();
                         self.focus = Focus::Search;
                         self.line = 0;
                         self.changed(ctx);
                         self.search(ctx);
+                        self.find_walk_in(ctx);
                     }
                     Err(Error::IdempotencyConflict { order_id, .. }) => {
                         // The key already made an order with other lines (placed before a lost
@@ -577,9 +853,9 @@ impl Sale {
             Focus::Cart => CART_KEYS,
         };
         let may_order = actor.is_some_and(|a| a.can(Permission::CreateOrder));
-        let may_create_customer = actor.is_some_and(|a| a.can(Permission::ManageCatalog));
+        let may_create_customer = actor.is_some_and(|a| a.can(CREATE_CUSTOMER));
         keys::hints(table, |act| match act {
-            Act::Confirm => may_order && !self.cart.is_empty() && !self.placing,
+            Act::Confirm => may_order && !self.cart.is_empty() && !self.placing && !self.checking,
             Act::NewCustomer => may_create_customer,
             _ => true,
         })
@@ -650,20 +926,28 @@ impl Sale {
         let count: u32 = self.cart.lines.iter().map(|l| l.quantity).sum();
         let status = if self.placing {
             "  placing the order…"
+        } else if self.checking {
+            "  checking prices…"
+        } else if !self.queue.is_empty() {
+            "  looking up codes…"
         } else {
             ""
         };
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::raw(format!("{count} item(s)   ")),
-                Span::styled(
-                    format!("TOTAL {}", self.cart.total()),
-                    Style::new().bold().fg(Color::Yellow),
-                ),
-                Span::raw(status),
-            ])),
-            total_area,
-        );
+        let mut total_line = vec![
+            Span::raw(format!("{count} item(s)   ")),
+            Span::styled(
+                format!("TOTAL {}", self.cart.total()),
+                Style::new().bold().fg(Color::Yellow),
+            ),
+            Span::raw(status),
+        ];
+        if !self.unknown.is_empty() {
+            total_line.push(Span::styled(
+                format!("  Not found: {}", self.unknown.join(" ")),
+                Style::new().fg(Color::Red).bold(),
+            ));
+        }
+        frame.render_widget(Paragraph::new(Line::from(total_line)), total_area);
         match &self.popup {
             Some(Popup::Picker(picker)) => picker.draw(frame, area),
             Some(Popup::NewCustomer(form)) | Some(Popup::Quantity(form, _)) => {
@@ -735,10 +1019,17 @@ impl Sale {
                 ])
             })
             .collect();
+        // The current line (the one just added, while scanning) is always selected, so the
+        // table scrolls to keep it in view; it is highlighted only while the cart has the keys.
         let mut state = TableState::default();
-        if self.focus == Focus::Cart {
-            state.select(Some(self.line));
+        if !self.cart.is_empty() {
+            state.select(Some(self.line.min(self.cart.lines.len() - 1)));
         }
+        let highlight = if self.focus == Focus::Cart {
+            selected_style()
+        } else {
+            Style::new()
+        };
         let title = if self.cart.is_empty() {
             " Cart (empty) ".to_string()
         } else {
@@ -763,7 +1054,7 @@ impl Sale {
             Row::new(vec!["SKU", "Product", "  Qty", "    Price", "     Total"])
                 .style(Style::new().add_modifier(Modifier::BOLD)),
         )
-        .row_highlight_style(selected_style())
+        .row_highlight_style(highlight)
         .block(Block::bordered().title(title).border_style(border));
         frame.render_stateful_widget(table, area, &mut state);
     }
@@ -790,10 +1081,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantity_prefix_is_optional() {
-        assert_eq!(quantity_prefix("3*TEA"), (3, "TEA"));
-        assert_eq!(quantity_prefix("TEA"), (1, "TEA"));
-        assert_eq!(quantity_prefix("x*TEA"), (1, "x*TEA"));
-        assert_eq!(quantity_prefix("0*TEA"), (1, "0*TEA"));
+    fn quantity_prefix_is_optional_and_never_clamped() {
+        assert_eq!(quantity_prefix("3*TEA"), Ok((3, "TEA")));
+        assert_eq!(quantity_prefix("TEA"), Ok((1, "TEA")));
+        assert_eq!(quantity_prefix("x*TEA"), Ok((1, "x*TEA")));
+        assert!(quantity_prefix("0*TEA").is_err());
+        assert!(quantity_prefix("4294967295*TEA").is_err());
+        assert!(quantity_prefix("1000001*TEA").is_err());
+        assert_eq!(quantity_prefix("1000000*TEA"), Ok((1_000_000, "TEA")));
+    }
+
+    #[test]
+    fn codes_have_digits_and_no_spaces() {
+        assert!(looks_like_code("7891000100103"));
+        assert!(looks_like_code("COF-500JAM-GUAVA-300"));
+        assert!(!looks_like_code("green tea"));
+        assert!(!looks_like_code("sugar"));
     }
 }
