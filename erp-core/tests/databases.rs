@@ -942,3 +942,70 @@ async fn mysql_migrations_run_once_when_servers_start_together() {
 async fn galera_migrations_run_once_when_servers_start_together() {
     migrations_run_once_when_servers_start_together(Backend::Galera).await;
 }
+
+/// Rows written before search learnt to ignore accents kept their old folded names; opening the
+/// database folds them again, once, so `feijao` finds them too (issue 9, part 3).
+async fn names_folded_by_an_older_version_are_folded_again_on_open(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 2).await else {
+        return;
+    };
+    let beans = ProductInput {
+        sku: "BEAN-BLK".into(),
+        name: "Feijão preto".into(),
+        price: "8.49".into(),
+        initial_stock: Some(1),
+        reorder_level: None,
+    };
+    db.erp
+        .create_product(&Actor::system(), beans.parse().unwrap())
+        .await
+        .unwrap();
+    // As an older version stored it: lower case, accents kept; and its fold never done.
+    let edits = [
+        "UPDATE products SET name_folded = 'feijão preto' WHERE sku = 'BEAN-BLK'",
+        "DELETE FROM milestones WHERE name = 'search_fold_2_accents'",
+    ];
+    match backend {
+        Backend::Sqlite => {
+            use sqlx::Connection;
+            let mut conn = sqlx::sqlite::SqliteConnection::connect(&db.url)
+                .await
+                .unwrap();
+            for edit in edits {
+                sqlx::raw_sql(edit).execute(&mut conn).await.unwrap();
+            }
+        }
+        Backend::Mysql | Backend::Galera => {
+            use sqlx::Connection;
+            let mut conn = sqlx::mysql::MySqlConnection::connect(&db.url)
+                .await
+                .unwrap();
+            for edit in edits {
+                sqlx::raw_sql(edit).execute(&mut conn).await.unwrap();
+            }
+        }
+        Backend::Memory => unreachable!("no SQL behind the memory store"),
+    }
+    let search = erp_core::domain::ProductQuery {
+        search: erp_core::domain::SearchTerm::parse("feijao").unwrap(),
+        ..Default::default()
+    };
+    let before = db.erp.products(&Actor::system(), &search).await.unwrap();
+    assert!(before.items.is_empty(), "the stale row is not found yet");
+    let reopened = Erp::connect(&db.url, &options(2)).await.unwrap();
+    let after = reopened.products(&Actor::system(), &search).await.unwrap();
+    assert_eq!(after.items.len(), 1);
+    assert_eq!(after.items[0].name.as_str(), "Feijão preto");
+    db.remove().await;
+}
+
+#[tokio::test]
+async fn sqlite_names_folded_by_an_older_version_are_folded_again_on_open() {
+    names_folded_by_an_older_version_are_folded_again_on_open(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn mysql_names_folded_by_an_older_version_are_folded_again_on_open() {
+    names_folded_by_an_older_version_are_folded_again_on_open(Backend::Mysql).await;
+}

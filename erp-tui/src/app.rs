@@ -13,10 +13,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
 
 use crate::cart::{Cart, CartStore};
+use crate::i18n::{self, Lang};
 use crate::keys::{self, GLOBAL, Global, Hint};
 use crate::msg::Msg;
 use crate::notice::{Notice, NoticeKind, explain};
 use crate::screens::{customers, login, orders, products, sale, setup, users};
+use crate::t;
 use crate::task::Task;
 use crate::widgets::{centered, hint_line};
 
@@ -152,6 +154,8 @@ pub struct App {
     idle: u64,
     /// Asking whether to quit with a sale in progress.
     pub confirm_quit: bool,
+    /// The language of every word on screen.
+    pub lang: Lang,
     seq: u64,
 }
 
@@ -175,6 +179,7 @@ impl App {
             lock_after: LOCK_AFTER_SECS,
             idle: 0,
             confirm_quit: false,
+            lang: Lang::En,
             seq: 0,
         };
         let task = Task::new("checking for users", |erp| async move {
@@ -198,6 +203,7 @@ impl App {
 
     /// The update step: one message in, state changed, tasks out.
     pub fn update(&mut self, msg: Msg) -> Vec<Task> {
+        i18n::set(self.lang);
         let mut ctx = Ctx {
             actor: self.actor.clone(),
             tasks: Vec::new(),
@@ -215,9 +221,7 @@ impl App {
             Msg::Key(_) | Msg::Resize => {}
             Msg::Tick => self.on_tick(&mut ctx),
             Msg::CartSaved(Err(error)) => {
-                ctx.notice = Some(Notice::error(format!(
-                    "The cart could not be saved: {error}"
-                )));
+                ctx.notice = Some(Notice::error(t!("cart-not-saved", error = error)));
             }
             Msg::CartSaved(Ok(())) => {}
             Msg::UsersExist(result) => match result {
@@ -266,9 +270,9 @@ impl App {
                     self.go(Go::Login, ctx);
                     if let Some(name) = name {
                         ctx.info(if self.sale.cart.is_empty() {
-                            format!("{name} logged out.")
+                            t!("logged-out", name = name)
                         } else {
-                            format!("{name} logged out; their sale stays saved at this till.")
+                            t!("logged-out-sale-kept", name = name)
                         });
                     }
                     return;
@@ -318,9 +322,10 @@ impl App {
                 self.screen = Screen::Login(login::Login::locked(&username));
                 self.help = false;
                 self.confirm_quit = false;
-                ctx.notice = Some(Notice::error(format!(
-                    "Locked after {} min without a key: {username}, enter your password.",
-                    self.lock_after.div_ceil(60)
+                ctx.notice = Some(Notice::error(t!(
+                    "locked",
+                    minutes = self.lock_after.div_ceil(60).to_string(),
+                    name = username
                 )));
                 return;
             }
@@ -366,7 +371,7 @@ impl App {
             }
             Go::LoggedIn(actor) => {
                 if ctx.notice.is_none() {
-                    ctx.info(format!("Welcome, {}.", actor.username()));
+                    ctx.info(t!("welcome", name = actor.username()));
                 }
                 if self.sale_owner.as_deref() != Some(actor.username()) {
                     // Each user has a sale of their own at this register.
@@ -401,7 +406,7 @@ impl App {
                 if ctx.can(Permission::ManageUsers) {
                     self.screen = Screen::Users(users::Users::new(ctx));
                 } else {
-                    ctx.notice = Some(Notice::error("Only managers and admins manage users."));
+                    ctx.notice = Some(Notice::error(t!("only-managers-manage-users")));
                 }
             }
             Go::Order(id) => {
@@ -452,28 +457,26 @@ impl App {
         }
     }
 
-    fn title(&self) -> &'static str {
-        match &self.screen {
-            Screen::Starting => "Starting",
-            Screen::Setup(_) => "First run",
-            Screen::Login(_) => "Login",
-            Screen::Sale => "Sale",
-            Screen::Orders(s) if s.detail_open() => "Order",
-            Screen::Orders(_) => "Orders",
-            Screen::Products(_) => "Products",
-            Screen::Customers(_) => "Customers",
-            Screen::Users(_) => "Users",
-        }
+    fn title(&self) -> String {
+        t!(match &self.screen {
+            Screen::Starting => "title-starting",
+            Screen::Setup(_) => "title-first-run",
+            Screen::Login(_) => "title-login",
+            Screen::Sale => "tab-sale",
+            Screen::Orders(s) if s.detail_open() => "title-order",
+            Screen::Orders(_) => "tab-orders",
+            Screen::Products(_) => "tab-products",
+            Screen::Customers(_) => "tab-customers",
+            Screen::Users(_) => "tab-users",
+        })
     }
 
     /// Draws the whole screen. Works from 80x24 up; smaller terminals get a note.
     pub fn view(&self, frame: &mut Frame) {
+        i18n::set(self.lang);
         let area = frame.area();
         if area.width < 60 || area.height < 16 {
-            frame.render_widget(
-                Paragraph::new("The terminal is too small: make it at least 80x24."),
-                area,
-            );
+            frame.render_widget(Paragraph::new(t!("terminal-too-small")), area);
             return;
         }
         let [header, body, notice, footer] = Layout::vertical([
@@ -486,7 +489,7 @@ impl App {
         self.draw_header(frame, header);
         match &self.screen {
             Screen::Starting => {
-                frame.render_widget(Paragraph::new("Opening the database…"), body);
+                frame.render_widget(Paragraph::new(t!("opening-database")), body);
             }
             Screen::Setup(s) => s.draw(frame, body),
             Screen::Login(s) => s.draw(frame, body),
@@ -519,11 +522,11 @@ impl App {
             let items: u32 = self.sale.cart.lines.iter().map(|l| l.quantity).sum();
             frame.render_widget(
                 Paragraph::new(vec![
-                    Line::from(format!("A sale is in progress ({items} item(s)). Quit?")).bold(),
-                    Line::from("It stays saved for this till and user."),
-                    Line::from("y: quit    any other key: stay"),
+                    Line::from(t!("quit-question", items = items)).bold(),
+                    Line::from(t!("quit-kept")),
+                    Line::from(t!("quit-keys")),
                 ])
-                .block(Block::bordered().title(" Quit ")),
+                .block(Block::bordered().title(format!(" {} ", t!("quit-title")))),
                 popup,
             );
         }
@@ -535,12 +538,13 @@ impl App {
             spans.push(Span::raw(format!(" {} ", self.title())).bold());
         } else {
             for (key, label, tab) in [
-                ("F2", "Sale", Tab::Sale),
-                ("F3", "Orders", Tab::Orders),
-                ("F4", "Products", Tab::Products),
-                ("F5", "Customers", Tab::Customers),
-                ("F6", "Users", Tab::Users),
+                ("F2", "tab-sale", Tab::Sale),
+                ("F3", "tab-orders", Tab::Orders),
+                ("F4", "tab-products", Tab::Products),
+                ("F5", "tab-customers", Tab::Customers),
+                ("F6", "tab-users", Tab::Users),
             ] {
+                let label = t!(label);
                 let active = matches!(
                     (&self.screen, tab),
                     (Screen::Sale, Tab::Sale)
@@ -562,7 +566,11 @@ impl App {
             .as_ref()
             .map_or(self.backend, |carts| carts.register());
         let right = match &self.actor {
-            Some(actor) => format!("{} ({}) · {place}", actor.username(), actor.role()),
+            Some(actor) => format!(
+                "{} ({}) · {place}",
+                actor.username(),
+                i18n::role(actor.role())
+            ),
             None => place.to_string(),
         };
         // An ASCII mark: emoji widths differ between terminals and would shift the line.
@@ -608,17 +616,17 @@ impl App {
                     Style::new().fg(Color::DarkGray)
                 };
                 let label = if h.enabled {
-                    h.label.to_string()
+                    i18n::label(h.label).into_owned()
                 } else {
-                    format!("{} (not available)", h.label)
+                    t!("not-available", label = i18n::label(h.label))
                 };
                 Row::new(vec![h.keys.to_string(), label]).style(style)
             })
             .collect();
         let table = Table::new(rows, [Constraint::Length(10), Constraint::Min(10)]).block(
             Block::bordered()
-                .title(format!(" Keys: {} ", self.title()))
-                .title_bottom(" any key closes "),
+                .title(format!(" {} ", t!("help-title", screen = self.title())))
+                .title_bottom(format!(" {} ", t!("help-closes"))),
         );
         frame.render_widget(table, popup);
     }

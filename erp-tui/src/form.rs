@@ -16,7 +16,7 @@ use crate::widgets::centered;
 #[derive(Debug, Clone)]
 pub struct Field {
     /// Shown before the input.
-    pub label: &'static str,
+    pub label: String,
     /// The text.
     pub input: Input,
     /// Shown as `•`.
@@ -94,14 +94,16 @@ pub struct Form {
 
 impl Form {
     /// A form with empty fields.
-    pub fn new(title: impl Into<String>, labels: &[&'static str]) -> Form {
+    pub fn new(title: impl Into<String>, labels: &[&str]) -> Form {
         Form {
             title: title.into(),
             fields: labels
                 .iter()
                 .map(|label| Field {
-                    label,
+                    label: (*label).to_string(),
                     input: Input::default(),
+                    // Labels from the code are English; a translated form marks its password
+                    // fields with `with_masked`.
                     masked: label.to_ascii_lowercase().contains("password"),
                 })
                 .collect(),
@@ -114,6 +116,14 @@ impl Form {
     pub fn with_value(mut self, index: usize, value: impl Into<String>) -> Form {
         if let Some(field) = self.fields.get_mut(index) {
             field.input = Input::new(value.into());
+        }
+        self
+    }
+
+    /// Masks field `index` (a password).
+    pub fn with_masked(mut self, index: usize) -> Form {
+        if let Some(field) = self.fields.get_mut(index) {
+            field.masked = true;
         }
         self
     }

@@ -11,6 +11,7 @@ pub mod cart;
 pub mod driver;
 pub mod form;
 pub mod harness;
+pub mod i18n;
 pub mod keys;
 pub mod msg;
 pub mod notice;

@@ -7,6 +7,7 @@ use clap::Parser;
 use erp_core::{ConnectOptions, Erp};
 use erp_tui::app::App;
 use erp_tui::cart::{self, CartStore};
+use erp_tui::i18n;
 
 /// The point-of-sale terminal of erp.
 #[derive(Parser)]
@@ -19,6 +20,9 @@ struct Args {
     /// at once need different names.
     #[arg(long, env = "ERP_REGISTER", default_value = cart::DEFAULT_REGISTER)]
     register: String,
+    /// `pt-BR` or `en`; by default the language of LC_ALL / LC_MESSAGES / LANG, else English.
+    #[arg(long)]
+    lang: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -30,6 +34,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let lang = match args.lang.as_deref().map(i18n::parse_locale) {
+        None => i18n::from_env(),
+        Some(Some(lang)) => lang,
+        Some(None) => {
+            eprintln!("error: --lang: the till speaks pt-BR and en");
+            return ExitCode::FAILURE;
+        }
+    };
+    i18n::set(lang);
     let carts = match CartStore::for_database(&args.database_url, &args.register) {
         Ok(carts) => carts,
         Err(error) => {
@@ -62,12 +75,12 @@ fn main() -> ExitCode {
     };
     let set_aside = cart::set_aside_shared_cart(&args.database_url);
     let (mut app, first) = App::new(erp.backend_name(), Some(carts));
+    app.lang = lang;
     if let Some((path, old)) = set_aside {
-        app.notice = Some(erp_tui::notice::Notice::error(format!(
-            "An old shared cart ({} line(s)) was not loaded: it cannot be told which till it was; \
-             it is kept in {}.",
-            old.lines.len(),
-            path.display()
+        app.notice = Some(erp_tui::notice::Notice::error(erp_tui::t!(
+            "old-cart-set-aside",
+            lines = old.lines.len().to_string(),
+            path = path.display().to_string()
         )));
     }
     // ratatui::init also installs a panic hook that restores the terminal before the report.

@@ -2,6 +2,8 @@
 
 use erp_core::Error;
 
+use crate::{i18n, t};
+
 /// How a notice is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoticeKind {
@@ -44,107 +46,155 @@ impl Notice {
 /// was changed and whether to retry, not the driver's text.
 pub fn explain(error: &Error) -> Notice {
     let text = match error {
-        Error::Validation { field, reason } => format!("{}: {reason}", field.replace('_', " ")),
-        Error::NotFound { entity, key } => format!("No {entity} {key} was found."),
-        Error::Forbidden { role, action } => {
-            format!("Your role ({role}) may not {}.", action.describe())
+        Error::Validation { field, reason } => {
+            t!(
+                "error-validation",
+                field = field.replace('_', " "),
+                reason = reason.as_str()
+            )
         }
-        Error::RoleNotGrantable { role, target } => {
-            format!("A {role} may not manage a user with role {target}.")
+        Error::NotFound { entity, key } => {
+            t!("error-not-found", entity = *entity, key = key.as_str())
         }
-        Error::InvalidCredentials => "Wrong username or password.".to_string(),
-        Error::InvalidToken => "Your session has ended; log in again.".to_string(),
+        Error::Forbidden { role, action } => t!(
+            "error-forbidden",
+            role = i18n::role(*role),
+            action = i18n::action(*action)
+        ),
+        Error::RoleNotGrantable { role, target } => t!(
+            "error-role-not-grantable",
+            role = i18n::role(*role),
+            target = i18n::role(*target)
+        ),
+        Error::InvalidCredentials => t!("error-invalid-credentials"),
+        Error::InvalidToken => t!("error-invalid-token"),
         Error::LoginThrottled { retry_after_secs } => {
-            format!("Too many failed logins: wait {retry_after_secs} s before trying again.")
+            t!(
+                "error-login-throttled",
+                seconds = retry_after_secs.to_string()
+            )
         }
         Error::UserInactive { username } => {
-            format!("User {username} is deactivated; ask a manager.")
+            t!("error-user-inactive", username = username.as_str())
         }
         Error::InsufficientStock {
             sku,
             requested,
             available,
-        } => format!(
-            "Not enough {sku}: {requested} requested, {available} available. The cart is kept."
+        } => t!(
+            "error-insufficient-stock",
+            sku = sku.as_str(),
+            requested = requested.to_string(),
+            available = available.to_string()
         ),
-        Error::ProductInactive { sku } => {
-            format!("{sku} is no longer sold (inactive). Remove it from the cart.")
-        }
-        Error::CustomerDeleted { id } => {
-            format!("Customer {id} has been deleted; pick another customer.")
-        }
+        Error::ProductInactive { sku } => t!("error-product-inactive", sku = sku.as_str()),
+        Error::CustomerDeleted { id } => t!("error-customer-deleted", id = id.to_string()),
         Error::StockBelowReserved {
             sku,
             requested_on_hand,
             reserved,
-        } => format!(
-            "{sku}: on hand would be {requested_on_hand}, below the {reserved} reserved by open orders."
+        } => t!(
+            "error-stock-below-reserved",
+            sku = sku.as_str(),
+            on_hand = requested_on_hand.to_string(),
+            reserved = reserved.to_string()
         ),
-        Error::InvalidTransition { from, to } => format!(
-            "The order is {from} now and cannot become {to} (it may have changed elsewhere)."
+        Error::InvalidTransition { from, to } => t!(
+            "error-invalid-transition",
+            from = i18n::status(*from),
+            to = i18n::status(*to)
         ),
-        Error::IdempotencyConflict { order_id, .. } => format!(
-            "This sale was already placed as order #{order_id} before the cart changed; see Orders."
-        ),
-        Error::StockRequestConflict { .. } => {
-            "This stock change was already recorded differently; reopen the form and check the stock."
-                .to_string()
+        Error::IdempotencyConflict { order_id, .. } => {
+            t!("error-idempotency-conflict", id = order_id.to_string())
         }
-        Error::ReturnRequestConflict { return_id, .. } => format!(
-            "This return was already recorded differently as return #{return_id}; see the order."
-        ),
-        Error::Overpayment { due, non_cash } => format!(
-            "Card, PIX and other tenders come to {non_cash}, more than the {due} due; only cash may be more."
-        ),
-        Error::PaymentShort { due, tendered } => {
-            format!("The tenders come to {tendered}; {due} is due. Add a tender.")
+        Error::StockRequestConflict { .. } => t!("error-stock-request-conflict"),
+        Error::ReturnRequestConflict { return_id, .. } => {
+            t!("error-return-request-conflict", id = return_id.to_string())
         }
+        Error::Overpayment { due, non_cash } => t!(
+            "error-overpayment",
+            due = due.as_str(),
+            non_cash = non_cash.as_str()
+        ),
+        Error::PaymentShort { due, tendered } => t!(
+            "error-payment-short",
+            due = due.as_str(),
+            tendered = tendered.as_str()
+        ),
         Error::ApprovalRequired { reason } => {
-            format!("A manager must approve: {reason}. Ask a manager to type their login.")
+            t!("error-approval-required", reason = reason.as_str())
         }
         Error::NoOpenCashSession { register_id } => {
-            format!("Register {register_id} has no open cash session; open the till first.")
+            t!(
+                "error-no-open-cash-session",
+                register = register_id.to_string()
+            )
         }
         Error::CashSessionAlreadyOpen { session_id, .. } => {
-            format!("This register already has open session {session_id}.")
+            t!(
+                "error-cash-session-already-open",
+                session = session_id.to_string()
+            )
         }
         Error::CashSessionNotYours { session_id } => {
-            format!("Cash session {session_id} belongs to another operator.")
+            t!(
+                "error-cash-session-not-yours",
+                session = session_id.to_string()
+            )
         }
         Error::CashSessionClosed { session_id } => {
-            format!("Cash session {session_id} is closed and cannot change.")
+            t!(
+                "error-cash-session-closed",
+                session = session_id.to_string()
+            )
         }
         Error::InsufficientCash {
             requested,
             in_drawer,
-        } => format!("The drawer should hold {in_drawer} in cash, less than {requested}."),
+        } => t!(
+            "error-insufficient-cash",
+            requested = requested.as_str(),
+            in_drawer = in_drawer.as_str()
+        ),
         Error::OrderNotEligible {
             order_id,
             status,
             why,
-        } => format!("Order #{order_id} is {status}: {why}."),
+        } => t!(
+            "error-order-not-eligible",
+            id = order_id.to_string(),
+            status = i18n::status(*status),
+            why = *why
+        ),
         Error::ReturnExceedsSold {
             sku,
             requested,
             returnable,
-        } => format!("{sku}: only {returnable} can come back, not {requested}."),
+        } => t!(
+            "error-return-exceeds-sold",
+            sku = sku.as_str(),
+            requested = requested.to_string(),
+            returnable = returnable.to_string()
+        ),
         Error::RefundExceedsPaid {
             requested,
             refundable,
-        } => format!("At most {refundable} can be refunded for these units, not {requested}."),
-        Error::Duplicate { field, value } => {
-            format!("{} {value} is already in use.", field.replace('_', " "))
+        } => t!(
+            "error-refund-exceeds-paid",
+            requested = requested.as_str(),
+            refundable = refundable.as_str()
+        ),
+        Error::Duplicate { field, value } => t!(
+            "error-duplicate",
+            field = field.replace('_', " "),
+            value = value.as_str()
+        ),
+        Error::AlreadyDone { what } => t!("error-already-done", what = *what),
+        Error::Busy { .. } => t!("error-busy"),
+        Error::Unavailable { message } => {
+            t!("error-unavailable", detail = first_line(message))
         }
-        Error::AlreadyDone { what } => format!("Already done: {what}."),
-        Error::Busy { .. } => "The database is busy; nothing was changed. Try again.".to_string(),
-        Error::Unavailable { message } => format!(
-            "The database cannot be reached; nothing was changed. Try again. ({})",
-            first_line(message)
-        ),
-        Error::Internal { message } => format!(
-            "Something went wrong inside erp; nothing was changed. ({})",
-            first_line(message)
-        ),
+        Error::Internal { message } => t!("error-internal", detail = first_line(message)),
     };
     Notice::error(text)
 }

@@ -34,7 +34,10 @@ pub fn hint_line(hints: &[Hint]) -> Line<'static> {
             )
         };
         spans.push(Span::styled(hint.keys, key_style));
-        spans.push(Span::styled(format!(" {} ", hint.label), label_style));
+        spans.push(Span::styled(
+            format!(" {} ", crate::i18n::label(hint.label)),
+            label_style,
+        ));
     }
     Line::from(spans)
 }

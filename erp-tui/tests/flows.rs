@@ -41,7 +41,7 @@ async fn a_whole_sale_reserves_stock_and_a_double_confirm_makes_one_order() {
     let mut app = logged_in(&erp, "clerk", Some(till)).await;
 
     // Search by name, take the highlighted result.
-    app.type_text("green tea").await;
+    app.type_text("cha verde").await;
     assert_shows(&app.screen(), &["TEA-GRN-20"]);
     app.press(KeyCode::Enter).await;
     // An exact SKU with a quantity: added at once.
@@ -223,7 +223,7 @@ async fn two_tills_on_one_database_see_each_others_orders() {
     right.tick().await;
     assert_shows(
         &right.screen(),
-        &["#1", "Walk-in customer", "PENDING", "3.19", "(1 order)"],
+        &["#1", "Consumidor final", "PENDING", "3.19", "(1 order)"],
     );
 
     right.press(KeyCode::F(2)).await;
@@ -424,7 +424,7 @@ async fn two_registers_on_one_database_each_keep_their_own_sale_across_restarts(
     let mut till_a = logged_in(&erp, "root", Some(one)).await;
     let mut till_b = logged_in(&other, "root", Some(two)).await;
     let (screen_a, screen_b) = (till_a.screen(), till_b.screen());
-    assert_shows(&screen_a, &["Sourdough loaf", "1 item(s)"]);
+    assert_shows(&screen_a, &["Pão de fermentação natural", "1 item(s)"]);
     assert!(!screen_a.contains("MLK-1L"), "{screen_a}");
     assert_shows(&screen_b, &["MLK-1L", "2 item(s)"]);
     assert!(!screen_b.contains("BRD-LOAF"), "{screen_b}");
@@ -570,7 +570,7 @@ async fn an_unknown_code_is_announced_and_the_next_scan_works() {
     app.press(KeyCode::Enter).await;
     assert_shows(&app.screen(), &["BAG-REUSE", "1 item(s)"]);
     // Words of a name still take the highlighted result.
-    app.type_text("green tea").await;
+    app.type_text("cha verde").await;
     app.press(KeyCode::Enter).await;
     assert_shows(&app.screen(), &["TEA-GRN-20", "2 item(s)"]);
 }
@@ -626,14 +626,14 @@ async fn the_next_sale_starts_with_the_walk_in_customer() {
     app.press(KeyCode::F(9)).await;
     assert_shows(
         &app.screen(),
-        &["Order #1 placed", "Customer: Walk-in customer"],
+        &["Order #1 placed", "Customer: Consumidor final"],
     );
     app.type_text("SALT-1K").await;
     app.press(KeyCode::Enter).await;
     app.press(KeyCode::F(9)).await;
     let placed = orders(&erp).await;
     let names: Vec<String> = futures_names(&erp, &placed).await;
-    assert_eq!(names, vec!["Walk-in customer", "Ana Beatriz Souza"]);
+    assert_eq!(names, vec!["Consumidor final", "Ana Beatriz Souza"]);
 }
 
 async fn futures_names(erp: &Erp, placed: &[erp_core::domain::Order]) -> Vec<String> {
@@ -801,4 +801,31 @@ async fn cashiers_switch_with_f10_each_keeping_their_sale_and_an_idle_till_locks
     app.type_text(common::PASSWORD).await;
     app.press(KeyCode::Enter).await;
     assert_shows(&app.screen(), &["SALT-1K", "2 item(s)", "ana (operator)"]);
+}
+
+/// Issue 9, part 3: a price typed the Brazilian way is the price meant.
+#[tokio::test]
+async fn a_price_typed_with_a_decimal_comma_is_saved_as_meant() {
+    let db = sqlite();
+    let erp = shop(&db.url, false).await;
+    let mut app = logged_in(&erp, "root", None).await;
+    app.press(KeyCode::F(4)).await;
+    for (sku, price) in [
+        ("PAO-1", "18,50"),
+        ("PAO-2", "1.234,56"),
+        ("PAO-3", "18.50"),
+    ] {
+        app.press(KeyCode::Char('n')).await;
+        for value in [sku, "Pão francês", price, "", ""] {
+            app.type_text(value).await;
+            app.press(KeyCode::Enter).await;
+        }
+    }
+    for (sku, price) in [("PAO-1", "18.50"), ("PAO-2", "1234.56"), ("PAO-3", "18.50")] {
+        let saved = erp
+            .product_by_sku(&Actor::system(), &Sku::parse(sku).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(saved.price.to_string(), price, "{sku}");
+    }
 }

@@ -52,7 +52,7 @@ async fn first_run_asks_for_the_admin_and_offers_demo_data() {
         &screen,
         &[
             "Demo data loaded: 36 products, 6 customers.",
-            "Customer: Walk-in customer",
+            "Customer: Consumidor final",
             "F9 confirm",
         ],
     );
@@ -114,10 +114,10 @@ async fn sale_shows_results_cart_customer_and_total() {
         &[
             "F2 Sale",
             "root (admin)",
-            "Customer: Walk-in customer",
+            "Customer: Consumidor final",
             "Search SKU/name: tea",
             "TEA-GRN-20",
-            "Green tea, 20 bags",
+            "Chá verde, 20 sachês",
             "9.80",
             "Cart (empty)",
             "TOTAL 0.00",
@@ -138,7 +138,7 @@ async fn sale_shows_results_cart_customer_and_total() {
             "COF-250",
             "3 item(s)",
             "TOTAL 59.60",
-            "Added 2 × Coffee beans",
+            "Added 2 × Café em grãos",
         ],
     );
     app.press(KeyCode::Tab).await;
@@ -161,7 +161,7 @@ async fn orders_list_and_detail_show_lines_history_and_allowed_moves() {
         &[
             "Orders, newest first",
             "#1",
-            "Walk-in customer",
+            "Consumidor final",
             "PENDING",
             "12.00",
             "s status filter",
@@ -176,7 +176,7 @@ async fn orders_list_and_detail_show_lines_history_and_allowed_moves() {
             "PENDING",
             "total 12.00",
             "BAG-REUSE",
-            "Reusable shopping bag",
+            "Sacola retornável",
             "History",
             "c confirm",
             "Esc back",
@@ -265,7 +265,7 @@ async fn layout_follows_resizes_and_tiny_terminals_get_a_note() {
     let screen = app.screen();
     assert_eq!(screen.lines().count(), 40);
     assert!(screen.lines().all(|l| l.chars().count() == 120));
-    assert_shows(&screen, &["Customer: Walk-in customer", "F9 confirm"]);
+    assert_shows(&screen, &["Customer: Consumidor final", "F9 confirm"]);
     app.resize(50, 10);
     assert_shows(&app.screen(), &["too small"]);
     app.resize(80, 24);
@@ -336,4 +336,142 @@ async fn random_keys_on_every_screen_never_panic() {
     let found = erp.check_invariants(&Actor::system()).await.unwrap();
     assert!(found.is_empty(), "{found:?}");
     let _ = PASSWORD;
+}
+
+/// Starts the till at 80x24 in `lang` and logs in as root.
+async fn logged_in_speaking(erp: &Erp, lang: erp_tui::i18n::Lang) -> Harness {
+    let mut app = Harness::start(erp.clone(), None, 80, 24).await.unwrap();
+    app.app.lang = lang;
+    app.type_text("root").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text(PASSWORD).await;
+    app.press(KeyCode::Enter).await;
+    app
+}
+
+/// Issue 9, part 3: the sale, the orders and the help in Brazilian Portuguese with Brazilian money,
+/// and a search that ignores accents.
+#[tokio::test]
+async fn the_till_speaks_portuguese_with_brazilian_money_at_80x24() {
+    let erp = demo().await;
+    let mut app = logged_in_speaking(&erp, erp_tui::i18n::Lang::PtBr).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "F2 Venda",
+            "root (admin)",
+            "Cliente: Consumidor final",
+            "Buscar código/nome:",
+            "Carrinho (vazio)",
+            "0 itens",
+            "F9 conclui",
+            "F1 ajuda",
+        ],
+    );
+    app.type_text("feijao").await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Feijão preto 1 kg",
+            "Feijão carioca 1 kg",
+            "R$ 8,49",
+            "Código",
+            "Preço",
+        ],
+    );
+    app.press(KeyCode::Enter).await;
+    app.type_text("50*RICE-5K").await;
+    app.press(KeyCode::Enter).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Adicionado 50 × Arroz branco 5 kg.",
+            "51 itens",
+            "TOTAL R$ 1.403,49",
+            "R$ 1.395,00",
+        ],
+    );
+    app.type_text("xyzzy").await;
+    assert_shows(&app.screen(), &["Nenhum produto corresponde a \"xyzzy\"."]);
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::F(9)).await;
+    assert_shows(
+        &app.screen(),
+        &["Pedido nº 1 registrado: 51 itens, total R$ 1.403,49."],
+    );
+    app.press(KeyCode::F(3)).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Pedidos, mais novos primeiro",
+            "Situação: todos",
+            "(1 pedido)",
+            "PENDENTE",
+            "R$ 1.403,49",
+            "Feito em",
+        ],
+    );
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Pedido nº 1",
+            "total R$ 1.403,49",
+            "Próximo: CONFIRMADO CANCELADO",
+            "Histórico",
+            "Linhas (2)",
+        ],
+    );
+    app.press(KeyCode::F(1)).await;
+    assert_shows(
+        &app.screen(),
+        &["Teclas: Pedido", "cancelar pedido", "voltar"],
+    );
+}
+
+#[tokio::test]
+async fn the_same_sale_in_english_keeps_its_words_and_plain_money() {
+    let erp = demo().await;
+    let mut app = logged_in_speaking(&erp, erp_tui::i18n::Lang::En).await;
+    app.type_text("feijao").await;
+    assert_shows(
+        &app.screen(),
+        &["Feijão preto 1 kg", "8.49", "Search SKU/name: feijao"],
+    );
+    app.press(KeyCode::Enter).await;
+    app.type_text("50*RICE-5K").await;
+    app.press(KeyCode::Enter).await;
+    let screen = app.screen();
+    assert_shows(&screen, &["51 item(s)", "TOTAL 1403.49", "F9 confirm"]);
+    assert!(!screen.contains("R$"), "{screen}");
+}
+
+#[tokio::test]
+async fn an_idle_till_locks_and_quitting_asks_in_portuguese() {
+    let erp = demo().await;
+    let mut app = logged_in_speaking(&erp, erp_tui::i18n::Lang::PtBr).await;
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Tab).await;
+    app.press(KeyCode::Char('q')).await;
+    assert_shows(
+        &app.screen(),
+        &["Há uma venda em andamento (1 item). Fechar?", "y: fechar"],
+    );
+    app.press(KeyCode::Char('n')).await;
+    app.app.lock_after = 2;
+    app.tick().await;
+    app.tick().await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Bloqueado após 1 min sem uso: root, digite sua senha.",
+            "Usuário:",
+            "Senha:",
+        ],
+    );
+    assert!(!screen.contains("SALT-1K"), "{screen}");
 }

@@ -104,7 +104,9 @@ impl Drop for Tmux {
 #[test]
 fn the_binary_runs_a_first_sale_in_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(tmux) = Tmux::start(dir.path(), env!("CARGO_BIN_EXE_erp-tui")) else {
+    // English whatever the machine's LANG says: the test reads English words.
+    let program = format!("{} --lang en", env!("CARGO_BIN_EXE_erp-tui"));
+    let Some(tmux) = Tmux::start(dir.path(), &program) else {
         return;
     };
     let screen = tmux.wait_for("Create the first admin");
@@ -122,14 +124,14 @@ fn the_binary_runs_a_first_sale_in_a_terminal() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("Load the demo catalogue?");
     tmux.keys(&["y"]);
-    let screen = tmux.wait_for("Customer: Walk-in customer");
+    let screen = tmux.wait_for("Customer: Consumidor final");
     assert!(
         screen.contains("Demo data loaded: 36 products, 6 customers."),
         "{screen}"
     );
     tmux.text("2*tea-grn-20");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Added 2 × Green tea, 20 bags.");
+    tmux.wait_for("Added 2 × Chá verde, 20 sachês.");
     tmux.keys(&["F9"]);
     let screen = tmux.wait_for("Order #1 placed: 2 item(s), total 19.60.");
     assert!(

@@ -47,7 +47,9 @@ pub use product::{
     StockChange, StockDelta, StockMovement, parse_stock_level,
 };
 pub use quantity::Quantity;
-pub use query::{CustomerQuery, OrderQuery, Page, PageRequest, ProductQuery, SearchTerm, fold};
+pub use query::{
+    CustomerQuery, FOLD_VERSION, OrderQuery, Page, PageRequest, ProductQuery, SearchTerm, fold,
+};
 pub use returns::{
     Disposition, NewReturn, ReturnLineRequest, ReturnOutcome, ReturnedLine, SaleReturn,
 };

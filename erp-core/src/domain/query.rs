@@ -132,11 +132,26 @@ impl SearchTerm {
     }
 }
 
-/// The case folding every backend uses for search: Unicode lower case. The SQL backends store a
-/// folded copy of each searchable column so they need no collation of their own to agree.
+/// The folding every backend uses for search: Unicode lower case without accents, so `feijao`
+/// finds "Feijão" and `acucar` finds "AÇÚCAR". The SQL backends store a folded copy of each
+/// searchable column so they need no collation of their own to agree.
+///
+/// ```
+/// assert_eq!(erp_core::domain::fold("Feijão Açúcar"), "feijao acucar");
+/// ```
 pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    // Lower case first: lowering can itself produce combining marks (`İ` becomes `i̇`).
     text.to_lowercase()
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect()
 }
+
+/// Bumped when [`fold`] changes, so stored folded columns are computed again (see the SQL
+/// store's `refold`).
+pub const FOLD_VERSION: &str = "search_fold_2_accents";
 
 /// Which customers to list. Ordered by name (folded), then id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -200,10 +215,11 @@ mod tests {
     }
 
     #[test]
-    fn search_terms_fold_case_and_ignore_blank() {
+    fn search_terms_fold_case_and_accents_and_ignore_blank() {
         assert_eq!(SearchTerm::parse("   ").unwrap(), None);
         let term = SearchTerm::parse(" ÇAfé ").unwrap().unwrap();
-        assert_eq!(term.folded(), "çafé");
+        assert_eq!(term.folded(), "cafe");
+        assert_eq!(fold("FEIJÃO Açúcar İ"), "feijao acucar i");
         assert!(SearchTerm::parse(&"x".repeat(101)).is_err());
     }
 }

@@ -102,7 +102,7 @@ fn tender_label(kind: TenderKind, language: Language) -> &'static str {
 }
 
 /// `R$ 1.234,56` (pt-BR) or `R$ 1,234.56` (en).
-pub(super) fn money(amount: Money, language: Language) -> String {
+pub fn money(amount: Money, language: Language) -> String {
     let (group, decimal) = match language {
         Language::PtBr => ('.', ','),
         Language::En => (',', '.'),

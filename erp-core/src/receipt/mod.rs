@@ -37,6 +37,8 @@ use serde::Serialize;
 use crate::domain::{Money, OrderId, Quantity, ShopSettings, Sku, Timestamp};
 
 pub use escpos::print_to_path;
+/// Money as a receipt prints it (the till shows it the same way).
+pub use layout::money as format_money;
 
 /// Everything a receipt shows, computed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

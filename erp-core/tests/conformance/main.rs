@@ -24,6 +24,7 @@ macro_rules! conformance {
         price_change_keeps_the_price_frozen_on_placed_orders,
         deactivated_product_cannot_be_ordered_and_leaves_the_default_list,
         product_search_matches_sku_prefix_or_name_ignoring_case,
+        search_ignores_accents_and_case_for_products_and_customers,
         product_list_is_ordered_by_sku_with_pages_and_total,
         type_ahead_search_can_skip_the_count,
         low_stock_filter_lists_available_at_or_below_reorder_level,

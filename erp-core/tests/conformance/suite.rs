@@ -425,6 +425,77 @@ pub async fn product_search_matches_sku_prefix_or_name_ignoring_case(erp: Erp) {
     assert_eq!(sql_text.total, 0);
 }
 
+/// Issue 9, part 3: a cashier types `feijao` for "Feijão" and `acucar` for "AÇÚCAR".
+pub async fn search_ignores_accents_and_case_for_products_and_customers(erp: Erp) {
+    let shop = Shop::new(erp);
+    for (sku, name) in [
+        ("BEAN-BLK", "Feijão preto 1 kg"),
+        ("SUG-1K", "AÇÚCAR refinado 1 kg"),
+        ("WATER", "Água mineral"),
+        ("RICE", "Arroz branco"),
+    ] {
+        let input = ProductInput {
+            sku: sku.into(),
+            name: name.into(),
+            price: "1.00".into(),
+            ..Default::default()
+        };
+        shop.erp
+            .create_product(&shop.admin, input.parse().unwrap())
+            .await
+            .unwrap();
+    }
+    let found = |text: &'static str| {
+        let erp = shop.erp.clone();
+        let admin = shop.admin.clone();
+        async move {
+            let query = ProductQuery {
+                search: term(text),
+                ..Default::default()
+            };
+            let page = erp.products(&admin, &query).await.unwrap();
+            page.items
+                .iter()
+                .map(|p| p.sku.to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("feijao").await, vec!["BEAN-BLK"]);
+    assert_eq!(found("FEIJÃO").await, vec!["BEAN-BLK"]);
+    assert_eq!(found("acucar").await, vec!["SUG-1K"]);
+    assert_eq!(found("agua").await, vec!["WATER"]);
+    assert!(found("feijoada").await.is_empty());
+    let joao = shop
+        .erp
+        .create_customer(
+            &shop.admin,
+            CustomerInput {
+                name: "João Pedro Lima".into(),
+                email: "jp@example.com".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let customers = shop
+        .erp
+        .customers(
+            &shop.admin,
+            &CustomerQuery {
+                search: term("joao"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        customers.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![joao.id]
+    );
+}
+
 pub async fn product_list_is_ordered_by_sku_with_pages_and_total(erp: Erp) {
     let shop = Shop::new(erp);
     for sku in ["C", "A", "E", "B", "D"] {

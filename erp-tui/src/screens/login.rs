@@ -9,7 +9,14 @@ use crate::app::{Ctx, Go};
 use crate::form::{Form, FormEvent};
 use crate::keys::Hint;
 use crate::msg::Msg;
+use crate::t;
 use crate::task::Task;
+
+/// Username and a masked password.
+fn login_form(title: String) -> Form {
+    let (username, password) = (t!("field-username"), t!("field-password"));
+    Form::new(title, &[&username, &password]).with_masked(1)
+}
 
 /// The login screen.
 #[derive(Debug)]
@@ -24,7 +31,7 @@ impl Login {
     /// An empty form.
     pub fn new() -> Login {
         Login {
-            form: Form::new("Log in", &["Username", "Password"]),
+            form: login_form(t!("login-title")),
             checking: false,
         }
     }
@@ -32,8 +39,7 @@ impl Login {
     /// The lock screen of an idle till: `username` is filled in, the cursor waits at the
     /// password. Another user may still log in instead.
     pub fn locked(username: &str) -> Login {
-        let mut form = Form::new("Locked: log in again", &["Username", "Password"])
-            .with_value(0, username.to_string());
+        let mut form = login_form(t!("login-locked-title")).with_value(0, username.to_string());
         form.focus = 1;
         Login {
             form,
@@ -81,8 +87,7 @@ impl Login {
                     ctx.fail(&error);
                     // Keep the username, clear the password.
                     let username = self.form.value(0).to_string();
-                    self.form =
-                        Form::new("Log in", &["Username", "Password"]).with_value(0, username);
+                    self.form = login_form(self.form.title.clone()).with_value(0, username);
                     self.form.focus = 1;
                 }
             }

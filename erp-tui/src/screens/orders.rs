@@ -22,6 +22,7 @@ use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
 use crate::task::Task;
 use crate::widgets::{centered, fit, selected_style};
+use crate::{i18n, t};
 
 /// Ticks (about a second each) between refreshes.
 const REFRESH_TICKS: u64 = 2;
@@ -274,9 +275,11 @@ impl Orders {
         }
         let order = &detail.order;
         if !order.status.can_become(to) {
-            ctx.notice = Some(crate::notice::Notice::error(format!(
-                "Order #{} is {}: it cannot become {to}.",
-                order.id, order.status
+            ctx.notice = Some(crate::notice::Notice::error(t!(
+                "order-cannot-become",
+                id = order.id.to_string(),
+                status = i18n::status(order.status),
+                to = i18n::status(to)
             )));
             return;
         }
@@ -417,7 +420,11 @@ impl Orders {
                 }
                 match result {
                     Ok(order) => {
-                        ctx.info(format!("Order #{} is now {}.", order.id, order.status));
+                        ctx.info(t!(
+                            "order-moved",
+                            id = order.id.to_string(),
+                            status = i18n::status(order.status)
+                        ));
                         self.open(order.id, ctx);
                     }
                     Err(error) => ctx.fail(&error),
@@ -485,13 +492,15 @@ impl Orders {
         }
         let [filters, list] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
-        let filter_text = format!(
-            "Status: {}   Customer: {}   ({} order{})   refreshes every {} s",
-            self.status.map_or("all".to_string(), |s| s.to_string()),
-            self.customer.as_ref().map_or("all", |(_, n)| n.as_str()),
-            self.total,
-            if self.total == 1 { "" } else { "s" },
-            REFRESH_TICKS
+        let all = t!("orders-all");
+        let filter_text = t!(
+            "orders-filters",
+            status = self
+                .status
+                .map_or(all.clone(), |s| i18n::status(s).into_owned()),
+            customer = self.customer.as_ref().map_or(all, |(_, n)| n.clone()),
+            count = self.total,
+            seconds = REFRESH_TICKS.to_string()
         );
         frame.render_widget(Paragraph::new(filter_text), filters);
         let rows: Vec<Row> = self
@@ -505,11 +514,11 @@ impl Orders {
                     .unwrap_or_else(|| format!("#{}", o.customer_id));
                 Row::new(vec![
                     format!("#{}", o.id),
-                    o.created_at.format("%d/%m %H:%M").to_string(),
+                    i18n::time(o.created_at),
                     fit(&name, 24),
-                    o.status.to_string(),
+                    i18n::status(o.status).into_owned(),
                     format!("{:>3}", o.lines.len()),
-                    format!("{:>10}", o.total),
+                    format!("{:>12}", i18n::money(o.total)),
                 ])
                 .style(Style::new().fg(status_color(o.status)))
             })
@@ -519,27 +528,27 @@ impl Orders {
         let table = Table::new(
             rows,
             [
-                Constraint::Length(7),
-                Constraint::Length(11),
-                Constraint::Min(16),
+                Constraint::Length(6),
+                Constraint::Length(16),
+                Constraint::Min(12),
                 Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Length(11),
+                Constraint::Length(6),
+                Constraint::Length(12),
             ],
         )
         .header(
             Row::new(vec![
-                "Order",
-                "Placed",
-                "Customer",
-                "Status",
-                "Lines",
-                "     Total",
+                t!("col-order"),
+                t!("col-placed"),
+                t!("col-customer"),
+                t!("col-status"),
+                t!("col-lines"),
+                format!("{:>12}", t!("col-total")),
             ])
             .bold(),
         )
         .row_highlight_style(selected_style())
-        .block(Block::bordered().title(" Orders, newest first "));
+        .block(Block::bordered().title(format!(" {} ", t!("orders-title"))));
         frame.render_stateful_widget(table, list, &mut state);
         if let Some(picker) = &self.picker {
             picker.draw(frame, area);
@@ -568,29 +577,37 @@ impl Orders {
                 } else {
                     Style::new().fg(Color::DarkGray)
                 };
-                Span::styled(format!("{to} "), style)
+                Span::styled(format!("{} ", i18n::status(*to)), style)
             })
             .collect();
-        let mut next_line = vec![Span::raw("Next: ")];
+        let mut next_line = vec![Span::raw(format!("{} ", t!("order-next")))];
         if next.is_empty() {
-            next_line.push(Span::raw("none (final)"));
+            next_line.push(Span::raw(t!("order-final")));
         } else {
             next_line.extend(next);
         }
         frame.render_widget(
             Paragraph::new(vec![
                 Line::from(vec![
-                    Span::raw(format!("Order #{}  ", order.id)).bold(),
+                    Span::raw(format!(
+                        "{}  ",
+                        t!("order-heading", id = order.id.to_string())
+                    ))
+                    .bold(),
                     Span::styled(
-                        order.status.to_string(),
+                        i18n::status(order.status),
                         Style::new().fg(status_color(order.status)).bold(),
                     ),
-                    Span::raw(format!("   total {}", order.total)).bold(),
+                    Span::raw(format!(
+                        "   {}",
+                        t!("order-total", total = i18n::money(order.total))
+                    ))
+                    .bold(),
                 ]),
-                Line::from(format!(
-                    "Customer {} · placed {}",
-                    detail.customer.name,
-                    order.created_at.format("%Y-%m-%d %H:%M")
+                Line::from(t!(
+                    "order-customer-placed",
+                    customer = detail.customer.name.as_str(),
+                    placed = i18n::time(order.created_at)
                 )),
                 Line::from(next_line),
             ]),
@@ -604,22 +621,20 @@ impl Orders {
                     l.sku.to_string(),
                     fit(l.product_name.as_str(), 30),
                     format!("{:>5}", l.quantity),
-                    format!("{:>9}", l.unit_price),
-                    format!("{:>10}", l.line_total),
+                    format!("{:>11}", i18n::money(l.unit_price)),
+                    format!("{:>12}", i18n::money(l.line_total)),
                 ])
             })
             .collect();
         let mut state =
             TableState::default().with_selected((!order.lines.is_empty()).then_some(detail.line));
-        let title = format!(
-            " Lines ({}{}) ",
-            order.lines.len(),
-            if usize::from(lines_height.saturating_sub(3)) < order.lines.len() {
-                ", ↑↓ scroll"
-            } else {
-                ""
-            }
-        );
+        let count = order.lines.len().to_string();
+        let title = if usize::from(lines_height.saturating_sub(3)) < order.lines.len() {
+            t!("order-lines-scroll", count = count)
+        } else {
+            t!("order-lines", count = count)
+        };
+        let title = format!(" {title} ");
         frame.render_stateful_widget(
             Table::new(
                 rows,
@@ -627,11 +642,20 @@ impl Orders {
                     Constraint::Length(14),
                     Constraint::Min(16),
                     Constraint::Length(5),
-                    Constraint::Length(9),
-                    Constraint::Length(10),
+                    Constraint::Length(11),
+                    Constraint::Length(12),
                 ],
             )
-            .header(Row::new(vec!["SKU", "Product", "  Qty", "    Price", "     Total"]).bold())
+            .header(
+                Row::new(vec![
+                    t!("col-sku"),
+                    t!("col-product"),
+                    format!("{:>5}", t!("col-qty")),
+                    format!("{:>11}", t!("col-price")),
+                    format!("{:>12}", t!("col-total")),
+                ])
+                .bold(),
+            )
             .row_highlight_style(selected_style())
             .block(Block::bordered().title(title)),
             lines,
@@ -642,9 +666,10 @@ impl Orders {
             .iter()
             .map(|h| {
                 Row::new(vec![
-                    h.changed_at.format("%d/%m %H:%M:%S").to_string(),
-                    h.from.map_or("—".to_string(), |s| s.to_string()),
-                    h.to.to_string(),
+                    i18n::time(h.changed_at),
+                    h.from
+                        .map_or("—".to_string(), |s| i18n::status(s).into_owned()),
+                    i18n::status(h.to).into_owned(),
                     h.note.as_ref().map(|n| n.to_string()).unwrap_or_default(),
                 ])
             })
@@ -653,14 +678,22 @@ impl Orders {
             Table::new(
                 rows,
                 [
-                    Constraint::Length(15),
+                    Constraint::Length(16),
                     Constraint::Length(10),
                     Constraint::Length(10),
                     Constraint::Min(10),
                 ],
             )
-            .header(Row::new(vec!["When", "From", "To", "Note"]).bold())
-            .block(Block::bordered().title(" History ")),
+            .header(
+                Row::new(vec![
+                    t!("col-when"),
+                    t!("col-from"),
+                    t!("col-to"),
+                    t!("col-note"),
+                ])
+                .bold(),
+            )
+            .block(Block::bordered().title(format!(" {} ", t!("order-history")))),
             history,
         );
         if detail.confirming_cancel {
@@ -668,11 +701,11 @@ impl Orders {
             frame.render_widget(Clear, popup);
             frame.render_widget(
                 Paragraph::new(vec![
-                    Line::from(format!("Cancel order #{}?", order.id)).bold(),
-                    Line::from("Its reserved stock goes back on the shelf."),
-                    Line::from("y: yes, cancel it    any other key: no"),
+                    Line::from(t!("order-cancel-question", id = order.id.to_string())).bold(),
+                    Line::from(t!("order-cancel-stock")),
+                    Line::from(t!("order-cancel-keys")),
                 ])
-                .block(Block::bordered().title(" Confirm ")),
+                .block(Block::bordered().title(format!(" {} ", t!("order-cancel-title")))),
                 popup,
             );
         }

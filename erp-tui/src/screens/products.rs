@@ -151,7 +151,7 @@ impl Products {
                 let input = ProductInput {
                     sku: values[0].clone(),
                     name: values[1].clone(),
-                    price: values[2].clone(),
+                    price: crate::i18n::money_input(&values[2]),
                     initial_stock: number(&values[3], "opening stock")?,
                     reorder_level: number(&values[4], "reorder level")?,
                 };
@@ -169,7 +169,8 @@ impl Products {
                 };
                 let patch = ProductPatch {
                     name: Some(values[0].clone()).filter(|v| !v.trim().is_empty()),
-                    price: Some(values[1].clone()).filter(|v| !v.trim().is_empty()),
+                    price: Some(crate::i18n::money_input(&values[1]))
+                        .filter(|v| !v.trim().is_empty()),
                     reorder_level: number(&values[2], "reorder level")?,
                     active,
                 };
@@ -381,7 +382,7 @@ impl Products {
                 Row::new(vec![
                     p.sku.to_string(),
                     fit(p.name.as_str(), 26),
-                    format!("{:>9}", p.price),
+                    format!("{:>11}", crate::i18n::money(p.price)),
                     format!("{:>7}", p.on_hand),
                     format!("{:>7}", p.reserved),
                     format!("{:>7}", p.available()),
@@ -397,7 +398,7 @@ impl Products {
             [
                 Constraint::Length(14),
                 Constraint::Min(12),
-                Constraint::Length(9),
+                Constraint::Length(11),
                 Constraint::Length(7),
                 Constraint::Length(7),
                 Constraint::Length(7),
@@ -408,7 +409,7 @@ impl Products {
             Row::new(vec![
                 "SKU",
                 "Product",
-                "    Price",
+                "      Price",
                 "On hand",
                 "Reservd",
                 "  Avail",

@@ -30,6 +30,7 @@ use crate::msg::Msg;
 use crate::notice::Notice;
 use crate::task::Task;
 use crate::widgets::{fit, selected_style};
+use crate::{i18n, t};
 
 /// The demo data's walk-in customer, the default for counter sales when it exists.
 const WALK_IN_EMAIL: &str = "walk-in@shop.example";
@@ -167,10 +168,10 @@ fn quantity_prefix(text: &str) -> Result<(u32, &str), String> {
         Some((n, rest)) if !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()) => {
             match n.trim().parse::<u32>() {
                 Ok(n) if (1..=Quantity::MAX).contains(&n) => Ok((n, rest.trim())),
-                _ => Err(format!(
-                    "Quantity {} refused: type 1 to {} units.",
-                    n.trim(),
-                    Quantity::MAX
+                _ => Err(t!(
+                    "sale-quantity-refused",
+                    quantity = n.trim(),
+                    max = Quantity::MAX.to_string()
                 )),
             }
         }
@@ -283,7 +284,10 @@ impl Sale {
 
     fn add(&mut self, product: &Product, quantity: u32, ctx: &mut Ctx) {
         if !product.active {
-            ctx.notice = Some(Notice::error(format!("{} is no longer sold.", product.sku)));
+            ctx.notice = Some(Notice::error(t!(
+                "sale-not-sold",
+                sku = product.sku.as_str()
+            )));
             return;
         }
         let in_cart = self
@@ -293,10 +297,10 @@ impl Sale {
             .find(|l| l.sku == product.sku.as_str())
             .map_or(0, |l| l.quantity);
         if u64::from(in_cart) + u64::from(quantity) > u64::from(Quantity::MAX) {
-            ctx.notice = Some(Notice::error(format!(
-                "{} not added: at most {} units per line.",
-                product.sku,
-                Quantity::MAX
+            ctx.notice = Some(Notice::error(t!(
+                "sale-line-max",
+                sku = product.sku.as_str(),
+                max = Quantity::MAX.to_string()
             )));
             return;
         }
@@ -315,7 +319,11 @@ impl Sale {
             line.available = Some(product.available());
         }
         if !self.warn_if_short(product.sku.as_str(), ctx) {
-            ctx.info(format!("Added {quantity} × {}.", product.name));
+            ctx.info(t!(
+                "sale-added",
+                quantity = quantity.to_string(),
+                name = product.name.as_str()
+            ));
         }
         self.line = self
             .cart
@@ -333,11 +341,11 @@ impl Sale {
         };
         match line.available {
             Some(available) if i64::from(line.quantity) > available => {
-                ctx.notice = Some(Notice::error(format!(
-                    "{} in the cart, but only {} of {} available.",
-                    line.quantity,
-                    available.max(0),
-                    line.sku
+                ctx.notice = Some(Notice::error(t!(
+                    "sale-short",
+                    quantity = line.quantity.to_string(),
+                    available = available.max(0).to_string(),
+                    sku = line.sku.as_str()
                 )));
                 true
             }
@@ -450,15 +458,19 @@ impl Sale {
             (Ok(None), None) => {
                 let shown = entry.code.to_uppercase();
                 ctx.notice = Some(Notice::error(if looks_like_code(&entry.code) {
-                    format!("No product with code {shown}: not added.")
+                    t!("sale-code-not-found", code = shown.as_str())
                 } else {
-                    format!("No product matches \"{}\": not added.", entry.code)
+                    t!("sale-name-not-found", text = entry.code.as_str())
                 }));
                 self.unknown.push(shown);
             }
             (Err(error), _) => {
                 let mut notice = crate::notice::explain(&error);
-                notice.text = format!("{} not added: {}", entry.code, notice.text);
+                notice.text = t!(
+                    "sale-not-added",
+                    code = entry.code.as_str(),
+                    reason = notice.text.as_str()
+                );
                 ctx.notice = Some(notice);
                 self.unknown.push(entry.code.to_uppercase());
             }
@@ -472,17 +484,15 @@ impl Sale {
             return;
         }
         if !self.queue.is_empty() {
-            ctx.notice = Some(Notice::error(
-                "Codes are still being looked up; press F9 again in a moment.",
-            ));
+            ctx.notice = Some(Notice::error(t!("sale-still-looking-up")));
             return;
         }
         if self.cart.is_empty() {
-            ctx.notice = Some(Notice::error("The cart is empty."));
+            ctx.notice = Some(Notice::error(t!("sale-empty-cart")));
             return;
         }
         if self.cart.customer.is_none() {
-            ctx.notice = Some(Notice::error("Pick a customer first (F8)."));
+            ctx.notice = Some(Notice::error(t!("sale-pick-customer")));
             return;
         }
         if !ctx.can(Permission::CreateOrder) {
@@ -530,8 +540,8 @@ impl Sale {
                     changes.push(format!(
                         "{} {} → {}",
                         line.sku,
-                        money_of(line.price_cents),
-                        product.price
+                        i18n::money(money_of(line.price_cents)),
+                        i18n::money(product.price)
                     ));
                     line.price_cents = product.price.cents();
                 }
@@ -539,9 +549,9 @@ impl Sale {
         }
         if !changes.is_empty() {
             self.changed(ctx);
-            ctx.notice = Some(Notice::error(format!(
-                "Price changed: {}. Check the total and press F9 again.",
-                changes.join(", ")
+            ctx.notice = Some(Notice::error(t!(
+                "sale-price-changed",
+                changes = changes.join(", ")
             )));
             return;
         }
@@ -613,9 +623,9 @@ impl Sale {
                         line.quantity.saturating_sub(1)
                     };
                     if quantity > Quantity::MAX {
-                        ctx.notice = Some(Notice::error(format!(
-                            "At most {} units per line.",
-                            Quantity::MAX
+                        ctx.notice = Some(Notice::error(t!(
+                            "sale-max-per-line",
+                            max = Quantity::MAX.to_string()
                         )));
                         return;
                     }
@@ -638,9 +648,13 @@ impl Sale {
             }
             Act::Quantity => {
                 if let Some(line) = self.cart.lines.get(self.line) {
-                    let form = Form::new(format!("Quantity of {}", line.sku), &["Quantity"])
-                        .with_value(0, line.quantity.to_string())
-                        .with_message("0 removes the line.");
+                    let field = t!("sale-quantity-field");
+                    let form = Form::new(
+                        t!("sale-quantity-title", sku = line.sku.as_str()),
+                        &[&field],
+                    )
+                    .with_value(0, line.quantity.to_string())
+                    .with_message(t!("sale-quantity-hint"));
                     self.popup = Some(Popup::Quantity(form, self.line));
                 }
             }
@@ -719,10 +733,8 @@ impl Sale {
                             self.changed(ctx);
                         }
                         _ => {
-                            form.message = Some(format!(
-                                "Type a whole number of units, 0 to {}.",
-                                Quantity::MAX
-                            ))
+                            form.message =
+                                Some(t!("sale-quantity-invalid", max = Quantity::MAX.to_string()))
                         }
                     },
                     FormEvent::Cancel => self.popup = None,
@@ -738,7 +750,7 @@ impl Sale {
             id: customer.id.get(),
             name: customer.name.to_string(),
         });
-        ctx.info(format!("Customer: {}.", customer.name));
+        ctx.info(t!("sale-customer-set", name = customer.name.as_str()));
         self.changed(ctx);
     }
 
@@ -798,16 +810,16 @@ impl Sale {
                 match result {
                     Ok(receipt) => {
                         let order = receipt.order;
-                        ctx.info(format!(
-                            "Order #{} placed: {} item(s), total {}{}.",
-                            order.id,
-                            order.lines.iter().map(|l| l.quantity.get()).sum::<u32>(),
-                            order.total,
+                        let items = order.lines.iter().map(|l| l.quantity.get()).sum::<u32>();
+                        ctx.info(t!(
                             if receipt.replayed {
-                                " (it had already gone through)"
+                                "sale-placed-replayed"
                             } else {
-                                ""
-                            }
+                                "sale-placed"
+                            },
+                            id = order.id.to_string(),
+                            items = items,
+                            total = i18n::money(order.total)
                         ));
                         // The next sale starts afresh, with the walk-in customer.
                         self.cart = Cart::default();
@@ -823,9 +835,9 @@ impl Sale {
                         // answer, then the cart changed). This cart needs a key of its own.
                         self.cart.key = Some(new_key());
                         self.changed(ctx);
-                        ctx.notice = Some(crate::notice::Notice::error(format!(
-                            "This sale already became order #{order_id} before it changed; press \
-                             F9 again to place it as a new order."
+                        ctx.notice = Some(Notice::error(t!(
+                            "sale-key-conflict",
+                            id = order_id.to_string()
                         )));
                     }
                     Err(error) => ctx.fail(&error),
@@ -884,17 +896,17 @@ impl Sale {
             .cart
             .customer
             .as_ref()
-            .map_or_else(|| "none (F8 to pick)".to_string(), |c| c.name.clone());
+            .map_or_else(|| t!("sale-no-customer"), |c| c.name.clone());
         frame.render_widget(
             Paragraph::new(Line::from(vec![
-                Span::raw("Customer: "),
+                Span::raw(format!("{}: ", t!("sale-customer"))),
                 Span::styled(customer, Style::new().bold()),
             ])),
             customer_area,
         );
         let focused = self.focus == Focus::Search && self.popup.is_none();
-        let label = "Search SKU/name: ";
-        let width = usize::from(search_area.width).saturating_sub(label.len() + 1);
+        let label = format!("{}: ", t!("sale-search"));
+        let width = usize::from(search_area.width).saturating_sub(label.chars().count() + 1);
         let scroll = self.search.visual_scroll(width);
         let shown: String = self
             .search
@@ -910,14 +922,14 @@ impl Sale {
         };
         frame.render_widget(
             Paragraph::new(Line::from(vec![
-                Span::raw(label),
+                Span::raw(label.clone()),
                 Span::styled(format!("{shown:<width$}"), field_style),
             ])),
             search_area,
         );
         if focused {
             let cursor = self.search.visual_cursor().saturating_sub(scroll);
-            let x = search_area.x + u16::try_from(label.len() + cursor).unwrap_or(0);
+            let x = search_area.x + u16::try_from(label.chars().count() + cursor).unwrap_or(0);
             frame
                 .set_cursor_position((x.min(search_area.right().saturating_sub(1)), search_area.y));
         }
@@ -925,25 +937,28 @@ impl Sale {
         self.draw_cart(frame, cart_area);
         let count: u32 = self.cart.lines.iter().map(|l| l.quantity).sum();
         let status = if self.placing {
-            "  placing the order…"
+            format!("  {}", t!("sale-placing"))
         } else if self.checking {
-            "  checking prices…"
+            format!("  {}", t!("sale-checking"))
         } else if !self.queue.is_empty() {
-            "  looking up codes…"
+            format!("  {}", t!("sale-looking-up"))
         } else {
-            ""
+            String::new()
         };
         let mut total_line = vec![
-            Span::raw(format!("{count} item(s)   ")),
+            Span::raw(format!("{}   ", t!("sale-items", count = count))),
             Span::styled(
-                format!("TOTAL {}", self.cart.total()),
+                t!("sale-total", total = i18n::money(self.cart.total())),
                 Style::new().bold().fg(Color::Yellow),
             ),
             Span::raw(status),
         ];
         if !self.unknown.is_empty() {
             total_line.push(Span::styled(
-                format!("  Not found: {}", self.unknown.join(" ")),
+                format!(
+                    "  {}",
+                    t!("sale-not-found-list", codes = self.unknown.join(" "))
+                ),
                 Style::new().fg(Color::Red).bold(),
             ));
         }
@@ -973,7 +988,7 @@ impl Sale {
                 Row::new(vec![
                     p.sku.to_string(),
                     fit(p.name.as_str(), 34),
-                    format!("{:>9}", p.price),
+                    format!("{:>11}", i18n::money(p.price)),
                     format!("{available:>6}"),
                 ])
                 .style(style)
@@ -983,18 +998,35 @@ impl Sale {
         if self.focus == Focus::Search && !self.results.is_empty() {
             state.select(Some(self.selected));
         }
+        let empty = self.results.is_empty() && self.results_for == self.search.value();
+        let title = if empty && !self.search.value().trim().is_empty() {
+            format!(
+                " {} ",
+                t!("sale-no-match", text = self.search.value().trim())
+            )
+        } else {
+            format!(" {} ", t!("sale-results"))
+        };
         let table = Table::new(
             rows,
             [
                 Constraint::Length(14),
                 Constraint::Min(20),
-                Constraint::Length(9),
+                Constraint::Length(11),
                 Constraint::Length(6),
             ],
         )
-        .header(Row::new(vec!["SKU", "Product", "    Price", " Avail"]).style(Style::new().bold()))
+        .header(
+            Row::new(vec![
+                t!("col-sku"),
+                t!("col-product"),
+                format!("{:>11}", t!("col-price")),
+                format!("{:>6}", t!("col-available")),
+            ])
+            .style(Style::new().bold()),
+        )
         .row_highlight_style(selected_style())
-        .block(Block::bordered().title(" Products "));
+        .block(Block::bordered().title(title));
         frame.render_stateful_widget(table, area, &mut state);
     }
 
@@ -1014,8 +1046,8 @@ impl Sale {
                     l.sku.clone(),
                     fit(&l.name, 28),
                     format!("{:>5}", l.quantity),
-                    format!("{price:>9}"),
-                    format!("{total:>10}"),
+                    format!("{:>11}", i18n::money(price)),
+                    format!("{:>12}", i18n::money(total)),
                 ])
             })
             .collect();
@@ -1031,9 +1063,9 @@ impl Sale {
             Style::new()
         };
         let title = if self.cart.is_empty() {
-            " Cart (empty) ".to_string()
+            format!(" {} ", t!("sale-cart-empty"))
         } else {
-            " Cart ".to_string()
+            format!(" {} ", t!("sale-cart"))
         };
         let border = if self.focus == Focus::Cart {
             Style::new().fg(Color::Cyan)
@@ -1046,13 +1078,19 @@ impl Sale {
                 Constraint::Length(14),
                 Constraint::Min(16),
                 Constraint::Length(5),
-                Constraint::Length(9),
-                Constraint::Length(10),
+                Constraint::Length(11),
+                Constraint::Length(12),
             ],
         )
         .header(
-            Row::new(vec!["SKU", "Product", "  Qty", "    Price", "     Total"])
-                .style(Style::new().add_modifier(Modifier::BOLD)),
+            Row::new(vec![
+                t!("col-sku"),
+                t!("col-product"),
+                format!("{:>5}", t!("col-qty")),
+                format!("{:>11}", t!("col-price")),
+                format!("{:>12}", t!("col-total")),
+            ])
+            .style(Style::new().add_modifier(Modifier::BOLD)),
         )
         .row_highlight_style(highlight)
         .block(Block::bordered().title(title).border_style(border));

@@ -224,9 +224,9 @@ impl Users {
                 };
                 Row::new(vec![
                     u.username.to_string(),
-                    u.role.to_string(),
+                    crate::i18n::role(u.role).into_owned(),
                     if u.active { "active" } else { "deactivated" }.to_string(),
-                    u.created_at.format("%Y-%m-%d").to_string(),
+                    crate::i18n::time(u.created_at),
                 ])
                 .style(style)
             })
@@ -239,7 +239,7 @@ impl Users {
                 Constraint::Min(16),
                 Constraint::Length(10),
                 Constraint::Length(12),
-                Constraint::Length(11),
+                Constraint::Length(16),
             ],
         )
         .header(Row::new(vec!["Username", "Role", "Status", "Since"]).bold())

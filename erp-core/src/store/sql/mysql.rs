@@ -196,7 +196,11 @@ impl MySqlDialect {
         if options.migrate {
             run_migrations(&pool).await?;
         }
-        Ok(SqlStore::new(MySqlDialect { pool }))
+        let store = SqlStore::new(MySqlDialect { pool });
+        if options.migrate {
+            store.refold().await.map_err(migration_error)?;
+        }
+        Ok(store)
     }
 
     pub(crate) async fn migrate_url(url: &str, options: &ConnectOptions) -> Result<()> {

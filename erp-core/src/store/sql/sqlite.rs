@@ -172,7 +172,11 @@ impl SqliteDialect {
             run_migrations(&writer).await?;
         }
         let pool = SqliteDialect::connect(url, options, options.max_connections).await?;
-        Ok(SqlStore::new(SqliteDialect { pool, writer }))
+        let store = SqlStore::new(SqliteDialect { pool, writer });
+        if options.migrate {
+            store.refold().await.map_err(migration_error)?;
+        }
+        Ok(store)
     }
 
     pub(crate) async fn migrate_url(url: &str, options: &ConnectOptions) -> Result<()> {

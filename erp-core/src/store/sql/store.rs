@@ -13,12 +13,12 @@ use super::transaction::{SqlTransaction, lines_of};
 use super::{backoff, contains_pattern, prefix_range, to_i64};
 use crate::domain::audit::AuditSnapshot;
 use crate::domain::{
-    Customer, CustomerId, CustomerQuery, EventId, Order, OrderId, OrderQuery, Page, PageRequest,
-    Product, ProductId, ProductQuery, Sku, StatusChange, StockMovement, Timestamp, User, UserId,
-    UserRecord, Username,
+    Customer, CustomerId, CustomerQuery, EventId, FOLD_VERSION, Order, OrderId, OrderQuery, Page,
+    PageRequest, Product, ProductId, ProductQuery, Sku, StatusChange, StockMovement, Timestamp,
+    User, UserId, UserRecord, Username, fold,
 };
 use crate::events::EventRecord;
-use crate::store::{Store, StoreResult, Transaction};
+use crate::store::{Store, StoreError, StoreResult, Transaction, UniqueKey};
 
 /// A store on dialect `D`.
 pub(crate) struct SqlStore<D> {
@@ -28,6 +28,61 @@ pub(crate) struct SqlStore<D> {
 impl<D: Dialect> SqlStore<D> {
     pub(crate) fn new(dialect: D) -> SqlStore<D> {
         SqlStore { dialect }
+    }
+
+    /// Computes the folded search columns again once after [`fold`] changed (it learnt to drop
+    /// accents), so rows written by an older version are found like new ones. The milestone
+    /// makes it happen once per database; a concurrent opener that records it first wins.
+    pub(crate) async fn refold(&self) -> StoreResult<()> {
+        // Servers starting together race for it; on a Galera cluster the loser's commit fails
+        // certification. The next try finds the milestone recorded and stops.
+        let mut attempt = 1;
+        loop {
+            match self.try_refold().await {
+                Err(StoreError::Retryable(_)) if attempt < 5 => {
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_refold(&self) -> StoreResult<()> {
+        let mut tx = self.dialect.begin().await?;
+        let done = D::fetch_in(
+            &mut tx,
+            Statement::new("SELECT name FROM milestones WHERE name = ?").text(FOLD_VERSION),
+            |row| row.text("name"),
+        )
+        .await?;
+        if !done.is_empty() {
+            return D::rollback(tx).await;
+        }
+        for table in ["products", "customers"] {
+            let rows = D::fetch_in(
+                &mut tx,
+                Statement::new(format!("SELECT id, name, name_folded FROM {table}")),
+                |row| Ok((row.int("id")?, row.text("name")?, row.text("name_folded")?)),
+            )
+            .await?;
+            for (id, name, stored) in rows {
+                let folded = fold(&name);
+                if folded != stored {
+                    let update = format!("UPDATE {table} SET name_folded = ? WHERE id = ?");
+                    D::execute_in(&mut tx, Statement::new(update).text(folded).int(id)).await?;
+                }
+            }
+        }
+        let milestone = Statement::new("INSERT INTO milestones (name, done_at) VALUES (?, ?)")
+            .text(FOLD_VERSION)
+            .time(chrono::Utc::now())
+            .primary_key(UniqueKey::Milestone);
+        match D::execute_in(&mut tx, milestone).await {
+            Ok(_) => D::commit(tx).await,
+            Err(StoreError::Unique(UniqueKey::Milestone)) => D::rollback(tx).await,
+            Err(error) => Err(error),
+        }
     }
 
     async fn one<T: Send + 'static>(

@@ -1,0 +1,230 @@
+# As palavras do caixa em português do Brasil.
+
+## Cabeçalho e moldura
+tab-sale = Venda
+tab-orders = Pedidos
+tab-products = Produtos
+tab-customers = Clientes
+tab-users = Usuários
+title-starting = Iniciando
+title-first-run = Primeiro uso
+title-login = Entrar
+title-order = Pedido
+opening-database = Abrindo o banco de dados…
+terminal-too-small = O terminal é pequeno demais: aumente para pelo menos 80x24.
+welcome = Bem-vindo(a), { $name }.
+only-managers-manage-users = Só gerentes e administradores gerenciam usuários.
+cart-not-saved = Não foi possível salvar o carrinho: { $error }
+help-title = Teclas: { $screen }
+help-closes = qualquer tecla fecha
+not-available = { $label } (indisponível)
+logged-out = { $name } saiu.
+logged-out-sale-kept = { $name } saiu; a venda fica salva neste caixa.
+locked = Bloqueado após { $minutes } min sem uso: { $name }, digite sua senha.
+quit-title = Sair
+quit-question = Há uma venda em andamento ({ $items } { $items ->
+        [one] item
+       *[other] itens
+    }). Fechar?
+quit-kept = Ela fica salva para este caixa e usuário.
+quit-keys = y: fechar    outra tecla: ficar
+old-cart-set-aside = Um carrinho antigo compartilhado ({ $lines } linha(s)) não foi carregado: não se sabe de qual caixa era; está guardado em { $path }.
+
+## Papéis
+role-viewer = consulta
+role-operator = operador
+role-manager = gerente
+role-admin = admin
+
+## Entrada
+login-title = Entrar
+login-locked-title = Bloqueado: entre de novo
+field-username = Usuário
+field-password = Senha
+
+## Venda
+sale-customer = Cliente
+sale-no-customer = nenhum (F8 para escolher)
+sale-search = Buscar código/nome
+sale-results = Produtos
+sale-cart = Carrinho
+sale-cart-empty = Carrinho (vazio)
+sale-no-match = Nenhum produto corresponde a "{ $text }".
+col-sku = Código
+col-product = Produto
+col-price = Preço
+col-available = Disp.
+col-qty = Qtd.
+col-total = Total
+sale-items = { $count ->
+        [0] 0 itens
+        [one] 1 item
+       *[other] { $count } itens
+    }
+sale-total = TOTAL { $total }
+sale-placing = registrando o pedido…
+sale-checking = conferindo preços…
+sale-looking-up = buscando códigos…
+sale-not-found-list = Não encontrado: { $codes }
+sale-not-sold = { $sku } não é mais vendido.
+sale-line-max = { $sku } não adicionado: no máximo { $max } unidades por linha.
+sale-short = { $quantity } no carrinho, mas só { $available } de { $sku } disponíveis.
+sale-added = Adicionado { $quantity } × { $name }.
+sale-code-not-found = Nenhum produto com o código { $code }: não adicionado.
+sale-name-not-found = Nenhum produto corresponde a "{ $text }": não adicionado.
+sale-not-added = { $code } não adicionado: { $reason }
+sale-still-looking-up = Ainda buscando códigos; tecle F9 de novo em instantes.
+sale-empty-cart = O carrinho está vazio.
+sale-pick-customer = Escolha o cliente primeiro (F8).
+sale-price-changed = Preço alterado: { $changes }. Confira o total e tecle F9 de novo.
+sale-max-per-line = No máximo { $max } unidades por linha.
+sale-customer-set = Cliente: { $name }.
+sale-placed = Pedido nº { $id } registrado: { $items } { $items ->
+        [one] item
+       *[other] itens
+    }, total { $total }.
+sale-placed-replayed = Pedido nº { $id } registrado: { $items } { $items ->
+        [one] item
+       *[other] itens
+    }, total { $total } (já tinha sido registrado).
+sale-key-conflict = Esta venda já virou o pedido nº { $id } antes de mudar; tecle F9 de novo para registrá-la como um novo pedido.
+sale-quantity-title = Quantidade de { $sku }
+sale-quantity-field = Quantidade
+sale-quantity-hint = 0 remove a linha.
+sale-quantity-invalid = Digite um número inteiro de unidades, de 0 a { $max }.
+sale-quantity-refused = Quantidade { $quantity } recusada: digite de 1 a { $max } unidades.
+popup-picker-keys = Enter escolhe  ^N novo  Esc fecha
+popup-form-keys = Enter avança/salva  Esc cancela
+
+## Pedidos
+orders-filters = Situação: { $status }   Cliente: { $customer }   ({ $count } { $count ->
+        [one] pedido
+       *[other] pedidos
+    })   atualiza a cada { $seconds } s
+orders-all = todos
+orders-title = Pedidos, mais novos primeiro
+col-order = Pedido
+col-placed = Feito em
+col-customer = Cliente
+col-status = Situação
+col-lines = Linhas
+col-when = Quando
+col-from = De
+col-to = Para
+col-note = Nota
+order-heading = Pedido nº { $id }
+order-total = total { $total }
+order-customer-placed = Cliente { $customer } · feito em { $placed }
+order-next = Próximo:
+order-final = nenhum (final)
+order-lines = Linhas ({ $count })
+order-lines-scroll = Linhas ({ $count }, ↑↓ rolam)
+order-history = Histórico
+order-cancel-title = Confirmar
+order-cancel-question = Cancelar o pedido nº { $id }?
+order-cancel-stock = O estoque reservado volta para a prateleira.
+order-cancel-keys = y: sim, cancelar    outra tecla: não
+order-moved = O pedido nº { $id } agora está { $status }.
+order-cannot-become = O pedido nº { $id } está { $status }: não pode passar a { $to }.
+
+## Erros do erp-core
+error-validation = { $field }: { $reason }
+error-not-found = { $entity } { $key } não encontrado.
+error-forbidden = Seu papel ({ $role }) não permite { $action }.
+error-role-not-grantable = Um { $role } não pode gerenciar um usuário com papel { $target }.
+error-invalid-credentials = Usuário ou senha incorretos.
+error-invalid-token = Sua sessão terminou; entre de novo.
+error-login-throttled = Tentativas demais: espere { $seconds } s antes de tentar de novo.
+error-user-inactive = O usuário { $username } está desativado; fale com um gerente.
+error-insufficient-stock = Estoque insuficiente de { $sku }: pedidos { $requested }, disponíveis { $available }. O carrinho foi mantido.
+error-product-inactive = { $sku } não é mais vendido (inativo). Retire-o do carrinho.
+error-customer-deleted = O cliente { $id } foi excluído; escolha outro cliente.
+error-stock-below-reserved = { $sku }: o estoque ficaria em { $on_hand }, abaixo dos { $reserved } reservados por pedidos abertos.
+error-invalid-transition = O pedido está { $from } agora e não pode passar a { $to } (pode ter mudado em outro lugar).
+error-idempotency-conflict = Esta venda já foi registrada como pedido nº { $id } antes de o carrinho mudar; veja Pedidos.
+error-stock-request-conflict = Esta mudança de estoque já foi registrada de outro jeito; reabra o formulário e confira o estoque.
+error-return-request-conflict = Esta devolução já foi registrada de outro jeito como devolução nº { $id }; veja o pedido.
+error-overpayment = Cartão, PIX e outros somam { $non_cash }, mais que os { $due } devidos; só dinheiro pode passar do total.
+error-payment-short = Os pagamentos somam { $tendered }; faltam pagar { $due }. Acrescente um pagamento.
+error-approval-required = Precisa da aprovação de um gerente: { $reason }. Peça a um gerente que digite o login dele.
+error-no-open-cash-session = O caixa { $register } não tem sessão aberta; abra o caixa primeiro.
+error-cash-session-already-open = Este caixa já tem a sessão { $session } aberta.
+error-cash-session-not-yours = A sessão de caixa { $session } é de outro operador.
+error-cash-session-closed = A sessão de caixa { $session } está fechada e não pode mudar.
+error-insufficient-cash = A gaveta deveria ter { $in_drawer } em dinheiro, menos que { $requested }.
+error-order-not-eligible = O pedido nº { $id } está { $status }: { $why }.
+error-return-exceeds-sold = { $sku }: só { $returnable } podem voltar, não { $requested }.
+error-refund-exceeds-paid = No máximo { $refundable } podem ser reembolsados por estas unidades, não { $requested }.
+error-duplicate = { $field } { $value } já está em uso.
+error-already-done = Já feito: { $what }.
+error-busy = O banco de dados está ocupado; nada foi alterado. Tente de novo.
+error-unavailable = Sem acesso ao banco de dados; nada foi alterado. Tente de novo. ({ $detail })
+error-internal = Algo deu errado dentro do erp; nada foi alterado. ({ $detail })
+
+## Ações (o que um papel pode fazer), pelas palavras em inglês do erp-core
+action-read-shop-data = consultar dados da loja
+action-place-orders = registrar pedidos
+action-change-order-status = mudar a situação de pedidos
+action-cancel-orders = cancelar pedidos
+action-manage-customers-products-and-stock = gerenciar clientes, produtos e estoque
+action-manage-users = gerenciar usuários
+action-run-maintenance-tasks = executar tarefas de manutenção
+
+## Situações de pedido
+status-pending = PENDENTE
+status-confirmed = CONFIRMADO
+status-picked = SEPARADO
+status-shipped = ENVIADO
+status-delivered = ENTREGUE
+status-cancelled = CANCELADO
+
+## Rótulos das teclas (rodapé e ajuda)
+key-help = ajuda
+key-sale = venda
+key-orders = pedidos
+key-products = produtos
+key-customers = clientes
+key-users = usuários
+key-log-out = trocar usuário
+key-quit = fechar
+key-add = inclui
+key-pick = move
+key-cart = itens
+key-confirm = conclui
+key-customer = cliente
+key-new = novo
+key-clear = limpa
+key-qty = muda
+key-set-qty = qtd
+key-remove = tira
+key-line = linha
+key-search = busca
+key-lines = linhas
+key-open = abrir
+key-move = mover
+key-status-filter = filtrar situação
+key-customer-filter = filtrar cliente
+key-clear-filters = limpar filtros
+key-ship = enviar
+key-deliver = entregar
+key-cancel-order = cancelar pedido
+key-back = voltar
+key-edit = editar
+key-delete = excluir
+key-inactive = inativos
+key-low-only = só estoque baixo
+key-stock-in-adjust = entrada/ajuste
+key-new-user = novo usuário
+key-role = papel
+key-de-activate = (des)ativar
+key-password = senha
+key-next-log-in = avançar / entrar
+key-next-create = avançar / criar
+key-load-demo-data = carregar dados de demonstração
+key-start-empty = começar vazio
+key-yes-cancel-it = sim, cancelar
+key-yes-delete = sim, excluir
+key-no = não
+key-done-searching = fim da busca
+key-enter-pick-esc-close = Enter escolhe  Esc fecha
+key-enter-next-save-tab-move-esc-cancel = Enter avança/salva  Tab move  Esc cancela

@@ -1,0 +1,247 @@
+//! The till's words in the cashier's language: Brazilian Portuguese or English.
+//!
+//! Messages are Fluent (Project Fluent) files, `erp-tui/locales/<language>/till.ftl`, embedded at
+//! compile time by `fluent-templates`; a translator edits them without touching code, and Fluent
+//! picks plural forms by the language's own rules. Key labels of the footer and help are the
+//! English words of the key tables; their translations are the messages `key-<words>`.
+//!
+//! The language is chosen once (`--lang`, else `LC_ALL` / `LC_MESSAGES` / `LANG`), held by the
+//! [`App`](crate::app::App), and made current on its thread for each update and frame, so two
+//! tills in one test process can speak different languages.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Local, TimeZone};
+use erp_core::domain::{Money, Timestamp};
+pub use erp_core::receipt::Language as Lang;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        // Fluent wraps arguments in Unicode bidi isolation marks, meant for right-to-left
+        // scripts; a terminal would print them as stray characters.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static EN: LanguageIdentifier = langid!("en");
+static PT_BR: LanguageIdentifier = langid!("pt-BR");
+
+thread_local! {
+    static CURRENT: Cell<Lang> = const { Cell::new(Lang::En) };
+}
+
+/// The language of a locale name as the environment writes it (`pt_BR.UTF-8`, `en_US`, `C`).
+pub fn parse_locale(text: &str) -> Option<Lang> {
+    let lower = text.trim().to_ascii_lowercase();
+    let base = lower
+        .split(['.', '@'])
+        .next()
+        .unwrap_or_default()
+        .replace('_', "-");
+    match base.as_str() {
+        "pt-br" | "pt" => Some(Lang::PtBr),
+        "c" | "posix" | "en" => Some(Lang::En),
+        other if other.starts_with("en-") => Some(Lang::En),
+        _ => None,
+    }
+}
+
+/// The language the environment asks for, the way POSIX orders the variables; English when
+/// none names one the till speaks.
+pub fn from_env() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .and_then(|value| parse_locale(&value))
+        .unwrap_or(Lang::En)
+}
+
+/// Makes `lang` the language of this thread's words.
+pub fn set(lang: Lang) {
+    CURRENT.with(|current| current.set(lang));
+}
+
+/// The language of this thread's words.
+pub fn current() -> Lang {
+    CURRENT.with(Cell::get)
+}
+
+fn id(lang: Lang) -> &'static LanguageIdentifier {
+    match lang {
+        Lang::PtBr => &PT_BR,
+        Lang::En => &EN,
+    }
+}
+
+/// The message `id` with `args`, in the current language.
+pub fn text(id: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
+    let lang = id_of_current();
+    if args.is_empty() {
+        return LOCALES.lookup(lang, id);
+    }
+    let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+        .iter()
+        .map(|(name, value)| (Cow::Borrowed(*name), value.clone()))
+        .collect();
+    LOCALES.lookup_with_args(lang, id, &map)
+}
+
+fn id_of_current() -> &'static LanguageIdentifier {
+    id(current())
+}
+
+/// A key table's label (English words) in the current language.
+pub fn label(english: &'static str) -> Cow<'static, str> {
+    word("key", english)
+}
+
+/// A role's name in the current language.
+pub fn role(role: erp_core::domain::Role) -> Cow<'static, str> {
+    word("role", role.as_str())
+}
+
+/// What a permission allows, in the current language.
+pub fn action(permission: erp_core::domain::Permission) -> Cow<'static, str> {
+    word("action", permission.describe())
+}
+
+/// An order status in the current language.
+pub fn status(status: erp_core::domain::OrderStatus) -> Cow<'static, str> {
+    word("status", status.as_str())
+}
+
+/// English words from the code, or their translation: the message `<kind>-<words>`.
+fn word(kind: &str, english: &'static str) -> Cow<'static, str> {
+    if current() == Lang::En || english.is_empty() {
+        return Cow::Borrowed(english);
+    }
+    // `yes, cancel it` is `key-yes-cancel-it`: words joined by single dashes.
+    let words: Vec<String> = english
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let key = format!("{kind}-{}", words.join("-"));
+    LOCALES
+        .try_lookup(id_of_current(), &key)
+        .map_or(Cow::Borrowed(english), Cow::Owned)
+}
+
+/// Money as this till shows it: `R$ 1.234,56` in Portuguese; in English the plain amount
+/// (`1234.56`) the till always showed.
+pub fn money(amount: Money) -> String {
+    match current() {
+        Lang::PtBr => erp_core::receipt::format_money(amount, Lang::PtBr),
+        Lang::En => amount.to_string(),
+    }
+}
+
+/// Money typed by a cashier, in the form erp-core parses: `18,50`, `18.50`, `1.234,56` and
+/// `1,234.56` all mean what a person means by them (the last separator is the decimal one).
+pub fn money_input(typed: &str) -> String {
+    let text = typed.trim();
+    let decimal = text.rfind([',', '.']);
+    match decimal {
+        Some(at) => {
+            let (units, cents) = text.split_at(at);
+            let units: String = units.chars().filter(|c| !matches!(c, '.' | ',')).collect();
+            format!("{units}.{}", cents.get(1..).unwrap_or_default())
+        }
+        None => text.to_string(),
+    }
+}
+
+/// A moment in the local time zone (`TZ`), in the one format every screen uses.
+pub fn time(at: Timestamp) -> String {
+    time_in(at, &Local)
+}
+
+/// [`time`] in a given zone (tests).
+pub fn time_in<Z: TimeZone>(at: Timestamp, zone: &Z) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
+    let local: DateTime<Z> = at.with_timezone(zone);
+    match current() {
+        Lang::PtBr => local.format("%d/%m/%Y %H:%M").to_string(),
+        Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+/// `t!("id")` or `t!("id", name = value, ...)`: a message in the current language.
+#[macro_export]
+macro_rules! t {
+    ($id:expr) => {
+        $crate::i18n::text($id, &[])
+    };
+    ($id:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::text(
+            $id,
+            &[$((stringify!($name), $crate::i18n::arg($value))),+],
+        )
+    };
+}
+
+/// A message argument.
+pub fn arg<'a>(value: impl Into<FluentValue<'a>>) -> FluentValue<'a> {
+    value.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{FixedOffset, TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn the_environment_names_the_language() {
+        assert_eq!(parse_locale("pt_BR.UTF-8"), Some(Lang::PtBr));
+        assert_eq!(parse_locale("pt-BR"), Some(Lang::PtBr));
+        assert_eq!(parse_locale("en_US.UTF-8"), Some(Lang::En));
+        assert_eq!(parse_locale("C"), Some(Lang::En));
+        assert_eq!(parse_locale("de_DE"), None);
+    }
+
+    #[test]
+    fn messages_speak_the_current_language() {
+        set(Lang::PtBr);
+        assert_eq!(t!("sale-empty-cart"), "O carrinho está vazio.");
+        assert_eq!(label("confirm"), "conclui");
+        assert_eq!(label("no such label"), "no such label");
+        assert_eq!(money(Money::parse("1234.56").unwrap()), "R$ 1.234,56");
+        set(Lang::En);
+        assert_eq!(t!("sale-empty-cart"), "The cart is empty.");
+        assert_eq!(label("confirm"), "confirm");
+        assert_eq!(money(Money::parse("1234.56").unwrap()), "1234.56");
+    }
+
+    #[test]
+    fn typed_money_takes_either_decimal_separator() {
+        assert_eq!(money_input("18,50"), "18.50");
+        assert_eq!(money_input("18.50"), "18.50");
+        assert_eq!(money_input(" 1.234,56 "), "1234.56");
+        assert_eq!(money_input("1,234.56"), "1234.56");
+        assert_eq!(money_input("7"), "7");
+        assert_eq!(
+            Money::parse(&money_input("18,5")).unwrap().to_string(),
+            "18.50"
+        );
+    }
+
+    #[test]
+    fn times_are_local_in_one_format() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 14, 5, 0).unwrap();
+        let brasilia = FixedOffset::west_opt(3 * 3600).unwrap();
+        set(Lang::PtBr);
+        assert_eq!(time_in(at, &brasilia), "01/12/2026 11:05");
+        set(Lang::En);
+        assert_eq!(time_in(at, &brasilia), "2026-12-01 11:05");
+    }
+}
