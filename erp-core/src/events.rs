@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    CustomerId, EventId, Money, MovementKind, OrderId, OrderStatus, ProductId, Role, Timestamp,
+    CashMovementKind, CashSessionId, CustomerId, EventId, Money, MoneyDelta, MovementKind, OrderId,
+    OrderStatus, PaymentId, PaymentKind, ProductId, RegisterId, ReturnId, Role, Tender, Timestamp,
     UserId,
 };
 
@@ -100,6 +101,77 @@ pub enum DomainEvent {
         /// The user.
         user_id: UserId,
     },
+    /// A counter sale was paid and handed over (born DELIVERED, stock gone).
+    SaleCompleted {
+        /// The order.
+        order_id: OrderId,
+        /// The till.
+        register_id: RegisterId,
+        /// The cash session.
+        cash_session_id: CashSessionId,
+        /// What was due.
+        total: Money,
+        /// The change handed back.
+        change: Money,
+        /// `(sku, quantity)` per line.
+        lines: Vec<(String, u32)>,
+    },
+    /// Money came in for an order or went back out for a return.
+    PaymentRecorded {
+        /// The payment.
+        payment_id: PaymentId,
+        /// The order.
+        order_id: OrderId,
+        /// In or out.
+        kind: PaymentKind,
+        /// How.
+        tender: Tender,
+        /// How much.
+        amount: Money,
+    },
+    /// Cash was put into or taken out of a drawer.
+    CashMoved {
+        /// The session.
+        cash_session_id: CashSessionId,
+        /// In or out.
+        kind: CashMovementKind,
+        /// How much.
+        amount: Money,
+    },
+    /// A till was opened with a float.
+    SessionOpened {
+        /// The session.
+        cash_session_id: CashSessionId,
+        /// The till.
+        register_id: RegisterId,
+        /// The float.
+        opening_float: Money,
+    },
+    /// A till was closed and counted.
+    SessionClosed {
+        /// The session.
+        cash_session_id: CashSessionId,
+        /// The till.
+        register_id: RegisterId,
+        /// Counted minus expected cash.
+        cash_difference: MoneyDelta,
+    },
+    /// Goods came back.
+    ReturnRecorded {
+        /// The return.
+        return_id: ReturnId,
+        /// The order.
+        order_id: OrderId,
+        /// What was paid back.
+        refund_total: Money,
+    },
+    /// A till was set up.
+    RegisterCreated {
+        /// The till.
+        register_id: RegisterId,
+        /// Its code.
+        code: String,
+    },
 }
 
 impl DomainEvent {
@@ -117,6 +189,13 @@ impl DomainEvent {
             DomainEvent::CustomerDeleted { .. } => "CustomerDeleted",
             DomainEvent::UserCreated { .. } => "UserCreated",
             DomainEvent::UserUpdated { .. } => "UserUpdated",
+            DomainEvent::SaleCompleted { .. } => "SaleCompleted",
+            DomainEvent::PaymentRecorded { .. } => "PaymentRecorded",
+            DomainEvent::CashMoved { .. } => "CashMoved",
+            DomainEvent::SessionOpened { .. } => "SessionOpened",
+            DomainEvent::SessionClosed { .. } => "SessionClosed",
+            DomainEvent::ReturnRecorded { .. } => "ReturnRecorded",
+            DomainEvent::RegisterCreated { .. } => "RegisterCreated",
         }
     }
 
@@ -125,7 +204,20 @@ impl DomainEvent {
         match self {
             DomainEvent::OrderCreated { order_id, .. }
             | DomainEvent::OrderStatusChanged { order_id, .. }
-            | DomainEvent::OrderCancelled { order_id, .. } => ("order", order_id.get()),
+            | DomainEvent::OrderCancelled { order_id, .. }
+            | DomainEvent::SaleCompleted { order_id, .. }
+            | DomainEvent::PaymentRecorded { order_id, .. }
+            | DomainEvent::ReturnRecorded { order_id, .. } => ("order", order_id.get()),
+            DomainEvent::CashMoved {
+                cash_session_id, ..
+            }
+            | DomainEvent::SessionOpened {
+                cash_session_id, ..
+            }
+            | DomainEvent::SessionClosed {
+                cash_session_id, ..
+            } => ("cash_session", cash_session_id.get()),
+            DomainEvent::RegisterCreated { register_id, .. } => ("register", register_id.get()),
             DomainEvent::StockAdjusted { product_id, .. }
             | DomainEvent::ProductCreated { product_id, .. }
             | DomainEvent::ProductUpdated { product_id, .. } => ("product", product_id.get()),

@@ -9,7 +9,10 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{OrderId, OrderStatus, ProductId};
+use super::{
+    CashSessionId, Channel, Money, MoneyDelta, OrderId, OrderStatus, ProductId, SessionTotals,
+    Tender,
+};
 
 /// The stock of one product beside the sums that must explain it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,9 +40,11 @@ pub struct OrderAudit {
     pub order_id: OrderId,
     /// Its stored status.
     pub status: OrderStatus,
+    /// Delivery or counter (where its history starts).
+    pub channel: Channel,
     /// Its stored total, in cents.
     pub total_cents: i64,
-    /// The sum of its line totals, in cents.
+    /// The sum of its lines' nets less the order's discount, in cents.
     pub lines_total_cents: i64,
     /// How many lines it has.
     pub line_count: u64,
@@ -56,6 +61,46 @@ pub struct AuditSnapshot {
     pub products: Vec<ProductAudit>,
     /// Every order.
     pub orders: Vec<OrderAudit>,
+    /// Every order with money or returns recorded against it.
+    pub money: Vec<OrderMoneyAudit>,
+    /// Every cash session.
+    pub sessions: Vec<SessionAudit>,
+}
+
+/// An order's money and returns beside the rows that must explain them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderMoneyAudit {
+    /// The order.
+    pub order_id: OrderId,
+    /// Delivery or counter.
+    pub channel: Channel,
+    /// Stored total, cents.
+    pub total_cents: i64,
+    /// Stored paid, cents.
+    pub paid_cents: i64,
+    /// Stored change, cents.
+    pub change_cents: i64,
+    /// Stored refunded, cents.
+    pub refunded_cents: i64,
+    /// Sum of its payments, cents.
+    pub payments_cents: i64,
+    /// Sum of its refunds, cents.
+    pub refunds_cents: i64,
+    /// Lines whose `returned` is more than sold or disagrees with the return rows.
+    pub bad_returned_lines: u64,
+}
+
+/// A cash session's records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionAudit {
+    /// The session.
+    pub session_id: CashSessionId,
+    /// Its opening float.
+    pub opening_float: Money,
+    /// Its sums.
+    pub totals: SessionTotals,
+    /// The expected cash its close recorded (None: open).
+    pub closed_expected_cash: Option<Money>,
 }
 
 /// One broken rule.
@@ -106,6 +151,42 @@ pub enum Inconsistency {
         total_cents: i64,
         /// Sum of line totals, cents.
         lines_total_cents: i64,
+    },
+    /// An order's payments do not add up to what it says was paid plus change, or a counter sale
+    /// is not paid in full.
+    PaymentsDisagree {
+        /// Order.
+        order_id: OrderId,
+        /// Stored paid plus change, cents.
+        recorded_cents: i64,
+        /// Sum of payments, cents.
+        payments_cents: i64,
+    },
+    /// An order's refunds do not add up to what it says was refunded, or exceed what was paid.
+    RefundsDisagree {
+        /// Order.
+        order_id: OrderId,
+        /// Stored refunded, cents.
+        refunded_cents: i64,
+        /// Sum of refunds, cents.
+        refunds_cents: i64,
+    },
+    /// More units came back than were sold, or a line's returned count disagrees with its returns.
+    ReturnedDisagrees {
+        /// Order.
+        order_id: OrderId,
+        /// How many lines.
+        lines: u64,
+    },
+    /// A session's expected cash is negative, or its close recorded another expected cash than
+    /// float + cash in - cash out + cash taken - change - cash refunds.
+    CashDisagrees {
+        /// Session.
+        session_id: CashSessionId,
+        /// What the close recorded (None: open).
+        recorded: Option<Money>,
+        /// What the records add up to.
+        computed: MoneyDelta,
     },
     /// An order's history is not a legal path of the state machine.
     IllegalHistory {
@@ -168,6 +249,39 @@ impl fmt::Display for Inconsistency {
                 f,
                 "order {order_id}: total {total_cents} cents but lines add up to {lines_total_cents} cents (or a line is mispriced)"
             ),
+            Inconsistency::PaymentsDisagree {
+                order_id,
+                recorded_cents,
+                payments_cents,
+            } => write!(
+                f,
+                "order {order_id}: paid plus change is {} but its payments add up to {} (or a counter sale is not paid in full)",
+                MoneyDelta::from_cents(*recorded_cents),
+                MoneyDelta::from_cents(*payments_cents)
+            ),
+            Inconsistency::RefundsDisagree {
+                order_id,
+                refunded_cents,
+                refunds_cents,
+            } => write!(
+                f,
+                "order {order_id}: refunded is {} but its refunds add up to {} (or exceed what was paid)",
+                MoneyDelta::from_cents(*refunded_cents),
+                MoneyDelta::from_cents(*refunds_cents)
+            ),
+            Inconsistency::ReturnedDisagrees { order_id, lines } => write!(
+                f,
+                "order {order_id}: {lines} lines returned more than sold or disagree with their returns"
+            ),
+            Inconsistency::CashDisagrees {
+                session_id,
+                recorded,
+                computed,
+            } => write!(
+                f,
+                "cash session {session_id}: expected cash recorded {} but the records add up to {computed}",
+                recorded.map_or("nothing".to_string(), |m| m.to_string())
+            ),
             Inconsistency::IllegalHistory { order_id, step } => {
                 write!(
                     f,
@@ -228,7 +342,7 @@ pub fn check(snapshot: &AuditSnapshot) -> Vec<Inconsistency> {
                 lines_total_cents: o.lines_total_cents,
             });
         }
-        if let Err(step) = OrderStatus::check_path(&o.history) {
+        if let Err(step) = OrderStatus::check_path_from(o.channel.initial_status(), &o.history) {
             found.push(Inconsistency::IllegalHistory {
                 order_id: o.order_id,
                 step,
@@ -240,6 +354,40 @@ pub fn check(snapshot: &AuditSnapshot) -> Vec<Inconsistency> {
                 order_id: o.order_id,
                 status: o.status,
                 history_ends_at: ends_at,
+            });
+        }
+    }
+    for m in &snapshot.money {
+        let full = m.channel != Channel::Counter || m.paid_cents == m.total_cents;
+        if m.payments_cents != m.paid_cents + m.change_cents || !full {
+            found.push(Inconsistency::PaymentsDisagree {
+                order_id: m.order_id,
+                recorded_cents: m.paid_cents + m.change_cents,
+                payments_cents: m.payments_cents,
+            });
+        }
+        if m.refunds_cents != m.refunded_cents || m.refunded_cents > m.paid_cents {
+            found.push(Inconsistency::RefundsDisagree {
+                order_id: m.order_id,
+                refunded_cents: m.refunded_cents,
+                refunds_cents: m.refunds_cents,
+            });
+        }
+        if m.bad_returned_lines > 0 {
+            found.push(Inconsistency::ReturnedDisagrees {
+                order_id: m.order_id,
+                lines: m.bad_returned_lines,
+            });
+        }
+    }
+    for s in &snapshot.sessions {
+        let computed = s.totals.expected_cents(Tender::Cash, s.opening_float);
+        let recorded_ok = s.closed_expected_cash.is_none_or(|r| r.cents() == computed);
+        if computed < 0 || !recorded_ok {
+            found.push(Inconsistency::CashDisagrees {
+                session_id: s.session_id,
+                recorded: s.closed_expected_cash,
+                computed: MoneyDelta::from_cents(computed),
             });
         }
     }
@@ -267,6 +415,7 @@ mod tests {
         OrderAudit {
             order_id: OrderId(7),
             status,
+            channel: Channel::Delivery,
             total_cents: 500,
             lines_total_cents: 500,
             line_count: 1,
@@ -283,6 +432,7 @@ mod tests {
                 Confirmed,
                 vec![(None, Pending), (Some(Pending), Confirmed)],
             )],
+            ..Default::default()
         };
         assert!(check(&snapshot).is_empty());
     }
@@ -295,7 +445,7 @@ mod tests {
         p.open_order_quantity = 2;
         let found = check(&AuditSnapshot {
             products: vec![p],
-            orders: vec![],
+            ..Default::default()
         });
         assert_eq!(found.len(), 4, "{found:?}");
         assert!(
@@ -327,8 +477,8 @@ mod tests {
         let mut bad_total = order(Pending, vec![(None, Pending)]);
         bad_total.lines_total_cents = 400;
         let found = check(&AuditSnapshot {
-            products: vec![],
             orders: vec![skipped, lagging, bad_total],
+            ..Default::default()
         });
         assert_eq!(
             found,

@@ -114,6 +114,22 @@ impl Serialize for MoneyDelta {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for MoneyDelta {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.as_str()),
+        };
+        let amount = Money::parse(digits).map_err(serde::de::Error::custom)?;
+        Ok(MoneyDelta(if negative {
+            -amount.cents()
+        } else {
+            amount.cents()
+        }))
+    }
+}
+
 /// One tender's line of a closed session: what should be there, what was counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TenderCount {

@@ -55,8 +55,8 @@ pub use returns::{
 };
 pub use sale::{
     ApprovalReason, ApproverCredentials, Channel, Discount, DiscountPolicy, NewCounterSale,
-    NewOrderPayment, NewPayment, Payment, PaymentKind, Percent, PricedLine, PricedSale, SaleLine,
-    Settlement, Tender, TenderLine, allocate, price_sale, refundable, settle,
+    NewOrderPayment, NewPayment, PaidOrder, Payment, PaymentKind, Percent, PricedLine, PricedSale,
+    SaleLine, Settlement, Tender, TenderLine, allocate, price_sale, refundable, settle,
 };
 pub use shop::ShopSettings;
 pub use sku::Sku;

@@ -6,9 +6,10 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::sale::minus;
 use super::{
-    CustomerId, HistoryId, Invalid, Money, Name, Note, OrderId, OrderStatus, ProductId, Quantity,
-    Sku, Timestamp, UserId,
+    CashSessionId, Channel, CustomerId, HistoryId, Invalid, Money, Name, Note, OrderId,
+    OrderStatus, ProductId, Quantity, RegisterId, Sku, Timestamp, UserId, allocate,
 };
 use crate::error::Error;
 
@@ -21,10 +22,26 @@ pub struct Order {
     pub customer_id: CustomerId,
     /// Where it is in its life.
     pub status: OrderStatus,
+    /// Delivery or counter.
+    pub channel: Channel,
     /// The lines, in the order they were given.
     pub lines: Vec<OrderLine>,
-    /// Sum of the line totals.
+    /// The discount on the whole order (after the lines' own).
+    pub discount: Money,
+    /// What is due: the sum of the lines' nets less [`Order::discount`].
     pub total: Money,
+    /// What has been paid towards `total` (change not included).
+    pub paid: Money,
+    /// Cash handed back over what was due.
+    pub change: Money,
+    /// What has been paid back for returns.
+    pub refunded: Money,
+    /// The till of a counter sale.
+    pub register_id: Option<RegisterId>,
+    /// The cash session of a counter sale.
+    pub cash_session_id: Option<CashSessionId>,
+    /// The manager who approved a discount or price override.
+    pub approved_by: Option<UserId>,
     /// The key the client chose; one order per `(customer, key)`.
     pub idempotency_key: IdempotencyKey,
     /// A digest of the request that created it, to tell a replay from a conflicting reuse.
@@ -53,8 +70,39 @@ pub struct OrderLine {
     pub unit_price: Money,
     /// Units ordered.
     pub quantity: Quantity,
-    /// `unit_price * quantity`.
+    /// `unit_price * quantity`, before the line's discount.
     pub line_total: Money,
+    /// The catalogue price at order time (differs from `unit_price` when overridden).
+    pub list_price: Money,
+    /// This line's own discount.
+    pub discount: Money,
+    /// Units that came back by returns.
+    pub returned: u32,
+}
+
+impl OrderLine {
+    /// `line_total - discount`.
+    pub fn net(&self) -> Money {
+        minus(self.line_total, self.discount)
+    }
+}
+
+impl Order {
+    /// What is still to be paid: `total - paid`.
+    pub fn balance_due(&self) -> Money {
+        minus(self.total, self.paid)
+    }
+
+    /// What each line cost after every discount (the order's discount shared out over the lines'
+    /// nets): the most its returns can refund. Adds up to `total` exactly.
+    pub fn line_paid_amounts(&self) -> Vec<Money> {
+        let nets: Vec<Money> = self.lines.iter().map(OrderLine::net).collect();
+        let shares = allocate(self.discount, &nets);
+        nets.into_iter()
+            .zip(shares)
+            .map(|(net, share)| minus(net, share))
+            .collect()
+    }
 }
 
 /// A request to place an order, already validated: 1 to [`NewOrder::MAX_LINES`] lines, each SKU at
@@ -164,15 +212,29 @@ pub(crate) fn check_lines(skus: &[Sku]) -> Result<(), Error> {
     Ok(())
 }
 
-/// An order about to be written: lines priced, total computed, status PENDING.
+/// An order about to be written: lines priced, total computed, status the channel's first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderDraft {
     /// Who buys.
     pub customer_id: CustomerId,
+    /// Delivery or counter.
+    pub channel: Channel,
     /// Priced lines.
     pub lines: Vec<OrderLine>,
-    /// Sum of the lines.
+    /// The order's own discount.
+    pub discount: Money,
+    /// Sum of the lines' nets less the discount.
     pub total: Money,
+    /// Paid at creation.
+    pub paid: Money,
+    /// Change handed back at creation.
+    pub change: Money,
+    /// The till of a counter sale.
+    pub register_id: Option<RegisterId>,
+    /// The cash session of a counter sale.
+    pub cash_session_id: Option<CashSessionId>,
+    /// The approving manager.
+    pub approved_by: Option<UserId>,
     /// The client's key.
     pub idempotency_key: IdempotencyKey,
     /// [`NewOrder::fingerprint`].
@@ -186,14 +248,53 @@ pub struct OrderDraft {
 }
 
 impl OrderDraft {
+    /// A delivery order: nothing paid, no discount, no till.
+    #[allow(clippy::too_many_arguments)]
+    pub fn delivery(
+        customer_id: CustomerId,
+        lines: Vec<OrderLine>,
+        total: Money,
+        idempotency_key: IdempotencyKey,
+        request_fingerprint: String,
+        note: Option<Note>,
+        created_by: Option<UserId>,
+        created_at: Timestamp,
+    ) -> OrderDraft {
+        OrderDraft {
+            customer_id,
+            channel: Channel::Delivery,
+            lines,
+            discount: Money::ZERO,
+            total,
+            paid: Money::ZERO,
+            change: Money::ZERO,
+            register_id: None,
+            cash_session_id: None,
+            approved_by: None,
+            idempotency_key,
+            request_fingerprint,
+            note,
+            created_by,
+            created_at,
+        }
+    }
+
     /// The order as it reads once stored under `id`.
     pub fn into_order(self, id: OrderId) -> Order {
         Order {
             id,
             customer_id: self.customer_id,
-            status: OrderStatus::Pending,
+            status: self.channel.initial_status(),
+            channel: self.channel,
             lines: self.lines,
+            discount: self.discount,
             total: self.total,
+            paid: self.paid,
+            change: self.change,
+            refunded: Money::ZERO,
+            register_id: self.register_id,
+            cash_session_id: self.cash_session_id,
+            approved_by: self.approved_by,
             idempotency_key: self.idempotency_key,
             request_fingerprint: self.request_fingerprint,
             note: self.note,

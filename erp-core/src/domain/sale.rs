@@ -870,6 +870,18 @@ impl NewOrderPayment {
     }
 }
 
+/// The result of a counter sale or of a payment on an order: the order as it is now and the
+/// payments that command recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PaidOrder {
+    /// The order (a counter sale: DELIVERED and paid).
+    pub order: super::Order,
+    /// The payments recorded (a replay: the original ones).
+    pub payments: Vec<Payment>,
+    /// True when the key had been used for this same sale: nothing new happened.
+    pub replayed: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

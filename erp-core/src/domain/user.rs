@@ -37,6 +37,10 @@ pub enum Permission {
     ManageUsers,
     /// Run the invariant check and load demo data.
     Operate,
+    /// Add a customer (at the counter: a customer asks for the CPF on the slip).
+    CreateCustomer,
+    /// Approve discounts, price overrides and returns; close any till; read every till's report.
+    Supervise,
 }
 
 impl Permission {
@@ -50,6 +54,8 @@ impl Permission {
             Permission::ManageCatalog => "manage customers, products and stock",
             Permission::ManageUsers => "manage users",
             Permission::Operate => "run maintenance tasks",
+            Permission::CreateCustomer => "add customers",
+            Permission::Supervise => "approve, close other tills and read their reports",
         }
     }
 }
@@ -63,8 +69,10 @@ impl Role {
         use Permission::*;
         match permission {
             Read => true,
-            CreateOrder | ChangeOrderStatus => self >= Role::Operator,
-            CancelOrder | ManageCatalog | ManageUsers | Operate => self >= Role::Manager,
+            CreateOrder | ChangeOrderStatus | CreateCustomer => self >= Role::Operator,
+            CancelOrder | ManageCatalog | ManageUsers | Operate | Supervise => {
+                self >= Role::Manager
+            }
         }
     }
 
@@ -276,6 +284,8 @@ mod tests {
             (ManageCatalog, [false, false, true, true]),
             (ManageUsers, [false, false, true, true]),
             (Operate, [false, false, true, true]),
+            (CreateCustomer, [false, true, true, true]),
+            (Supervise, [false, false, true, true]),
         ];
         for (permission, expected) in table {
             for (role, allowed) in Role::ALL.into_iter().zip(expected) {

@@ -4,11 +4,14 @@
 //! movements, history rows and outbox events in that same transaction, and retries the whole
 //! transaction when the backend reports a transient conflict (deadlock, lock timeout, busy).
 
+mod cash;
 mod customers;
 mod demo;
 mod operations;
 mod orders;
 mod products;
+mod returns;
+mod sales;
 mod sessions;
 mod users;
 
@@ -20,7 +23,7 @@ pub use demo::SeedReport;
 pub use sessions::{IssuedRefreshToken, REFRESH_TOKEN_TTL};
 
 use crate::Actor;
-use crate::domain::{Clock, Permission, SystemClock, Timestamp};
+use crate::domain::{Clock, DiscountPolicy, Permission, SystemClock, Timestamp};
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, NewEvent};
 use crate::store::memory::MemoryStore;
@@ -60,6 +63,7 @@ pub struct Erp {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     retries: Arc<AtomicU64>,
+    discounts: DiscountPolicy,
 }
 
 /// Why one attempt of a command stopped.
@@ -104,6 +108,7 @@ impl Erp {
             store,
             clock: Arc::new(SystemClock),
             retries: Arc::new(AtomicU64::new(0)),
+            discounts: DiscountPolicy::default(),
         }
     }
 
@@ -116,6 +121,17 @@ impl Erp {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Erp {
         self.clock = clock;
         self
+    }
+
+    /// Replaces the discount rule (the limit above which a manager approves; 10 % by default).
+    pub fn with_discount_policy(mut self, policy: DiscountPolicy) -> Erp {
+        self.discounts = policy;
+        self
+    }
+
+    /// The discount rule in force.
+    pub fn discount_policy(&self) -> DiscountPolicy {
+        self.discounts
     }
 
     /// `memory`, `sqlite` or `mysql`.

@@ -74,23 +74,9 @@ impl Erp {
             return replay(order, request, fingerprint);
         }
 
-        let customer = tx
-            .share_customer(request.customer_id())
-            .await?
-            .ok_or_else(|| Error::not_found("customer", request.customer_id()))?;
-        if !customer.is_live() {
-            return Err(Error::CustomerDeleted {
-                id: customer.id.get(),
-            }
-            .into());
-        }
-
+        let customer = live_customer(&mut tx, request.customer_id()).await?;
         let skus: Vec<_> = request.lines().iter().map(|l| l.sku.clone()).collect();
-        let ids: HashMap<_, _> = tx.product_ids_by_sku(&skus).await?.into_iter().collect();
-        if let Some(unknown) = skus.iter().find(|sku| !ids.contains_key(*sku)) {
-            return Err(Error::not_found("product", unknown).into());
-        }
-        let mut products = lock_products(&mut tx, ids.values().copied()).await?;
+        let (ids, mut products) = lock_skus(&mut tx, &skus).await?;
 
         let now = self.now();
         let mut lines = Vec::with_capacity(request.lines().len());
@@ -121,19 +107,22 @@ impl Erp {
                 unit_price: product.price,
                 quantity: wanted.quantity,
                 line_total,
+                list_price: product.price,
+                discount: crate::domain::Money::ZERO,
+                returned: 0,
             });
         }
 
-        let draft = OrderDraft {
-            customer_id: customer.id,
+        let draft = OrderDraft::delivery(
+            customer.id,
             lines,
             total,
-            idempotency_key: request.idempotency_key().clone(),
-            request_fingerprint: fingerprint.to_string(),
-            note: request.note().cloned(),
-            created_by: actor.user_id(),
-            created_at: now,
-        };
+            request.idempotency_key().clone(),
+            fingerprint.to_string(),
+            request.note().cloned(),
+            actor.user_id(),
+            now,
+        );
         let order_id = tx.insert_order(&draft).await?;
         for product in products.values_mut() {
             product.updated_at = now;
@@ -342,6 +331,42 @@ fn replay(order: Order, request: &NewOrder, fingerprint: &str) -> Attempt<OrderR
         }
         .into())
     }
+}
+
+/// The customer an order or sale is for, read with a shared lock so it cannot be deleted until
+/// commit; a deleted customer cannot buy.
+pub(crate) async fn live_customer(
+    tx: &mut Box<dyn Transaction>,
+    id: crate::domain::CustomerId,
+) -> Attempt<crate::domain::Customer> {
+    let customer = tx
+        .share_customer(id)
+        .await?
+        .ok_or_else(|| Error::not_found("customer", id))?;
+    if !customer.is_live() {
+        return Err(Error::CustomerDeleted {
+            id: customer.id.get(),
+        }
+        .into());
+    }
+    Ok(customer)
+}
+
+/// Resolves the SKUs of an order or sale (every one must exist) and locks their products in the
+/// global lock order.
+pub(crate) async fn lock_skus(
+    tx: &mut Box<dyn Transaction>,
+    skus: &[crate::domain::Sku],
+) -> Attempt<(
+    HashMap<crate::domain::Sku, ProductId>,
+    BTreeMap<ProductId, Product>,
+)> {
+    let ids: HashMap<_, _> = tx.product_ids_by_sku(skus).await?.into_iter().collect();
+    if let Some(unknown) = skus.iter().find(|sku| !ids.contains_key(*sku)) {
+        return Err(Error::not_found("product", unknown).into());
+    }
+    let products = lock_products(tx, ids.values().copied()).await?;
+    Ok((ids, products))
 }
 
 /// Locks the given products in ascending id order (the global lock order) and returns them by id.

@@ -16,14 +16,19 @@ use std::task::{Context, Poll, Waker};
 use async_trait::async_trait;
 
 use super::{
-    CustomerDraft, ProductDraft, RefreshTokenRecord, Store, StoreError, StoreResult, Transaction,
-    UniqueKey, UserDraft,
+    CustomerDraft, ProductDraft, RefreshTokenRecord, ReturnDraft, Store, StoreError, StoreResult,
+    Transaction, UniqueKey, UserDraft,
 };
-use crate::domain::audit::{AuditSnapshot, OrderAudit, ProductAudit};
+use crate::domain::audit::{
+    AuditSnapshot, OrderAudit, OrderMoneyAudit, ProductAudit, SessionAudit,
+};
 use crate::domain::{
-    Customer, CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, MovementId,
-    NewMovement, NewStatusChange, Order, OrderDraft, OrderId, OrderQuery, OrderStatus, Page,
-    PageRequest, Product, ProductId, ProductQuery, Sku, StatusChange, StockMovement, Timestamp,
+    CashMovement, CashMovementId, CashMovementKind, CashSession, CashSessionId, Channel, Customer,
+    CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, Money, MovementId,
+    NewCashMovement, NewCashSession, NewMovement, NewPayment, NewRegister, NewStatusChange, Order,
+    OrderDraft, OrderId, OrderQuery, OrderStatus, Page, PageRequest, Payment, PaymentId,
+    PaymentKind, Product, ProductId, ProductQuery, Register, RegisterCode, RegisterId, ReturnId,
+    SaleReturn, SessionClosing, SessionTotals, Sku, StatusChange, StockMovement, Tender, Timestamp,
     User, UserId, UserRecord, Username, fold,
 };
 use crate::events::{EventRecord, NewEvent};
@@ -64,6 +69,14 @@ struct Tables {
     events: Vec<EventRecord>,
     milestones: HashSet<String>,
     refresh_tokens: HashMap<String, RefreshTokenRecord>,
+    registers: BTreeMap<RegisterId, Register>,
+    register_codes: HashMap<RegisterCode, RegisterId>,
+    sessions: BTreeMap<CashSessionId, CashSession>,
+    open_sessions: HashMap<RegisterId, CashSessionId>,
+    cash_movements: Vec<CashMovement>,
+    payments: Vec<Payment>,
+    returns: BTreeMap<ReturnId, SaleReturn>,
+    return_keys: HashMap<(OrderId, IdempotencyKey), ReturnId>,
     sequences: Sequences,
 }
 
@@ -77,6 +90,11 @@ struct Sequences {
     movement: i64,
     history: i64,
     event: i64,
+    register: i64,
+    session: i64,
+    cash_movement: i64,
+    payment: i64,
+    sale_return: i64,
 }
 
 fn next(counter: &mut i64) -> i64 {
@@ -100,6 +118,7 @@ enum LockKey {
     Customer(CustomerId),
     User(UserId),
     RefreshToken(String),
+    CashSession(CashSessionId),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -211,6 +230,14 @@ enum Write {
     UpdateRefreshToken(RefreshTokenRecord),
     RevokeRefreshFamily(String, Timestamp),
     RevokeRefreshTokensOfUser(UserId, Timestamp),
+    InsertRegister(Register),
+    InsertCashSession(CashSession),
+    CloseCashSession(CashSessionId, SessionClosing),
+    InsertCashMovement(CashMovement),
+    InsertPayment(Payment),
+    UpdateOrderMoney(Order),
+    SetLineReturned(OrderId, u32, u32),
+    InsertReturn(SaleReturn),
 }
 
 struct MemoryTransaction {
@@ -252,8 +279,195 @@ impl Drop for MemoryTransaction {
     }
 }
 
+impl Tables {
+    /// [`Transaction::cash_session_totals`] over the committed tables.
+    fn totals(&self, id: CashSessionId) -> SessionTotals {
+        let mut totals = SessionTotals::default();
+        let add = |a: Money, b: Money| a.checked_add(b).unwrap_or(a);
+        for order in self.orders.values() {
+            if order.cash_session_id != Some(id) || order.channel != Channel::Counter {
+                continue;
+            }
+            totals.sales += 1;
+            totals.discounts = add(totals.discounts, order.discount);
+            totals.change = add(totals.change, order.change);
+            for line in &order.lines {
+                totals.gross = add(totals.gross, line.line_total);
+                totals.discounts = add(totals.discounts, line.discount);
+            }
+        }
+        for payment in self
+            .payments
+            .iter()
+            .filter(|p| p.cash_session_id == Some(id))
+        {
+            let map = match payment.kind {
+                PaymentKind::Payment => &mut totals.taken,
+                PaymentKind::Refund => &mut totals.refunded,
+            };
+            let entry = map.entry(payment.tender).or_insert(Money::ZERO);
+            *entry = add(*entry, payment.amount);
+        }
+        totals.returns = self
+            .returns
+            .values()
+            .filter(|r| r.cash_session_id == Some(id))
+            .count() as u64;
+        for movement in self
+            .cash_movements
+            .iter()
+            .filter(|m| m.cash_session_id == id)
+        {
+            match movement.kind {
+                CashMovementKind::In => totals.cash_in = add(totals.cash_in, movement.amount),
+                CashMovementKind::Out => totals.cash_out = add(totals.cash_out, movement.amount),
+            }
+        }
+        totals
+    }
+
+    /// A return with its refunds attached.
+    fn full_return(&self, id: ReturnId) -> Option<SaleReturn> {
+        let mut found = self.returns.get(&id).cloned()?;
+        found.refunds = self
+            .payments
+            .iter()
+            .filter(|p| p.return_id == Some(id))
+            .cloned()
+            .collect();
+        Some(found)
+    }
+}
+
 #[async_trait]
 impl Transaction for MemoryTransaction {
+    async fn register(&mut self, id: RegisterId) -> StoreResult<Option<Register>> {
+        Ok(self.read(|t| t.registers.get(&id).cloned()))
+    }
+
+    async fn lock_open_cash_session(
+        &mut self,
+        register: RegisterId,
+        exclusive: bool,
+    ) -> StoreResult<Option<CashSession>> {
+        let Some(id) = self.read(|t| t.open_sessions.get(&register).copied()) else {
+            return Ok(None);
+        };
+        let mode = if exclusive {
+            LockMode::Exclusive
+        } else {
+            LockMode::Shared
+        };
+        self.acquire(LockKey::CashSession(id), mode).await;
+        // The holder we waited for may have closed it.
+        Ok(self.read(|t| t.sessions.get(&id).filter(|s| s.is_open()).cloned()))
+    }
+
+    async fn lock_cash_session(&mut self, id: CashSessionId) -> StoreResult<Option<CashSession>> {
+        self.acquire(LockKey::CashSession(id), LockMode::Exclusive)
+            .await;
+        Ok(self.read(|t| t.sessions.get(&id).cloned()))
+    }
+
+    async fn cash_session_totals(&mut self, id: CashSessionId) -> StoreResult<SessionTotals> {
+        Ok(self.read(|t| t.totals(id)))
+    }
+
+    async fn return_by_key(
+        &mut self,
+        order: OrderId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<SaleReturn>> {
+        Ok(self.read(|t| {
+            t.return_keys
+                .get(&(order, key.clone()))
+                .and_then(|id| t.full_return(*id))
+        }))
+    }
+
+    async fn insert_register(
+        &mut self,
+        new: &NewRegister,
+        at: Timestamp,
+    ) -> StoreResult<RegisterId> {
+        let id = RegisterId(self.allocate(|s| next(&mut s.register)));
+        self.writes.push(Write::InsertRegister(Register {
+            id,
+            code: new.code.clone(),
+            name: new.name.clone(),
+            created_at: at,
+        }));
+        Ok(id)
+    }
+
+    async fn insert_cash_session(&mut self, new: &NewCashSession) -> StoreResult<CashSessionId> {
+        let id = CashSessionId(self.allocate(|s| next(&mut s.session)));
+        self.writes.push(Write::InsertCashSession(CashSession {
+            id,
+            register_id: new.register_id,
+            opened_by: new.opened_by,
+            opened_at: new.opened_at,
+            opening_float: new.opening_float,
+            closing: None,
+        }));
+        Ok(id)
+    }
+
+    async fn close_cash_session(
+        &mut self,
+        id: CashSessionId,
+        closing: &SessionClosing,
+    ) -> StoreResult<()> {
+        self.writes
+            .push(Write::CloseCashSession(id, closing.clone()));
+        Ok(())
+    }
+
+    async fn insert_cash_movement(&mut self, m: &NewCashMovement) -> StoreResult<CashMovementId> {
+        let id = CashMovementId(self.allocate(|s| next(&mut s.cash_movement)));
+        self.writes.push(Write::InsertCashMovement(CashMovement {
+            id,
+            cash_session_id: m.cash_session_id,
+            kind: m.kind,
+            amount: m.amount,
+            reason: m.reason.clone(),
+            created_by: m.created_by,
+            created_at: m.created_at,
+        }));
+        Ok(id)
+    }
+
+    async fn insert_payment(&mut self, payment: &NewPayment) -> StoreResult<PaymentId> {
+        let id = PaymentId(self.allocate(|s| next(&mut s.payment)));
+        self.writes
+            .push(Write::InsertPayment(payment.clone().into_payment(id)));
+        Ok(id)
+    }
+
+    async fn update_order_money(&mut self, order: &Order) -> StoreResult<()> {
+        self.writes.push(Write::UpdateOrderMoney(order.clone()));
+        Ok(())
+    }
+
+    async fn set_line_returned(
+        &mut self,
+        order: OrderId,
+        line_no: u32,
+        returned: u32,
+    ) -> StoreResult<()> {
+        self.writes
+            .push(Write::SetLineReturned(order, line_no, returned));
+        Ok(())
+    }
+
+    async fn insert_return(&mut self, draft: &ReturnDraft) -> StoreResult<ReturnId> {
+        let id = ReturnId(self.allocate(|s| next(&mut s.sale_return)));
+        self.writes.push(Write::InsertReturn(
+            draft.clone().into_return(id, Vec::new()),
+        ));
+        Ok(id)
+    }
+
     async fn lock_products(&mut self, ids: &[ProductId]) -> StoreResult<Vec<Product>> {
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
@@ -550,6 +764,13 @@ enum Undo {
     RemoveMilestone(String),
     RemoveRefreshToken(String),
     RestoreRefreshTokens(Vec<RefreshTokenRecord>),
+    RemoveRegister(RegisterId),
+    RemoveCashSession(CashSessionId),
+    RestoreCashSession(CashSession),
+    PopCashMovement,
+    PopPayment,
+    RestoreOrder(Order),
+    RemoveReturn(ReturnId),
 }
 
 fn missing(what: &str) -> StoreError {
@@ -722,6 +943,74 @@ impl Tables {
             Write::RevokeRefreshTokensOfUser(user, at) => {
                 self.revoke_tokens_where(|t| t.user_id == user, at)
             }
+            Write::InsertRegister(register) => {
+                if self.register_codes.contains_key(&register.code) {
+                    return Err(StoreError::Unique(UniqueKey::RegisterCode));
+                }
+                let id = register.id;
+                self.register_codes.insert(register.code.clone(), id);
+                self.registers.insert(id, register);
+                Undo::RemoveRegister(id)
+            }
+            Write::InsertCashSession(session) => {
+                if self.open_sessions.contains_key(&session.register_id) {
+                    return Err(StoreError::Unique(UniqueKey::OpenCashSession));
+                }
+                let id = session.id;
+                self.open_sessions.insert(session.register_id, id);
+                self.sessions.insert(id, session);
+                Undo::RemoveCashSession(id)
+            }
+            Write::CloseCashSession(id, closing) => {
+                let session = self
+                    .sessions
+                    .get_mut(&id)
+                    .ok_or_else(|| missing("cash session"))?;
+                let old = session.clone();
+                session.closing = Some(closing);
+                self.open_sessions.remove(&old.register_id);
+                Undo::RestoreCashSession(old)
+            }
+            Write::InsertCashMovement(movement) => {
+                self.cash_movements.push(movement);
+                Undo::PopCashMovement
+            }
+            Write::InsertPayment(payment) => {
+                self.payments.push(payment);
+                Undo::PopPayment
+            }
+            Write::UpdateOrderMoney(order) => {
+                let stored = self
+                    .orders
+                    .get_mut(&order.id)
+                    .ok_or_else(|| missing("order"))?;
+                let old = stored.clone();
+                stored.paid = order.paid;
+                stored.change = order.change;
+                stored.refunded = order.refunded;
+                stored.updated_at = order.updated_at;
+                Undo::RestoreOrder(old)
+            }
+            Write::SetLineReturned(id, line_no, returned) => {
+                let stored = self.orders.get_mut(&id).ok_or_else(|| missing("order"))?;
+                let old = stored.clone();
+                let line = stored
+                    .lines
+                    .get_mut(line_no as usize)
+                    .ok_or_else(|| missing("order line"))?;
+                line.returned = returned;
+                Undo::RestoreOrder(old)
+            }
+            Write::InsertReturn(sale_return) => {
+                let key = (sale_return.order_id, sale_return.idempotency_key.clone());
+                if self.return_keys.contains_key(&key) {
+                    return Err(StoreError::Unique(UniqueKey::ReturnKey));
+                }
+                let id = sale_return.id;
+                self.return_keys.insert(key, id);
+                self.returns.insert(id, sale_return);
+                Undo::RemoveReturn(id)
+            }
         })
     }
 
@@ -787,6 +1076,36 @@ impl Tables {
             Undo::RestoreRefreshTokens(old) => {
                 for token in old {
                     self.refresh_tokens.insert(token.token_hash.clone(), token);
+                }
+            }
+            Undo::RemoveRegister(id) => {
+                if let Some(register) = self.registers.remove(&id) {
+                    self.register_codes.remove(&register.code);
+                }
+            }
+            Undo::RemoveCashSession(id) => {
+                if let Some(session) = self.sessions.remove(&id) {
+                    self.open_sessions.remove(&session.register_id);
+                }
+            }
+            Undo::RestoreCashSession(old) => {
+                if old.is_open() {
+                    self.open_sessions.insert(old.register_id, old.id);
+                }
+                self.sessions.insert(old.id, old);
+            }
+            Undo::PopCashMovement => {
+                self.cash_movements.pop();
+            }
+            Undo::PopPayment => {
+                self.payments.pop();
+            }
+            Undo::RestoreOrder(old) => {
+                self.orders.insert(old.id, old);
+            }
+            Undo::RemoveReturn(id) => {
+                if let Some(r) = self.returns.remove(&id) {
+                    self.return_keys.remove(&(r.order_id, r.idempotency_key));
                 }
             }
         }
@@ -974,6 +1293,69 @@ impl Store for MemoryStore {
         Ok(self.read(|t| t.users.len() as u64))
     }
 
+    async fn registers(&self) -> StoreResult<Vec<Register>> {
+        Ok(self.read(|t| {
+            let mut all: Vec<Register> = t.registers.values().cloned().collect();
+            all.sort_by(|a, b| a.code.cmp(&b.code));
+            all
+        }))
+    }
+
+    async fn cash_session(&self, id: CashSessionId) -> StoreResult<Option<CashSession>> {
+        Ok(self.read(|t| t.sessions.get(&id).cloned()))
+    }
+
+    async fn cash_sessions(
+        &self,
+        register: RegisterId,
+        page: PageRequest,
+    ) -> StoreResult<Page<CashSession>> {
+        Ok(self.read(|t| {
+            let newest_first: Vec<CashSession> = t
+                .sessions
+                .values()
+                .rev()
+                .filter(|s| s.register_id == register)
+                .cloned()
+                .collect();
+            page_of(newest_first, page)
+        }))
+    }
+
+    async fn cash_session_totals(&self, id: CashSessionId) -> StoreResult<SessionTotals> {
+        Ok(self.read(|t| t.totals(id)))
+    }
+
+    async fn cash_movements(&self, id: CashSessionId) -> StoreResult<Vec<CashMovement>> {
+        Ok(self.read(|t| {
+            t.cash_movements
+                .iter()
+                .filter(|m| m.cash_session_id == id)
+                .cloned()
+                .collect()
+        }))
+    }
+
+    async fn payments(&self, order: OrderId) -> StoreResult<Vec<Payment>> {
+        Ok(self.read(|t| {
+            t.payments
+                .iter()
+                .filter(|p| p.order_id == order)
+                .cloned()
+                .collect()
+        }))
+    }
+
+    async fn returns(&self, order: OrderId) -> StoreResult<Vec<SaleReturn>> {
+        Ok(self.read(|t| {
+            t.returns
+                .values()
+                .filter(|r| r.order_id == order)
+                .filter_map(|r| t.full_return(r.id))
+                .collect()
+        }))
+    }
+
     async fn events_after(
         &self,
         after: Option<EventId>,
@@ -1029,8 +1411,10 @@ impl Store for MemoryStore {
                 orders.push(OrderAudit {
                     order_id: order.id,
                     status: order.status,
+                    channel: order.channel,
                     total_cents: order.total.cents(),
-                    lines_total_cents: order.lines.iter().map(|l| l.line_total.cents()).sum(),
+                    lines_total_cents: order.lines.iter().map(|l| l.net().cents()).sum::<i64>()
+                        - order.discount.cents(),
                     line_count: order.lines.len() as u64,
                     mispriced_lines: mispriced as u64,
                     history: t
@@ -1059,7 +1443,74 @@ impl Store for MemoryStore {
                     }
                 })
                 .collect();
-            AuditSnapshot { products, orders }
+            let sum = |order: OrderId, kind: PaymentKind| -> i64 {
+                t.payments
+                    .iter()
+                    .filter(|p| p.order_id == order && p.kind == kind)
+                    .map(|p| p.amount.cents())
+                    .sum()
+            };
+            let money = t
+                .orders
+                .values()
+                .filter(|o| {
+                    o.channel == Channel::Counter
+                        || o.paid > Money::ZERO
+                        || o.refunded > Money::ZERO
+                        || t.payments.iter().any(|p| p.order_id == o.id)
+                        || t.returns.values().any(|r| r.order_id == o.id)
+                })
+                .map(|o| {
+                    let bad = o
+                        .lines
+                        .iter()
+                        .enumerate()
+                        .filter(|(line_no, line)| {
+                            let returned: u32 = t
+                                .returns
+                                .values()
+                                .filter(|r| r.order_id == o.id)
+                                .flat_map(|r| &r.lines)
+                                .filter(|l| l.line_no as usize == *line_no)
+                                .map(|l| l.quantity.get())
+                                .sum();
+                            line.returned > line.quantity.get() || line.returned != returned
+                        })
+                        .count();
+                    OrderMoneyAudit {
+                        order_id: o.id,
+                        channel: o.channel,
+                        total_cents: o.total.cents(),
+                        paid_cents: o.paid.cents(),
+                        change_cents: o.change.cents(),
+                        refunded_cents: o.refunded.cents(),
+                        payments_cents: sum(o.id, PaymentKind::Payment),
+                        refunds_cents: sum(o.id, PaymentKind::Refund),
+                        bad_returned_lines: bad as u64,
+                    }
+                })
+                .collect();
+            let sessions = t
+                .sessions
+                .values()
+                .map(|s| SessionAudit {
+                    session_id: s.id,
+                    opening_float: s.opening_float,
+                    totals: t.totals(s.id),
+                    closed_expected_cash: s.closing.as_ref().map(|c| {
+                        c.counts
+                            .iter()
+                            .find(|line| line.tender == Tender::Cash)
+                            .map_or(Money::ZERO, |line| line.expected)
+                    }),
+                })
+                .collect();
+            AuditSnapshot {
+                products,
+                orders,
+                money,
+                sessions,
+            }
         }))
     }
 }

@@ -23,10 +23,12 @@ use async_trait::async_trait;
 
 use crate::domain::audit::AuditSnapshot;
 use crate::domain::{
-    Customer, CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, MovementId,
-    NewCustomer, NewMovement, NewStatusChange, Order, OrderDraft, OrderId, OrderQuery, OrderStatus,
-    Page, PageRequest, Product, ProductId, ProductQuery, Role, Sku, StatusChange, StockMovement,
-    Timestamp, User, UserId, UserRecord, Username,
+    CashMovement, CashMovementId, CashSession, CashSessionId, Customer, CustomerId, CustomerQuery,
+    EventId, HistoryId, IdempotencyKey, Money, MovementId, NewCashMovement, NewCashSession,
+    NewCustomer, NewMovement, NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft,
+    OrderId, OrderQuery, OrderStatus, Page, PageRequest, Payment, PaymentId, Product, ProductId,
+    ProductQuery, Register, RegisterId, ReturnId, ReturnedLine, Role, SaleReturn, SessionClosing,
+    SessionTotals, Sku, StatusChange, StockMovement, Timestamp, User, UserId, UserRecord, Username,
 };
 use crate::events::{EventRecord, NewEvent};
 
@@ -49,6 +51,12 @@ pub enum UniqueKey {
     RefreshToken,
     /// `stock_movements (product_id, request_key)`.
     StockRequest,
+    /// `registers.code`.
+    RegisterCode,
+    /// One open cash session per register.
+    OpenCashSession,
+    /// `returns (order_id, idempotency_key)`.
+    ReturnKey,
 }
 
 /// A backend failure, classified for the service.
@@ -110,6 +118,51 @@ pub struct UserDraft {
     pub role: Role,
     /// Creation time (also `updated_at`).
     pub created_at: Timestamp,
+}
+
+/// A return about to be written, with its lines (its refunds are payments written apart).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnDraft {
+    /// The order.
+    pub order_id: OrderId,
+    /// The lines.
+    pub lines: Vec<ReturnedLine>,
+    /// The refunds' sum.
+    pub refund_total: Money,
+    /// The session a cash refund goes through.
+    pub cash_session_id: Option<CashSessionId>,
+    /// The approving manager.
+    pub approved_by: Option<UserId>,
+    /// The client's key.
+    pub idempotency_key: IdempotencyKey,
+    /// The request's digest.
+    pub request_fingerprint: String,
+    /// The note.
+    pub note: Option<Note>,
+    /// Who.
+    pub created_by: Option<UserId>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+impl ReturnDraft {
+    /// The return as it reads once stored under `id` with its `refunds`.
+    pub fn into_return(self, id: ReturnId, refunds: Vec<Payment>) -> SaleReturn {
+        SaleReturn {
+            id,
+            order_id: self.order_id,
+            lines: self.lines,
+            refunds,
+            refund_total: self.refund_total,
+            cash_session_id: self.cash_session_id,
+            approved_by: self.approved_by,
+            idempotency_key: self.idempotency_key,
+            request_fingerprint: self.request_fingerprint,
+            note: self.note,
+            created_by: self.created_by,
+            created_at: self.created_at,
+        }
+    }
 }
 
 /// A refresh token as stored: only its SHA-256 digest, never the token.
@@ -193,6 +246,32 @@ pub trait Transaction: Send {
         token_hash: &str,
     ) -> StoreResult<Option<RefreshTokenRecord>>;
 
+    /// A register (no lock: registers never change).
+    async fn register(&mut self, id: RegisterId) -> StoreResult<Option<Register>>;
+
+    /// The open cash session of a register, locked until commit: shared for what only adds cash
+    /// (a sale), exclusive for what takes cash out or ends the session. A session closed while
+    /// this waited for the lock is not returned.
+    async fn lock_open_cash_session(
+        &mut self,
+        register: RegisterId,
+        exclusive: bool,
+    ) -> StoreResult<Option<CashSession>>;
+
+    /// A cash session by id, locked exclusively.
+    async fn lock_cash_session(&mut self, id: CashSessionId) -> StoreResult<Option<CashSession>>;
+
+    /// What went through a session, as committed (called with the session locked exclusively,
+    /// so nothing is in flight).
+    async fn cash_session_totals(&mut self, id: CashSessionId) -> StoreResult<SessionTotals>;
+
+    /// The return an order's key made, if any (committed data, no lock).
+    async fn return_by_key(
+        &mut self,
+        order: OrderId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<SaleReturn>>;
+
     // --- writing ---
 
     /// Inserts a customer; [`UniqueKey::CustomerEmail`] / [`UniqueKey::CustomerTaxId`] if taken.
@@ -219,6 +298,46 @@ pub trait Transaction: Send {
         status: OrderStatus,
         updated_at: Timestamp,
     ) -> StoreResult<()>;
+
+    /// Inserts a register; [`UniqueKey::RegisterCode`] if the code is taken.
+    async fn insert_register(
+        &mut self,
+        new: &NewRegister,
+        at: Timestamp,
+    ) -> StoreResult<RegisterId>;
+
+    /// Opens a session; [`UniqueKey::OpenCashSession`] if its register has one open.
+    async fn insert_cash_session(&mut self, new: &NewCashSession) -> StoreResult<CashSessionId>;
+
+    /// Closes a locked, open session with its counts.
+    async fn close_cash_session(
+        &mut self,
+        id: CashSessionId,
+        closing: &SessionClosing,
+    ) -> StoreResult<()>;
+
+    /// Appends a cash movement.
+    async fn insert_cash_movement(
+        &mut self,
+        movement: &NewCashMovement,
+    ) -> StoreResult<CashMovementId>;
+
+    /// Appends a payment or refund.
+    async fn insert_payment(&mut self, payment: &NewPayment) -> StoreResult<PaymentId>;
+
+    /// Sets a locked order's money figures and `updated_at`.
+    async fn update_order_money(&mut self, order: &Order) -> StoreResult<()>;
+
+    /// Sets how many units of a locked order's line have come back.
+    async fn set_line_returned(
+        &mut self,
+        order: OrderId,
+        line_no: u32,
+        returned: u32,
+    ) -> StoreResult<()>;
+
+    /// Inserts a return with its lines; [`UniqueKey::ReturnKey`] if the order's key is used.
+    async fn insert_return(&mut self, draft: &ReturnDraft) -> StoreResult<ReturnId>;
 
     /// Appends a stock movement.
     async fn insert_movement(&mut self, movement: &NewMovement) -> StoreResult<MovementId>;
@@ -310,6 +429,25 @@ pub trait Store: Send + Sync + 'static {
     async fn users(&self, page: PageRequest) -> StoreResult<Page<User>>;
     /// How many users exist (active or not).
     async fn count_users(&self) -> StoreResult<u64>;
+
+    /// Every register, by code.
+    async fn registers(&self) -> StoreResult<Vec<Register>>;
+    /// A cash session by id.
+    async fn cash_session(&self, id: CashSessionId) -> StoreResult<Option<CashSession>>;
+    /// A register's sessions, newest first.
+    async fn cash_sessions(
+        &self,
+        register: RegisterId,
+        page: PageRequest,
+    ) -> StoreResult<Page<CashSession>>;
+    /// What went through a session so far.
+    async fn cash_session_totals(&self, id: CashSessionId) -> StoreResult<SessionTotals>;
+    /// A session's cash movements, oldest first.
+    async fn cash_movements(&self, id: CashSessionId) -> StoreResult<Vec<CashMovement>>;
+    /// An order's payments and refunds, oldest first.
+    async fn payments(&self, order: OrderId) -> StoreResult<Vec<Payment>>;
+    /// An order's returns, oldest first, with their refunds.
+    async fn returns(&self, order: OrderId) -> StoreResult<Vec<SaleReturn>>;
 
     /// Outbox events with an id greater than `after`, oldest first, at most `limit`.
     async fn events_after(

@@ -9,6 +9,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod fixture;
+mod sales;
 mod suite;
 
 /// One `#[tokio::test]` per suite function, for the given backend.
@@ -59,7 +60,14 @@ macro_rules! conformance {
         every_command_writes_its_event_to_the_outbox,
         published_events_leave_the_unpublished_queue,
         demo_data_loads_once_and_is_consistent,
-        a_mixed_workload_keeps_every_invariant
+        a_mixed_workload_keeps_every_invariant,
+        counter_sale_is_born_delivered_paid_and_takes_stock_with_a_sale_movement,
+        counter_sale_bad_input_is_refused_and_changes_nothing,
+        discounts_round_half_even_and_totals_are_sums_of_printed_figures,
+        a_cash_session_expects_float_plus_in_minus_out_plus_taken_less_change,
+        delivery_orders_are_paid_later_up_to_their_balance,
+        returns_never_exceed_what_was_sold_or_paid,
+        till_roles_follow_the_matrix
         );
     };
     (@each $backend:expr; $($name:ident),* $(,)?) => {

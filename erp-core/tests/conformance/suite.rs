@@ -15,6 +15,7 @@ use erp_core::input::{CustomerInput, CustomerPatch, ProductInput};
 use erp_core::{Erp, Error};
 
 use crate::fixture::{PASSWORD, Shop};
+pub use crate::sales::*;
 
 fn reason(text: &str) -> Reason {
     Reason::parse(text).unwrap()
@@ -1485,7 +1486,7 @@ pub async fn the_permission_matrix_is_enforced_for_every_role(erp: Erp) {
                 .map(|_| ()),
         );
         check(
-            Permission::ManageCatalog,
+            Permission::CreateCustomer,
             shop.erp
                 .create_customer(
                     actor,

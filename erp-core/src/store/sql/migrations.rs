@@ -22,18 +22,32 @@ impl Migration {
 }
 
 #[cfg(feature = "sqlite")]
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../../../migrations/sqlite/0001_initial.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../../../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "counter_sales",
+        sql: include_str!("../../../migrations/sqlite/0002_counter_sales.sql"),
+    },
+];
 
 #[cfg(feature = "mysql")]
-pub(crate) const MYSQL: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../../../migrations/mysql/0001_initial.sql"),
-}];
+pub(crate) const MYSQL: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../../../migrations/mysql/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "counter_sales",
+        sql: include_str!("../../../migrations/mysql/0002_counter_sales.sql"),
+    },
+];
 
 /// What to do with a migration given what `schema_migrations` says of it.
 pub(crate) fn plan<'a>(

@@ -91,6 +91,9 @@ fn unique_key(message: &str) -> Option<UniqueKey> {
         k if k.contains("users_username_uq") => UniqueKey::Username,
         k if k.contains("orders_idempotency_uq") => UniqueKey::IdempotencyKey,
         k if k.contains("stock_movements_request_uq") => UniqueKey::StockRequest,
+        k if k.contains("registers_code_uq") => UniqueKey::RegisterCode,
+        k if k.contains("cash_sessions_open_uq") => UniqueKey::OpenCashSession,
+        k if k.contains("returns_idempotency_uq") => UniqueKey::ReturnKey,
         _ => return None,
     })
 }
@@ -151,6 +154,17 @@ impl Columns for MySqlRow {
     }
     fn money(&self, column: &str) -> StoreResult<Money> {
         stored(Money::from_decimal(get::<Decimal>(self, column)?), column)
+    }
+    fn opt_money(&self, column: &str) -> StoreResult<Option<Money>> {
+        get::<Option<Decimal>>(self, column)?
+            .map(|value| stored(Money::from_decimal(value), column))
+            .transpose()
+    }
+    fn signed_cents(&self, column: &str) -> StoreResult<i64> {
+        let mut value = get::<Decimal>(self, column)?;
+        value.rescale(2);
+        i64::try_from(value.mantissa())
+            .map_err(|_| StoreError::Other(format!("stored {column} is out of range")))
     }
 }
 
@@ -359,6 +373,7 @@ fn query(statement: &Statement) -> Query<'_> {
             Value::Time(v) => query.bind(*v),
             Value::OptTime(v) => query.bind(*v),
             Value::Money(v) => query.bind(v.amount()),
+            Value::Cents(v) => query.bind(Decimal::new(*v, 2)),
         };
     }
     query
@@ -391,14 +406,15 @@ impl Dialect for MySqlDialect {
                             AND o.status IN ('PENDING', 'CONFIRMED', 'PICKED')), 0) \
                 AS SIGNED) AS open_order_quantity \
          FROM products p ORDER BY p.id";
-    const AUDIT_ORDERS: &'static str = "SELECT o.id, o.status, \
+    const AUDIT_ORDERS: &'static str = "SELECT o.id, o.status, o.channel, \
            CAST(o.total * 100 AS SIGNED) AS total_cents, \
-           CAST(COALESCE(SUM(l.line_total), 0) * 100 AS SIGNED) AS lines_total_cents, \
+           CAST((COALESCE(SUM(l.line_total - l.discount), 0) - o.discount) * 100 AS SIGNED) \
+             AS lines_total_cents, \
            COUNT(l.line_no) AS line_count, \
            CAST(COALESCE(SUM(l.line_total <> l.unit_price * l.quantity), 0) AS SIGNED) \
              AS mispriced \
          FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id \
-         GROUP BY o.id, o.status, o.total ORDER BY o.id";
+         GROUP BY o.id, o.status, o.channel, o.total, o.discount ORDER BY o.id";
 
     async fn begin(&self) -> StoreResult<Tx> {
         self.pool.begin().await.map_err(db_error)

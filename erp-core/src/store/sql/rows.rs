@@ -8,10 +8,12 @@
 use super::stored;
 use crate::domain::audit::OrderAudit;
 use crate::domain::{
-    Customer, CustomerId, Email, EventId, HistoryId, IdempotencyKey, Money, MovementId,
-    MovementKind, Name, Note, Order, OrderId, OrderLine, OrderStatus, Phone, Product, ProductId,
-    Quantity, Role, Sku, StatusChange, StockMovement, TaxId, Timestamp, User, UserId, UserRecord,
-    Username,
+    CashMovement, CashMovementId, CashMovementKind, CashSession, CashSessionId, Channel, Customer,
+    CustomerId, Email, EventId, HistoryId, IdempotencyKey, Money, MoneyDelta, MovementId,
+    MovementKind, Name, Note, Order, OrderId, OrderLine, OrderStatus, Payment, PaymentId,
+    PaymentKind, Phone, Product, ProductId, Quantity, Reason, Reference, Register, RegisterCode,
+    RegisterId, ReturnId, ReturnedLine, Role, SaleReturn, SessionClosing, Sku, StatusChange,
+    StockMovement, TaxId, Tender, TenderCount, Timestamp, User, UserId, UserRecord, Username,
 };
 use crate::events::EventRecord;
 use crate::store::{RefreshTokenRecord, StoreError, StoreResult};
@@ -34,6 +36,10 @@ pub(crate) trait Columns {
     fn opt_time(&self, column: &str) -> StoreResult<Option<Timestamp>>;
     /// A money column.
     fn money(&self, column: &str) -> StoreResult<Money>;
+    /// A nullable money column.
+    fn opt_money(&self, column: &str) -> StoreResult<Option<Money>>;
+    /// A signed money column, in cents.
+    fn signed_cents(&self, column: &str) -> StoreResult<i64>;
 }
 
 /// The customer columns.
@@ -57,10 +63,32 @@ pub(crate) const PRODUCT_COLUMNS: &str = "id, sku, name, price, on_hand, reserve
 /// The order columns (lines are read apart).
 pub(crate) const ORDER_COLUMNS: &str = "id, customer_id, status, total, idempotency_key, \
                                         request_fingerprint, note, created_by, created_at, \
-                                        updated_at";
+                                        updated_at, channel, discount, paid, change_given, \
+                                        refunded, register_id, cash_session_id, approved_by";
 /// The order line columns.
-pub(crate) const LINE_COLUMNS: &str =
-    "order_id, line_no, product_id, sku, product_name, unit_price, quantity, line_total";
+pub(crate) const LINE_COLUMNS: &str = "order_id, line_no, product_id, sku, product_name, \
+                                       unit_price, quantity, line_total, list_price, discount, \
+                                       returned";
+/// The register columns.
+pub(crate) const REGISTER_COLUMNS: &str = "id, code, name, created_at";
+/// The cash session columns (counts are read apart).
+pub(crate) const SESSION_COLUMNS: &str =
+    "id, register_id, opened_by, opened_at, opening_float, closed_by, closed_at";
+/// The closing count columns.
+pub(crate) const COUNT_COLUMNS: &str = "cash_session_id, tender, expected, counted, difference";
+/// The cash movement columns.
+pub(crate) const CASH_MOVEMENT_COLUMNS: &str =
+    "id, cash_session_id, kind, amount, reason, created_by, created_at";
+/// The payment columns.
+pub(crate) const PAYMENT_COLUMNS: &str = "id, order_id, kind, tender, amount, reference, \
+                                         cash_session_id, return_id, created_by, created_at";
+/// The return columns (lines and refunds are read apart).
+pub(crate) const RETURN_COLUMNS: &str = "id, order_id, idempotency_key, request_fingerprint, \
+                                        refund_total, cash_session_id, approved_by, note, \
+                                        created_by, created_at";
+/// The return line columns.
+pub(crate) const RETURN_LINE_COLUMNS: &str =
+    "return_id, line_no, product_id, sku, quantity, restocked, reason";
 /// The history columns.
 pub(crate) const HISTORY_COLUMNS: &str =
     "id, order_id, from_status, to_status, changed_by, changed_at, note";
@@ -128,6 +156,14 @@ pub(crate) fn order(row: &dyn Columns) -> StoreResult<Order> {
         created_by: row.opt_int("created_by")?.map(UserId),
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,
+        channel: stored(Channel::parse(&row.text("channel")?), "orders.channel")?,
+        discount: row.money("discount")?,
+        paid: row.money("paid")?,
+        change: row.money("change_given")?,
+        refunded: row.money("refunded")?,
+        register_id: row.opt_int("register_id")?.map(RegisterId),
+        cash_session_id: row.opt_int("cash_session_id")?.map(CashSessionId),
+        approved_by: row.opt_int("approved_by")?.map(UserId),
     })
 }
 
@@ -144,8 +180,135 @@ pub(crate) fn order_line(row: &dyn Columns) -> StoreResult<(OrderId, OrderLine)>
             unit_price: row.money("unit_price")?,
             quantity: stored(Quantity::new(row.int("quantity")?), "order_lines.quantity")?,
             line_total: row.money("line_total")?,
+            list_price: match row.opt_money("list_price")? {
+                Some(price) => price,
+                None => row.money("unit_price")?,
+            },
+            discount: row.money("discount")?,
+            returned: u32::try_from(row.int("returned")?).unwrap_or(0),
         },
     ))
+}
+
+fn tender(text: &str) -> StoreResult<Tender> {
+    stored(Tender::parse(text), "tender")
+}
+
+pub(crate) fn register(row: &dyn Columns) -> StoreResult<Register> {
+    Ok(Register {
+        id: RegisterId(row.int("id")?),
+        code: stored(RegisterCode::parse(&row.text("code")?), "registers.code")?,
+        name: stored(Name::parse(&row.text("name")?), "registers.name")?,
+        created_at: row.time("created_at")?,
+    })
+}
+
+/// A session row; a closed one's counts are attached by the caller.
+pub(crate) fn cash_session(row: &dyn Columns) -> StoreResult<CashSession> {
+    let closed_at = row.opt_time("closed_at")?;
+    Ok(CashSession {
+        id: CashSessionId(row.int("id")?),
+        register_id: RegisterId(row.int("register_id")?),
+        opened_by: row.opt_int("opened_by")?.map(UserId),
+        opened_at: row.time("opened_at")?,
+        opening_float: row.money("opening_float")?,
+        closing: match closed_at {
+            Some(closed_at) => Some(SessionClosing {
+                closed_by: row.opt_int("closed_by")?.map(UserId),
+                closed_at,
+                counts: Vec::new(),
+            }),
+            None => None,
+        },
+    })
+}
+
+pub(crate) fn tender_count(row: &dyn Columns) -> StoreResult<(CashSessionId, TenderCount)> {
+    Ok((
+        CashSessionId(row.int("cash_session_id")?),
+        TenderCount {
+            tender: tender(&row.text("tender")?)?,
+            expected: row.money("expected")?,
+            counted: row.money("counted")?,
+            difference: MoneyDelta::from_cents(row.signed_cents("difference")?),
+        },
+    ))
+}
+
+pub(crate) fn cash_movement(row: &dyn Columns) -> StoreResult<CashMovement> {
+    Ok(CashMovement {
+        id: CashMovementId(row.int("id")?),
+        cash_session_id: CashSessionId(row.int("cash_session_id")?),
+        kind: stored(
+            CashMovementKind::parse(&row.text("kind")?),
+            "cash_movements.kind",
+        )?,
+        amount: row.money("amount")?,
+        reason: stored(Reason::parse(&row.text("reason")?), "cash_movements.reason")?,
+        created_by: row.opt_int("created_by")?.map(UserId),
+        created_at: row.time("created_at")?,
+    })
+}
+
+pub(crate) fn payment(row: &dyn Columns) -> StoreResult<Payment> {
+    Ok(Payment {
+        id: PaymentId(row.int("id")?),
+        order_id: OrderId(row.int("order_id")?),
+        kind: stored(PaymentKind::parse(&row.text("kind")?), "payments.kind")?,
+        tender: tender(&row.text("tender")?)?,
+        amount: row.money("amount")?,
+        reference: row
+            .opt_text("reference")?
+            .map(|r| stored(Reference::parse(&r), "payments.reference"))
+            .transpose()?,
+        cash_session_id: row.opt_int("cash_session_id")?.map(CashSessionId),
+        return_id: row.opt_int("return_id")?.map(ReturnId),
+        created_by: row.opt_int("created_by")?.map(UserId),
+        created_at: row.time("created_at")?,
+    })
+}
+
+/// A return row; its lines and refunds are attached by the caller.
+pub(crate) fn sale_return(row: &dyn Columns) -> StoreResult<SaleReturn> {
+    Ok(SaleReturn {
+        id: ReturnId(row.int("id")?),
+        order_id: OrderId(row.int("order_id")?),
+        lines: Vec::new(),
+        refunds: Vec::new(),
+        refund_total: row.money("refund_total")?,
+        cash_session_id: row.opt_int("cash_session_id")?.map(CashSessionId),
+        approved_by: row.opt_int("approved_by")?.map(UserId),
+        idempotency_key: stored(
+            IdempotencyKey::parse(&row.text("idempotency_key")?),
+            "returns.idempotency_key",
+        )?,
+        request_fingerprint: row.text("request_fingerprint")?,
+        note: note(row.opt_text("note")?, "returns.note")?,
+        created_by: row.opt_int("created_by")?.map(UserId),
+        created_at: row.time("created_at")?,
+    })
+}
+
+pub(crate) fn return_line(row: &dyn Columns) -> StoreResult<(ReturnId, ReturnedLine)> {
+    Ok((
+        ReturnId(row.int("return_id")?),
+        ReturnedLine {
+            line_no: u32::try_from(row.int("line_no")?).unwrap_or(0),
+            product_id: ProductId(row.int("product_id")?),
+            sku: stored(Sku::parse(&row.text("sku")?), "return_lines.sku")?,
+            quantity: stored(Quantity::new(row.int("quantity")?), "return_lines.quantity")?,
+            restocked: row.flag("restocked")?,
+            reason: row
+                .opt_text("reason")?
+                .map(|r| stored(Reason::parse(&r), "return_lines.reason"))
+                .transpose()?,
+        },
+    ))
+}
+
+/// `(tender, sum)` of a grouped sum.
+pub(crate) fn tender_sum(row: &dyn Columns) -> StoreResult<(Tender, Money)> {
+    Ok((tender(&row.text("tender")?)?, row.money("total")?))
 }
 
 /// Attaches lines (as read by [`order_line`], in line order) to their orders.
@@ -233,6 +396,7 @@ pub(crate) fn order_audit(row: &dyn Columns) -> StoreResult<OrderAudit> {
     Ok(OrderAudit {
         order_id: OrderId(row.int("id")?),
         status: status(&row.text("status")?)?,
+        channel: stored(Channel::parse(&row.text("channel")?), "orders.channel")?,
         total_cents: row.int("total_cents")?,
         lines_total_cents: row.int("lines_total_cents")?,
         line_count: u64::try_from(row.int("line_count")?).unwrap_or(0),

@@ -83,6 +83,9 @@ fn unique_key(message: &str) -> Option<UniqueKey> {
         c if c.starts_with("milestones.name") => UniqueKey::Milestone,
         c if c.starts_with("refresh_tokens.token_hash") => UniqueKey::RefreshToken,
         c if c.starts_with("stock_movements.product_id") => UniqueKey::StockRequest,
+        c if c.starts_with("registers.code") => UniqueKey::RegisterCode,
+        c if c.starts_with("cash_sessions.register_id") => UniqueKey::OpenCashSession,
+        c if c.starts_with("returns.order_id") => UniqueKey::ReturnKey,
         _ => return None,
     })
 }
@@ -128,6 +131,14 @@ impl Columns for SqliteRow {
     }
     fn money(&self, column: &str) -> StoreResult<Money> {
         stored(Money::from_cents(get(self, column)?), column)
+    }
+    fn opt_money(&self, column: &str) -> StoreResult<Option<Money>> {
+        get::<Option<i64>>(self, column)?
+            .map(|cents| stored(Money::from_cents(cents), column))
+            .transpose()
+    }
+    fn signed_cents(&self, column: &str) -> StoreResult<i64> {
+        get(self, column)
     }
 }
 
@@ -251,6 +262,7 @@ fn query(statement: &Statement) -> Query<'_> {
             Value::Time(v) => query.bind(micros(*v)),
             Value::OptTime(v) => query.bind(v.map(micros)),
             Value::Money(v) => query.bind(v.cents()),
+            Value::Cents(v) => query.bind(*v),
         };
     }
     query
@@ -279,8 +291,8 @@ impl Dialect for SqliteDialect {
                        AND o.status IN ('PENDING', 'CONFIRMED', 'PICKED')), 0) \
              AS open_order_quantity \
          FROM products p ORDER BY p.id";
-    const AUDIT_ORDERS: &'static str = "SELECT o.id, o.status, o.total AS total_cents, \
-           COALESCE(SUM(l.line_total), 0) AS lines_total_cents, \
+    const AUDIT_ORDERS: &'static str = "SELECT o.id, o.status, o.channel, o.total AS total_cents, \
+           COALESCE(SUM(l.line_total - l.discount), 0) - o.discount AS lines_total_cents, \
            COUNT(l.line_no) AS line_count, \
            COALESCE(SUM(l.line_total <> l.unit_price * l.quantity), 0) AS mispriced \
          FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id \

@@ -19,6 +19,8 @@ pub(crate) enum Value {
     Time(Timestamp),
     OptTime(Option<Timestamp>),
     Money(Money),
+    /// Signed cents (a drawer's difference).
+    Cents(i64),
 }
 
 /// SQL with `?` placeholders and the values for them, in order.
@@ -75,6 +77,10 @@ impl Statement {
 
     pub(crate) fn money(self, value: Money) -> Statement {
         self.push(Value::Money(value))
+    }
+
+    pub(crate) fn cents(self, value: i64) -> Statement {
+        self.push(Value::Cents(value))
     }
 
     /// One `?` per id, as in `id IN (?, ?, ?)`, with the ids bound.

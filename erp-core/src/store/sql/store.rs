@@ -5,17 +5,19 @@ use async_trait::async_trait;
 
 use super::dialect::{Dialect, RowMap};
 use super::rows::{
-    self, CUSTOMER_COLUMNS, EVENT_COLUMNS, HISTORY_COLUMNS, MOVEMENT_COLUMNS, ORDER_COLUMNS,
-    PRODUCT_COLUMNS, USER_COLUMNS,
+    self, CASH_MOVEMENT_COLUMNS, CUSTOMER_COLUMNS, EVENT_COLUMNS, HISTORY_COLUMNS,
+    MOVEMENT_COLUMNS, ORDER_COLUMNS, PAYMENT_COLUMNS, PRODUCT_COLUMNS, REGISTER_COLUMNS,
+    RETURN_COLUMNS, SESSION_COLUMNS, USER_COLUMNS,
 };
 use super::statement::{Filter, Listing, Statement, Value, placeholders};
-use super::transaction::{SqlTransaction, lines_of};
+use super::transaction::{SqlTransaction, lines_of, returns_in, sessions_in, totals_in};
 use super::{backoff, contains_pattern, prefix_range, to_i64};
-use crate::domain::audit::AuditSnapshot;
+use crate::domain::audit::{AuditSnapshot, OrderMoneyAudit, SessionAudit};
 use crate::domain::{
-    Customer, CustomerId, CustomerQuery, EventId, FOLD_VERSION, Order, OrderId, OrderQuery, Page,
-    PageRequest, Product, ProductId, ProductQuery, Sku, StatusChange, StockMovement, Timestamp,
-    User, UserId, UserRecord, Username, fold,
+    CashMovement, CashSession, CashSessionId, Channel, Customer, CustomerId, CustomerQuery,
+    EventId, FOLD_VERSION, Order, OrderId, OrderQuery, Page, PageRequest, Payment, Product,
+    ProductId, ProductQuery, Register, RegisterId, SaleReturn, SessionTotals, Sku, StatusChange,
+    StockMovement, Tender, Timestamp, User, UserId, UserRecord, Username, fold,
 };
 use crate::events::EventRecord;
 use crate::store::{Store, StoreError, StoreResult, Transaction, UniqueKey};
@@ -344,6 +346,80 @@ impl<D: Dialect> Store for SqlStore<D> {
         Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
+    async fn registers(&self) -> StoreResult<Vec<Register>> {
+        let sql = format!("SELECT {REGISTER_COLUMNS} FROM registers ORDER BY code");
+        self.dialect
+            .fetch(Statement::new(sql), rows::register)
+            .await
+    }
+
+    async fn cash_session(&self, id: CashSessionId) -> StoreResult<Option<CashSession>> {
+        let mut tx = self.dialect.begin_read().await?;
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM cash_sessions WHERE id = ?");
+        let found = sessions_in::<D>(&mut tx, Statement::new(sql).int(id.get())).await?;
+        D::rollback(tx).await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn cash_sessions(
+        &self,
+        register: RegisterId,
+        page: PageRequest,
+    ) -> StoreResult<Page<CashSession>> {
+        let mut tx = self.dialect.begin_read().await?;
+        let count = Statement::new("SELECT COUNT(*) AS n FROM cash_sessions WHERE register_id = ?")
+            .int(register.get());
+        let total = D::fetch_in(&mut tx, count, |row| row.int("n")).await?;
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM cash_sessions WHERE register_id = ? \
+             ORDER BY id DESC LIMIT ? OFFSET ?"
+        );
+        let statement = Statement::new(sql)
+            .int(register.get())
+            .int(i64::from(page.limit()))
+            .int(to_i64(page.offset()));
+        let items = sessions_in::<D>(&mut tx, statement).await?;
+        D::rollback(tx).await?;
+        Ok(Page {
+            items,
+            total: total.first().map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
+            offset: page.offset(),
+            limit: page.limit(),
+        })
+    }
+
+    async fn cash_session_totals(&self, id: CashSessionId) -> StoreResult<SessionTotals> {
+        let mut tx = self.dialect.begin_read().await?;
+        let totals = totals_in::<D>(&mut tx, id, "").await?;
+        D::rollback(tx).await?;
+        Ok(totals)
+    }
+
+    async fn cash_movements(&self, id: CashSessionId) -> StoreResult<Vec<CashMovement>> {
+        let sql = format!(
+            "SELECT {CASH_MOVEMENT_COLUMNS} FROM cash_movements WHERE cash_session_id = ? \
+             ORDER BY id"
+        );
+        self.dialect
+            .fetch(Statement::new(sql).int(id.get()), rows::cash_movement)
+            .await
+    }
+
+    async fn payments(&self, order: OrderId) -> StoreResult<Vec<Payment>> {
+        let sql = format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = ? ORDER BY id");
+        self.dialect
+            .fetch(Statement::new(sql).int(order.get()), rows::payment)
+            .await
+    }
+
+    async fn returns(&self, order: OrderId) -> StoreResult<Vec<SaleReturn>> {
+        let mut tx = self.dialect.begin_read().await?;
+        let sql = format!("SELECT {RETURN_COLUMNS} FROM returns WHERE order_id = ? ORDER BY id");
+        let found = returns_in::<D>(&mut tx, Statement::new(sql).int(order.get())).await?;
+        D::rollback(tx).await?;
+        Ok(found)
+    }
+
     async fn events_after(
         &self,
         after: Option<EventId>,
@@ -402,8 +478,61 @@ impl<D: Dialect> Store for SqlStore<D> {
             rows::history_step,
         )
         .await?;
+        let money = D::fetch_in(&mut tx, Statement::new(AUDIT_MONEY), |row| {
+            Ok(OrderMoneyAudit {
+                order_id: OrderId(row.int("id")?),
+                channel: super::stored(Channel::parse(&row.text("channel")?), "orders.channel")?,
+                total_cents: row.money("total")?.cents(),
+                paid_cents: row.money("paid")?.cents(),
+                change_cents: row.money("change_given")?.cents(),
+                refunded_cents: row.money("refunded")?.cents(),
+                payments_cents: row.money("payments")?.cents(),
+                refunds_cents: row.money("refunds")?.cents(),
+                bad_returned_lines: u64::try_from(row.int("bad_lines")?).unwrap_or(0),
+            })
+        })
+        .await?;
+        let all = format!("SELECT {SESSION_COLUMNS} FROM cash_sessions ORDER BY id");
+        let mut sessions = Vec::new();
+        for session in sessions_in::<D>(&mut tx, Statement::new(all)).await? {
+            let totals = totals_in::<D>(&mut tx, session.id, "").await?;
+            sessions.push(SessionAudit {
+                session_id: session.id,
+                opening_float: session.opening_float,
+                totals,
+                closed_expected_cash: session.closing.as_ref().map(|c| {
+                    c.counts
+                        .iter()
+                        .find(|line| line.tender == Tender::Cash)
+                        .map_or(crate::domain::Money::ZERO, |line| line.expected)
+                }),
+            });
+        }
         D::rollback(tx).await?;
         rows::attach_history(&mut orders, history);
-        Ok(AuditSnapshot { products, orders })
+        Ok(AuditSnapshot {
+            products,
+            orders,
+            money,
+            sessions,
+        })
     }
 }
+
+/// Every order with money or returns against it, beside the sums of its payment, refund and
+/// return rows. The same text runs on both dialects (sums of money columns read as money, counts
+/// as integers).
+const AUDIT_MONEY: &str = "SELECT o.id, o.channel, o.total, o.paid, o.change_given, o.refunded, \
+       (SELECT COALESCE(SUM(p.amount), 0) FROM payments p \
+         WHERE p.order_id = o.id AND p.kind = 'payment') AS payments, \
+       (SELECT COALESCE(SUM(p.amount), 0) FROM payments p \
+         WHERE p.order_id = o.id AND p.kind = 'refund') AS refunds, \
+       (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id AND (l.returned > l.quantity \
+         OR l.returned <> (SELECT COALESCE(SUM(r.quantity), 0) FROM return_lines r \
+           JOIN returns t ON t.id = r.return_id \
+           WHERE t.order_id = l.order_id AND r.line_no = l.line_no))) AS bad_lines \
+     FROM orders o \
+     WHERE o.channel = 'counter' OR o.paid > 0 OR o.refunded > 0 \
+       OR EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id) \
+       OR EXISTS (SELECT 1 FROM returns t WHERE t.order_id = o.id) \
+     ORDER BY o.id";

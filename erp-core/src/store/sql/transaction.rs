@@ -8,18 +8,23 @@ use async_trait::async_trait;
 
 use super::dialect::{Dialect, RowMap};
 use super::rows::{
-    self, CUSTOMER_COLUMNS, LINE_COLUMNS, MOVEMENT_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS,
-    TOKEN_COLUMNS, USER_COLUMNS,
+    self, COUNT_COLUMNS, CUSTOMER_COLUMNS, LINE_COLUMNS, MOVEMENT_COLUMNS, ORDER_COLUMNS,
+    PAYMENT_COLUMNS, PRODUCT_COLUMNS, REGISTER_COLUMNS, RETURN_COLUMNS, RETURN_LINE_COLUMNS,
+    SESSION_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
 use super::statement::{Statement, placeholders};
 use crate::domain::{
-    Customer, CustomerId, EventId, HistoryId, IdempotencyKey, MovementId, NewMovement,
-    NewStatusChange, Note, Order, OrderDraft, OrderId, OrderStatus, Phone, Product, ProductId, Sku,
-    StockMovement, TaxId, Timestamp, User, UserId, UserRecord, Username, fold,
+    CashMovementId, CashMovementKind, CashSession, CashSessionId, Customer, CustomerId, EventId,
+    HistoryId, IdempotencyKey, Money, MovementId, NewCashMovement, NewCashSession, NewMovement,
+    NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId, OrderStatus,
+    PaymentId, PaymentKind, Phone, Product, ProductId, Reason, Reference, Register, RegisterId,
+    ReturnId, SaleReturn, SessionClosing, SessionTotals, Sku, StockMovement, TaxId, Timestamp,
+    User, UserId, UserRecord, Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
-    CustomerDraft, ProductDraft, RefreshTokenRecord, StoreResult, Transaction, UniqueKey, UserDraft,
+    CustomerDraft, ProductDraft, RefreshTokenRecord, ReturnDraft, StoreResult, Transaction,
+    UniqueKey, UserDraft,
 };
 
 /// A unit of work of dialect `D`.
@@ -47,12 +52,19 @@ impl<D: Dialect> SqlTransaction<D> {
         D::execute_in(&mut self.tx, statement).await
     }
 
-    /// The order selected by `statement`, with its lines.
-    async fn order_with_lines(&mut self, statement: Statement) -> StoreResult<Option<Order>> {
+    /// The order selected by `statement`, with its lines (read with `lock`, so a locked order's
+    /// lines are current even under a snapshot taken earlier in the unit of work).
+    async fn order_with_lines(
+        &mut self,
+        statement: Statement,
+        lock: &str,
+    ) -> StoreResult<Option<Order>> {
         let Some(mut order) = self.one(statement, rows::order).await? else {
             return Ok(None);
         };
-        let lines = D::fetch_in(&mut self.tx, lines_of(&[order.id]), rows::order_line).await?;
+        let mut lines = lines_of(&[order.id]);
+        lines.sql.push_str(lock);
+        let lines = D::fetch_in(&mut self.tx, lines, rows::order_line).await?;
         order.lines = lines.into_iter().map(|(_, line)| line).collect();
         Ok(Some(order))
     }
@@ -68,8 +80,369 @@ pub(crate) fn lines_of(ids: &[OrderId]) -> Statement {
     .ids(ids.iter().map(|id| id.get()))
 }
 
+/// The sessions selected by `statement`, with the counts of the closed ones.
+pub(crate) async fn sessions_in<D: Dialect>(
+    tx: &mut D::Tx,
+    statement: Statement,
+) -> StoreResult<Vec<CashSession>> {
+    let mut sessions = D::fetch_in(tx, statement, rows::cash_session).await?;
+    let closed: Vec<i64> = sessions
+        .iter()
+        .filter(|s| !s.is_open())
+        .map(|s| s.id.get())
+        .collect();
+    if !closed.is_empty() {
+        let counts = Statement::new(format!(
+            "SELECT {COUNT_COLUMNS} FROM cash_session_counts WHERE cash_session_id IN ({}) \
+             ORDER BY cash_session_id",
+            placeholders(closed.len())
+        ))
+        .ids(closed);
+        for (id, count) in D::fetch_in(tx, counts, rows::tender_count).await? {
+            if let Some(closing) = sessions
+                .iter_mut()
+                .find(|s| s.id == id)
+                .and_then(|s| s.closing.as_mut())
+            {
+                closing.counts.push(count);
+            }
+        }
+        for session in &mut sessions {
+            if let Some(closing) = session.closing.as_mut() {
+                closing.counts.sort_by_key(|c| c.tender);
+            }
+        }
+    }
+    Ok(sessions)
+}
+
+/// What went through session `id`, summed from its orders, payments, returns and cash movements.
+/// Inside a command the sums are locking reads (`lock`): they see every committed row even when
+/// the unit of work took its snapshot before it locked the session (MySQL REPEATABLE READ).
+pub(crate) async fn totals_in<D: Dialect>(
+    tx: &mut D::Tx,
+    id: CashSessionId,
+    lock: &str,
+) -> StoreResult<SessionTotals> {
+    let id = id.get();
+    let locked = |sql: &str| Statement::new(format!("{sql}{lock}"));
+    let sales = locked(
+        "SELECT COUNT(*) AS sales, COALESCE(SUM(discount), 0) AS discount, \
+         COALESCE(SUM(change_given), 0) AS change_given \
+         FROM orders WHERE cash_session_id = ? AND channel = 'counter'",
+    )
+    .int(id);
+    let (count, order_discount, change) = D::fetch_in(tx, sales, |row| {
+        Ok((
+            row.int("sales")?,
+            row.money("discount")?,
+            row.money("change_given")?,
+        ))
+    })
+    .await?
+    .into_iter()
+    .next()
+    .unwrap_or((0, Money::ZERO, Money::ZERO));
+    let lines = locked(
+        "SELECT COALESCE(SUM(l.line_total), 0) AS gross, COALESCE(SUM(l.discount), 0) AS discount \
+         FROM order_lines l JOIN orders o ON o.id = l.order_id \
+         WHERE o.cash_session_id = ? AND o.channel = 'counter'",
+    )
+    .int(id);
+    let (gross, line_discount) = D::fetch_in(tx, lines, |row| {
+        Ok((row.money("gross")?, row.money("discount")?))
+    })
+    .await?
+    .into_iter()
+    .next()
+    .unwrap_or((Money::ZERO, Money::ZERO));
+    let by_tender = |kind: PaymentKind| {
+        locked(
+            "SELECT tender, SUM(amount) AS total FROM payments \
+             WHERE cash_session_id = ? AND kind = ? GROUP BY tender",
+        )
+        .int(id)
+        .text(kind.as_str())
+    };
+    let taken = D::fetch_in(tx, by_tender(PaymentKind::Payment), rows::tender_sum).await?;
+    let refunded = D::fetch_in(tx, by_tender(PaymentKind::Refund), rows::tender_sum).await?;
+    let returns = locked("SELECT COUNT(*) AS n FROM returns WHERE cash_session_id = ?").int(id);
+    let returns = D::fetch_in(tx, returns, |row| row.int("n")).await?;
+    let moved = locked(
+        "SELECT kind, SUM(amount) AS total FROM cash_movements \
+         WHERE cash_session_id = ? GROUP BY kind",
+    )
+    .int(id);
+    let moved = D::fetch_in(tx, moved, |row| {
+        Ok((row.text("kind")?, row.money("total")?))
+    })
+    .await?;
+    let moved_of = |kind: CashMovementKind| {
+        moved
+            .iter()
+            .find(|(k, _)| k == kind.as_str())
+            .map_or(Money::ZERO, |(_, m)| *m)
+    };
+    Ok(SessionTotals {
+        sales: u64::try_from(count).unwrap_or(0),
+        gross,
+        discounts: order_discount
+            .checked_add(line_discount)
+            .unwrap_or(Money::ZERO),
+        returns: returns
+            .first()
+            .map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
+        taken: taken.into_iter().collect(),
+        refunded: refunded.into_iter().collect(),
+        change,
+        cash_in: moved_of(CashMovementKind::In),
+        cash_out: moved_of(CashMovementKind::Out),
+    })
+}
+
+/// The returns selected by `statement`, with their lines and refunds.
+pub(crate) async fn returns_in<D: Dialect>(
+    tx: &mut D::Tx,
+    statement: Statement,
+) -> StoreResult<Vec<SaleReturn>> {
+    let mut returns = D::fetch_in(tx, statement, rows::sale_return).await?;
+    if returns.is_empty() {
+        return Ok(returns);
+    }
+    let ids: Vec<i64> = returns.iter().map(|r| r.id.get()).collect();
+    let lines = Statement::new(format!(
+        "SELECT {RETURN_LINE_COLUMNS} FROM return_lines WHERE return_id IN ({}) \
+         ORDER BY return_id, line_no",
+        placeholders(ids.len())
+    ))
+    .ids(ids.clone());
+    for (id, line) in D::fetch_in(tx, lines, rows::return_line).await? {
+        if let Some(r) = returns.iter_mut().find(|r| r.id == id) {
+            r.lines.push(line);
+        }
+    }
+    let refunds = Statement::new(format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE return_id IN ({}) ORDER BY id",
+        placeholders(ids.len())
+    ))
+    .ids(ids);
+    for refund in D::fetch_in(tx, refunds, rows::payment).await? {
+        if let Some(r) = returns.iter_mut().find(|r| Some(r.id) == refund.return_id) {
+            r.refunds.push(refund);
+        }
+    }
+    Ok(returns)
+}
+
 #[async_trait]
 impl<D: Dialect> Transaction for SqlTransaction<D> {
+    async fn register(&mut self, id: RegisterId) -> StoreResult<Option<Register>> {
+        let sql = format!("SELECT {REGISTER_COLUMNS} FROM registers WHERE id = ?");
+        self.one(Statement::new(sql).int(id.get()), rows::register)
+            .await
+    }
+
+    async fn lock_open_cash_session(
+        &mut self,
+        register: RegisterId,
+        exclusive: bool,
+    ) -> StoreResult<Option<CashSession>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM cash_sessions \
+             WHERE register_id = ? AND closed_at IS NULL{}",
+            if exclusive {
+                D::FOR_UPDATE
+            } else {
+                D::FOR_SHARE
+            }
+        );
+        Ok(
+            sessions_in::<D>(&mut self.tx, Statement::new(sql).int(register.get()))
+                .await?
+                .into_iter()
+                .next(),
+        )
+    }
+
+    async fn lock_cash_session(&mut self, id: CashSessionId) -> StoreResult<Option<CashSession>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM cash_sessions WHERE id = ?{}",
+            D::FOR_UPDATE
+        );
+        Ok(
+            sessions_in::<D>(&mut self.tx, Statement::new(sql).int(id.get()))
+                .await?
+                .into_iter()
+                .next(),
+        )
+    }
+
+    async fn cash_session_totals(&mut self, id: CashSessionId) -> StoreResult<SessionTotals> {
+        totals_in::<D>(&mut self.tx, id, D::FOR_SHARE).await
+    }
+
+    async fn return_by_key(
+        &mut self,
+        order: OrderId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<SaleReturn>> {
+        let sql = format!(
+            "SELECT {RETURN_COLUMNS} FROM returns WHERE order_id = ? AND idempotency_key = ?"
+        );
+        let statement = Statement::new(sql).int(order.get()).text(key.as_str());
+        Ok(returns_in::<D>(&mut self.tx, statement)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn insert_register(
+        &mut self,
+        new: &NewRegister,
+        at: Timestamp,
+    ) -> StoreResult<RegisterId> {
+        let statement =
+            Statement::new("INSERT INTO registers (code, name, created_at) VALUES (?, ?, ?)")
+                .text(new.code.as_str())
+                .text(new.name.as_str())
+                .time(at);
+        Ok(RegisterId(self.execute(statement).await?))
+    }
+
+    async fn insert_cash_session(&mut self, new: &NewCashSession) -> StoreResult<CashSessionId> {
+        let statement = Statement::new(
+            "INSERT INTO cash_sessions (register_id, opened_by, opened_at, opening_float) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .int(new.register_id.get())
+        .opt_int(new.opened_by.map(UserId::get))
+        .time(new.opened_at)
+        .money(new.opening_float);
+        Ok(CashSessionId(self.execute(statement).await?))
+    }
+
+    async fn close_cash_session(
+        &mut self,
+        id: CashSessionId,
+        closing: &SessionClosing,
+    ) -> StoreResult<()> {
+        let statement = Statement::new(
+            "UPDATE cash_sessions SET closed_by = ?, closed_at = ? WHERE id = ? \
+             AND closed_at IS NULL",
+        )
+        .opt_int(closing.closed_by.map(UserId::get))
+        .time(closing.closed_at)
+        .int(id.get());
+        self.execute(statement).await?;
+        for count in &closing.counts {
+            let statement = Statement::new(
+                "INSERT INTO cash_session_counts (cash_session_id, tender, expected, counted, \
+                 difference) VALUES (?, ?, ?, ?, ?)",
+            )
+            .int(id.get())
+            .text(count.tender.as_str())
+            .money(count.expected)
+            .money(count.counted)
+            .cents(count.difference.cents());
+            self.execute(statement).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_cash_movement(&mut self, m: &NewCashMovement) -> StoreResult<CashMovementId> {
+        let statement = Statement::new(
+            "INSERT INTO cash_movements (cash_session_id, kind, amount, reason, created_by, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .int(m.cash_session_id.get())
+        .text(m.kind.as_str())
+        .money(m.amount)
+        .text(m.reason.as_str())
+        .opt_int(m.created_by.map(UserId::get))
+        .time(m.created_at);
+        Ok(CashMovementId(self.execute(statement).await?))
+    }
+
+    async fn insert_payment(&mut self, p: &NewPayment) -> StoreResult<PaymentId> {
+        let statement = Statement::new(
+            "INSERT INTO payments (order_id, kind, tender, amount, reference, cash_session_id, \
+             return_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .int(p.order_id.get())
+        .text(p.kind.as_str())
+        .text(p.tender.as_str())
+        .money(p.amount)
+        .opt_text(p.reference.as_ref().map(Reference::as_str))
+        .opt_int(p.cash_session_id.map(CashSessionId::get))
+        .opt_int(p.return_id.map(ReturnId::get))
+        .opt_int(p.created_by.map(UserId::get))
+        .time(p.created_at);
+        Ok(PaymentId(self.execute(statement).await?))
+    }
+
+    async fn update_order_money(&mut self, order: &Order) -> StoreResult<()> {
+        let statement = Statement::new(
+            "UPDATE orders SET paid = ?, change_given = ?, refunded = ?, updated_at = ? \
+             WHERE id = ?",
+        )
+        .money(order.paid)
+        .money(order.change)
+        .money(order.refunded)
+        .time(order.updated_at)
+        .int(order.id.get());
+        self.execute(statement).await?;
+        Ok(())
+    }
+
+    async fn set_line_returned(
+        &mut self,
+        order: OrderId,
+        line_no: u32,
+        returned: u32,
+    ) -> StoreResult<()> {
+        let statement = Statement::new(
+            "UPDATE order_lines SET returned = ? WHERE order_id = ? AND line_no = ?",
+        )
+        .int(i64::from(returned))
+        .int(order.get())
+        .int(i64::from(line_no));
+        self.execute(statement).await?;
+        Ok(())
+    }
+
+    async fn insert_return(&mut self, draft: &ReturnDraft) -> StoreResult<ReturnId> {
+        let statement = Statement::new(
+            "INSERT INTO returns (order_id, idempotency_key, request_fingerprint, refund_total, \
+             cash_session_id, approved_by, note, created_by, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .int(draft.order_id.get())
+        .text(draft.idempotency_key.as_str())
+        .text(draft.request_fingerprint.as_str())
+        .money(draft.refund_total)
+        .opt_int(draft.cash_session_id.map(CashSessionId::get))
+        .opt_int(draft.approved_by.map(UserId::get))
+        .opt_text(draft.note.as_ref().map(Note::as_str))
+        .opt_int(draft.created_by.map(UserId::get))
+        .time(draft.created_at);
+        let id = self.execute(statement).await?;
+        for line in &draft.lines {
+            let statement = Statement::new(
+                "INSERT INTO return_lines (return_id, line_no, product_id, sku, quantity, \
+                 restocked, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .int(id)
+            .int(i64::from(line.line_no))
+            .int(line.product_id.get())
+            .text(line.sku.as_str())
+            .int(i64::from(line.quantity.get()))
+            .flag(line.restocked)
+            .opt_text(line.reason.as_ref().map(Reason::as_str));
+            self.execute(statement).await?;
+        }
+        Ok(ReturnId(id))
+    }
+
     async fn lock_products(&mut self, ids: &[ProductId]) -> StoreResult<Vec<Product>> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -102,7 +475,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             "SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?{}",
             D::FOR_UPDATE
         );
-        self.order_with_lines(Statement::new(sql).int(id.get()))
+        self.order_with_lines(Statement::new(sql).int(id.get()), D::FOR_UPDATE)
             .await
     }
 
@@ -114,8 +487,11 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         let sql = format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE customer_id = ? AND idempotency_key = ?"
         );
-        self.order_with_lines(Statement::new(sql).int(customer.get()).text(key.as_str()))
-            .await
+        self.order_with_lines(
+            Statement::new(sql).int(customer.get()).text(key.as_str()),
+            "",
+        )
+        .await
     }
 
     async fn movement_by_request_key(
@@ -268,22 +644,32 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     async fn insert_order(&mut self, draft: &OrderDraft) -> StoreResult<OrderId> {
         let order = Statement::new(
             "INSERT INTO orders (customer_id, status, total, idempotency_key, \
-             request_fingerprint, note, created_by, created_at, updated_at) \
-             VALUES (?, 'PENDING', ?, ?, ?, ?, ?, ?, ?)",
+             request_fingerprint, note, created_by, created_at, updated_at, channel, discount, \
+             paid, change_given, register_id, cash_session_id, approved_by) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .int(draft.customer_id.get())
+        .text(draft.channel.initial_status().as_str())
         .money(draft.total)
         .text(draft.idempotency_key.as_str())
         .text(draft.request_fingerprint.as_str())
         .opt_text(draft.note.as_ref().map(Note::as_str))
         .opt_int(draft.created_by.map(UserId::get))
         .time(draft.created_at)
-        .time(draft.created_at);
+        .time(draft.created_at)
+        .text(draft.channel.as_str())
+        .money(draft.discount)
+        .money(draft.paid)
+        .money(draft.change)
+        .opt_int(draft.register_id.map(RegisterId::get))
+        .opt_int(draft.cash_session_id.map(CashSessionId::get))
+        .opt_int(draft.approved_by.map(UserId::get));
         let id = self.execute(order).await?;
         for (line_no, line) in draft.lines.iter().enumerate() {
             let statement = Statement::new(
                 "INSERT INTO order_lines (order_id, line_no, product_id, sku, product_name, \
-                 unit_price, quantity, line_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 unit_price, quantity, line_total, list_price, discount) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .int(id)
             .int(i64::try_from(line_no).unwrap_or(i64::MAX))
@@ -292,7 +678,9 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             .text(line.product_name.as_str())
             .money(line.unit_price)
             .int(i64::from(line.quantity.get()))
-            .money(line.line_total);
+            .money(line.line_total)
+            .money(line.list_price)
+            .money(line.discount);
             self.execute(statement).await?;
         }
         Ok(OrderId(id))
