@@ -3,6 +3,9 @@
 //! statements in a plain sqlx loop: the database's own ceiling for this work, so erp-core's figure
 //! can be read as a fraction of it.
 //!
+//! Beside them, the counter sale (`erp_core_counter`): the same one-line sale, paid in cash with
+//! change on an open till, born DELIVERED with a SALE movement and a payment.
+//!
 //! `cargo bench -p erp-benches --bench sql` (MySQL rows need `ERP_TEST_MYSQL_URL`).
 //! Throughput is reported in orders per second ("elem/s").
 
@@ -30,6 +33,7 @@ struct Prepared {
     erp: Erp,
     url: String,
     customer: i64,
+    register: erp_core::domain::RegisterId,
     dialect: Dialect,
     _dir: Option<tempfile::TempDir>,
     mysql_database: Option<(String, String)>,
@@ -96,10 +100,29 @@ async fn prepare(dialect: Dialect, server_url: Option<&str>) -> Prepared {
         .unwrap()
         .id
         .get();
+    let register = erp
+        .create_register(
+            &admin,
+            erp_core::domain::NewRegister {
+                code: erp_core::domain::RegisterCode::parse("BENCH-01").unwrap(),
+                name: erp_core::domain::Name::parse("Bench till").unwrap(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    erp.open_cash_session(
+        &admin,
+        register,
+        erp_core::domain::Money::parse("100").unwrap(),
+    )
+    .await
+    .unwrap();
     Prepared {
         erp,
         url,
         customer,
+        register,
         dialect,
         _dir: dir,
         mysql_database,
@@ -188,6 +211,42 @@ fn through_erp(
             .parse(&key(n))
             .unwrap();
             erp.create_order(&Actor::system(), &request).await.unwrap();
+        })
+    }
+}
+
+/// A one-line counter sale paid with 10.00 cash (change given), through erp-core.
+fn through_counter(
+    prepared: &Prepared,
+    hot: bool,
+) -> impl Fn(u64) -> BoxedUnit + Send + Sync + 'static {
+    use erp_core::domain::{
+        CustomerId, IdempotencyKey, Money, NewCounterSale, Quantity, SaleLine, Sku, Tender,
+        TenderLine,
+    };
+    let erp = prepared.erp.clone();
+    let customer = CustomerId(prepared.customer);
+    let register = prepared.register;
+    move |n| {
+        let erp = erp.clone();
+        Box::pin(async move {
+            let sale = NewCounterSale::new(
+                register,
+                customer,
+                vec![SaleLine {
+                    sku: Sku::parse(&sku_for(hot, n)).unwrap(),
+                    quantity: Quantity::new(1).unwrap(),
+                    unit_price: None,
+                    discount: None,
+                }],
+                None,
+                vec![TenderLine::new(Tender::Cash, Money::parse("10").unwrap(), None).unwrap()],
+                IdempotencyKey::parse(&key(n)).unwrap(),
+                None,
+                None,
+            )
+            .unwrap();
+            erp.sell_at_counter(&Actor::system(), &sale).await.unwrap();
         })
     }
 }
@@ -443,6 +502,17 @@ fn bench_dialect(c: &mut Criterion, runtime: &Runtime, dialect: Dialect, server:
                 |b, &tasks| {
                     b.to_async(runtime).iter_custom(|iters| {
                         let place = erp_place.clone();
+                        async move { run_orders(tasks, iters, move |n| place(n)).await }
+                    })
+                },
+            );
+            let counter_place = Arc::new(through_counter(&prepared, hot));
+            group.bench_with_input(
+                BenchmarkId::new(format!("erp_core_counter/{spread}"), tasks),
+                &tasks,
+                |b, &tasks| {
+                    b.to_async(runtime).iter_custom(|iters| {
+                        let place = counter_place.clone();
                         async move { run_orders(tasks, iters, move |n| place(n)).await }
                     })
                 },

@@ -8,9 +8,12 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::domain::{
-    CustomerChanges, CustomerId, Email, FieldResult, IdempotencyKey, LineRequest, Money, Name,
-    NewCustomer, NewOrder, NewProduct, NewUser, Note, OrderStatus, Password, Phone, ProductChanges,
-    Quantity, Reason, Role, Sku, StockChange, TaxId, Username, parse_stock_level,
+    ApproverCredentials, CashMovementKind, CustomerChanges, CustomerId, Discount, Disposition,
+    Email, FieldResult, IdempotencyKey, LineRequest, Money, Name, NewCounterSale, NewCustomer,
+    NewOrder, NewOrderPayment, NewProduct, NewRegister, NewReturn, NewUser, Note, OrderId,
+    OrderStatus, Password, Percent, Phone, ProductChanges, Quantity, Reason, Reference,
+    RegisterCode, RegisterId, ReturnLineRequest, Role, SaleLine, Sku, StockChange, TaxId, Tender,
+    TenderLine, Username, parse_stock_level,
 };
 use crate::error::{Error, Result};
 
@@ -334,6 +337,389 @@ impl UserInput {
     }
 }
 
+/// A discount as sent: exactly one of `amount` (`"1.50"`) or `percent` (`"10"`, `"12.5"`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DiscountInput {
+    /// An amount off, as a decimal string.
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// A percentage off, more than 0 and at most 100.
+    #[serde(default)]
+    pub percent: Option<String>,
+}
+
+impl DiscountInput {
+    fn parse(&self, field: &str) -> Result<Discount> {
+        match (&self.amount, &self.percent) {
+            (Some(amount), None) => Discount::amount(Money::parse(amount).field(field)?)
+                .field(&format!("{field}.amount")),
+            (None, Some(percent)) => Ok(Discount::Percent(
+                Percent::parse(percent).field(&format!("{field}.percent"))?,
+            )),
+            _ => Err(Error::validation(
+                field,
+                "give exactly one of amount or percent",
+            )),
+        }
+    }
+}
+
+/// One tender of a payment or refund.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TenderInput {
+    /// `cash`, `debit`, `credit`, `pix` or `other`.
+    pub tender: String,
+    /// More than zero, as a decimal string.
+    pub amount: String,
+    /// Card authorisation, PIX id, voucher number (optional).
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+fn tenders(inputs: &[TenderInput], field: &str) -> Result<Vec<TenderLine>> {
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let at = format!("{field}[{i}]");
+            TenderLine::new(
+                Tender::parse(&t.tender).field(&format!("{at}.tender"))?,
+                Money::parse(&t.amount).field(&format!("{at}.amount"))?,
+                optional(
+                    t.reference.as_deref(),
+                    &format!("{at}.reference"),
+                    Reference::parse,
+                )?,
+            )
+            .field(&format!("{at}.amount"))
+        })
+        .collect()
+}
+
+/// A manager's login typed at the till to approve a discount, price override or return. Checked
+/// when the command runs; never logged or stored.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApproverInput {
+    /// The manager's login name.
+    pub username: String,
+    /// The manager's password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for ApproverInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApproverInput")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApproverInput {
+    fn credentials(&self) -> ApproverCredentials {
+        ApproverCredentials::new(self.username.as_str(), self.password.as_str())
+    }
+}
+
+/// One line of a counter sale.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SaleLineInput {
+    /// The product's SKU.
+    pub sku: String,
+    /// How many units.
+    pub quantity: i64,
+    /// A price other than the catalogue's (needs approval), as a decimal string.
+    #[serde(default)]
+    pub unit_price: Option<String>,
+    /// A discount on this line.
+    #[serde(default)]
+    pub discount: Option<DiscountInput>,
+}
+
+/// A counter sale: paid and handed over at once.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SaleInput {
+    /// The till, whose open session must be the caller's.
+    pub register_id: i64,
+    /// Who buys (the walk-in customer when nobody in particular).
+    pub customer_id: i64,
+    /// What.
+    pub lines: Vec<SaleLineInput>,
+    /// A discount on the whole sale.
+    #[serde(default)]
+    pub discount: Option<DiscountInput>,
+    /// How it is paid: they cover the total; only cash may exceed it (the rest is change).
+    pub tenders: Vec<TenderInput>,
+    /// An optional note.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// A manager's login, when a discount or price needs approval.
+    #[serde(default)]
+    pub approver: Option<ApproverInput>,
+}
+
+impl SaleInput {
+    /// Validates the sale under the client's idempotency key.
+    pub fn parse(&self, idempotency_key: &str) -> Result<NewCounterSale> {
+        let key = IdempotencyKey::parse(idempotency_key).field("idempotency_key")?;
+        if self.register_id <= 0 {
+            return Err(Error::validation("register_id", "must be a positive id"));
+        }
+        if self.customer_id <= 0 {
+            return Err(Error::validation("customer_id", "must be a positive id"));
+        }
+        if self.lines.len() > NewOrder::MAX_LINES {
+            return Err(Error::validation(
+                "lines",
+                format!("an order may have at most {} lines", NewOrder::MAX_LINES),
+            ));
+        }
+        let lines = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                Ok(SaleLine {
+                    sku: Sku::parse(&line.sku).field(&format!("lines[{i}].sku"))?,
+                    quantity: Quantity::new(line.quantity)
+                        .field(&format!("lines[{i}].quantity"))?,
+                    unit_price: line
+                        .unit_price
+                        .as_deref()
+                        .map(|p| Money::parse(p).field(&format!("lines[{i}].unit_price")))
+                        .transpose()?,
+                    discount: line
+                        .discount
+                        .as_ref()
+                        .map(|d| d.parse(&format!("lines[{i}].discount")))
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        NewCounterSale::new(
+            RegisterId(self.register_id),
+            CustomerId(self.customer_id),
+            lines,
+            self.discount
+                .as_ref()
+                .map(|d| d.parse("discount"))
+                .transpose()?,
+            tenders(&self.tenders, "tenders")?,
+            key,
+            optional(self.note.as_deref(), "note", Note::parse)?,
+            self.approver.as_ref().map(ApproverInput::credentials),
+        )
+    }
+}
+
+/// A payment on an order.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    /// How (together at most the balance due).
+    pub tenders: Vec<TenderInput>,
+    /// The till it is taken at (its open session must be the caller's), if any.
+    #[serde(default)]
+    pub register_id: Option<i64>,
+}
+
+impl PaymentInput {
+    /// Validates the payment for order `order_id`.
+    pub fn parse(&self, order_id: OrderId) -> Result<NewOrderPayment> {
+        NewOrderPayment::new(
+            order_id,
+            tenders(&self.tenders, "tenders")?,
+            self.register_id.map(RegisterId),
+        )
+    }
+}
+
+/// One line of a return.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReturnLineInput {
+    /// The order line's SKU.
+    pub sku: String,
+    /// Units coming back.
+    pub quantity: i64,
+    /// `true`: written off (not back to stock), with `reason`.
+    #[serde(default)]
+    pub write_off: bool,
+    /// Why written off.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A return of goods from a delivered order.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReturnInput {
+    /// What comes back.
+    pub lines: Vec<ReturnLineInput>,
+    /// The money paid back (none: an exchange).
+    #[serde(default)]
+    pub refunds: Vec<TenderInput>,
+    /// The till a cash refund comes from.
+    #[serde(default)]
+    pub register_id: Option<i64>,
+    /// An optional note.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The approving manager's login (not needed when the caller is a manager).
+    #[serde(default)]
+    pub approver: Option<ApproverInput>,
+}
+
+impl ReturnInput {
+    /// Validates the return of order `order_id` under the client's idempotency key.
+    pub fn parse(&self, order_id: OrderId, idempotency_key: &str) -> Result<NewReturn> {
+        let key = IdempotencyKey::parse(idempotency_key).field("idempotency_key")?;
+        let lines = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let disposition = if line.write_off {
+                    let reason = line.reason.as_deref().unwrap_or_default();
+                    Disposition::WriteOff(
+                        Reason::parse(reason).field(&format!("lines[{i}].reason"))?,
+                    )
+                } else {
+                    Disposition::Restock
+                };
+                Ok(ReturnLineRequest {
+                    sku: Sku::parse(&line.sku).field(&format!("lines[{i}].sku"))?,
+                    quantity: Quantity::new(line.quantity)
+                        .field(&format!("lines[{i}].quantity"))?,
+                    disposition,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        NewReturn::new(
+            order_id,
+            lines,
+            tenders(&self.refunds, "refunds")?,
+            self.register_id.map(RegisterId),
+            key,
+            optional(self.note.as_deref(), "note", Note::parse)?,
+            self.approver.as_ref().map(ApproverInput::credentials),
+        )
+    }
+}
+
+/// A new till.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    /// Unique code, e.g. `CAIXA-01`.
+    pub code: String,
+    /// Where it is.
+    pub name: String,
+}
+
+impl RegisterInput {
+    /// Validates the till.
+    pub fn parse(&self) -> Result<NewRegister> {
+        Ok(NewRegister {
+            code: RegisterCode::parse(&self.code).field("code")?,
+            name: Name::parse(&self.name).field("name")?,
+        })
+    }
+}
+
+/// Opening a till with a counted float.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpenSessionInput {
+    /// The cash counted into the drawer, as a decimal string.
+    pub opening_float: String,
+}
+
+impl OpenSessionInput {
+    /// Validates the float.
+    pub fn parse(&self) -> Result<Money> {
+        Money::parse(&self.opening_float).field("opening_float")
+    }
+}
+
+/// Cash in (suprimento) or out (sangria).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CashMovementInput {
+    /// `in` or `out`.
+    pub kind: String,
+    /// More than zero, as a decimal string.
+    pub amount: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl CashMovementInput {
+    /// Validates the movement.
+    pub fn parse(&self) -> Result<(CashMovementKind, Money, Reason)> {
+        let amount = Money::parse(&self.amount).field("amount")?;
+        if amount == Money::ZERO {
+            return Err(Error::validation("amount", "must be more than 0.00"));
+        }
+        Ok((
+            CashMovementKind::parse(&self.kind).field("kind")?,
+            amount,
+            Reason::parse(&self.reason).field("reason")?,
+        ))
+    }
+}
+
+/// One tender's count at close.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CountInput {
+    /// The tender.
+    pub tender: String,
+    /// What was counted, as a decimal string.
+    pub counted: String,
+}
+
+/// Closing a till: the count of cash and of every other tender the session took.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CloseSessionInput {
+    /// The counts.
+    pub counts: Vec<CountInput>,
+}
+
+impl CloseSessionInput {
+    /// Validates the counts.
+    pub fn parse(&self) -> Result<Vec<(Tender, Money)>> {
+        self.counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                Ok((
+                    Tender::parse(&c.tender).field(&format!("counts[{i}].tender"))?,
+                    Money::parse(&c.counted).field(&format!("counts[{i}].counted"))?,
+                ))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,6 +835,46 @@ mod tests {
             ..adjustment
         };
         assert!(no_reason.parse().is_err());
+    }
+
+    #[test]
+    fn a_sale_parses_and_names_bad_fields() {
+        let sale: SaleInput = serde_json::from_str(
+            r#"{"register_id": 1, "customer_id": 2,
+                "lines": [{"sku": "tea", "quantity": 2, "discount": {"percent": "10"}}],
+                "tenders": [{"tender": "pix", "amount": "5.00"}, {"tender": "cash", "amount": "20"}],
+                "approver": {"username": "boss", "password": "secret-password"}}"#,
+        )
+        .unwrap();
+        assert!(!format!("{sale:?}").contains("secret"));
+        let parsed = sale.parse("k").unwrap();
+        assert_eq!(parsed.tenders().len(), 2);
+        assert!(parsed.approver().is_some());
+        for (json, field) in [
+            (r#"{"tender": "cash", "amount": "0"}"#, "tenders[0].amount"),
+            (r#"{"tender": "cash", "amount": "-1"}"#, "tenders[0].amount"),
+            (r#"{"tender": "gold", "amount": "1"}"#, "tenders[0].tender"),
+        ] {
+            let mut bad = sale.clone();
+            bad.tenders = vec![serde_json::from_str(json).unwrap()];
+            let err = bad.parse("k").unwrap_err();
+            assert!(
+                matches!(err, Error::Validation { field: ref f, .. } if f == field),
+                "{err:?}"
+            );
+        }
+        let mut over = sale.clone();
+        over.lines[0].discount = Some(DiscountInput {
+            amount: None,
+            percent: Some("100.5".into()),
+        });
+        assert!(over.parse("k").is_err());
+        let mut both = sale;
+        both.discount = Some(DiscountInput {
+            amount: Some("1".into()),
+            percent: Some("1".into()),
+        });
+        assert!(both.parse("k").is_err());
     }
 
     #[test]

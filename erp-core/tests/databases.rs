@@ -941,6 +941,171 @@ async fn mysql_migrations_run_once_when_servers_start_together() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn galera_migrations_run_once_when_servers_start_together() {
     migrations_run_once_when_servers_start_together(Backend::Galera).await;
+// Counter sales and returns
+
+/// A till of its own (a store, so a connection) with an open session on a register of its own.
+async fn open_till(url: &str, erp: &Erp, code: &str) -> (Erp, erp_core::domain::RegisterId) {
+    use erp_core::domain::{Money, Name, NewRegister, RegisterCode};
+    let register = erp
+        .create_register(
+            &Actor::system(),
+            NewRegister {
+                code: RegisterCode::parse(code).unwrap(),
+                name: Name::parse(code).unwrap(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    erp.open_cash_session(&Actor::system(), register, Money::parse("50").unwrap())
+        .await
+        .unwrap();
+    (Erp::connect(url, &options(2)).await.unwrap(), register)
+}
+
+fn counter_sale(
+    register: erp_core::domain::RegisterId,
+    customer: CustomerId,
+    quantity: i64,
+    key: &str,
+) -> erp_core::domain::NewCounterSale {
+    use erp_core::domain::{Money, NewCounterSale, SaleLine, Sku, Tender, TenderLine};
+    NewCounterSale::new(
+        register,
+        customer,
+        vec![SaleLine {
+            sku: Sku::parse("LAST").unwrap(),
+            quantity: Quantity::new(quantity).unwrap(),
+            unit_price: None,
+            discount: None,
+        }],
+        None,
+        vec![TenderLine::new(Tender::Cash, Money::parse("100").unwrap(), None).unwrap()],
+        IdempotencyKey::parse(key).unwrap(),
+        None,
+        None,
+    )
+    .unwrap()
+}
+
+/// Two tills, each with 16 tasks on connections of their own, sell a product with 5 units left
+/// over the counter: exactly 5 sales go through, the rest are refused for stock, nothing is
+/// reserved and every invariant (stock ledger with SALE movements, payments, cash) holds.
+async fn two_tills_sell_the_last_units_once(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 4).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "LAST", 5).await;
+    let buyer = customer(&erp, "walk-in").await;
+    let tills = [
+        open_till(&db.url, &erp, "CAIXA-A").await,
+        open_till(&db.url, &erp, "CAIXA-B").await,
+    ];
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(32));
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let (till, register) = tills[i % 2].clone();
+        let start = start.clone();
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            till.sell_at_counter(
+                &Actor::system(),
+                &counter_sale(register, buyer, 1, &format!("c{i}")),
+            )
+            .await
+        }));
+    }
+    let (mut sold, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => sold += 1,
+            Err(Error::InsufficientStock { available: 0, .. }) => refused += 1,
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!((sold, refused), (5, 27));
+    assert_eq!(stock(&erp, "LAST").await, (0, 0));
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
+/// 16 returns of one unit each, with keys of their own, race for a counter sale of 2 units:
+/// exactly two go through, the rest are refused, and the refunds never pass what was paid.
+async fn concurrent_returns_never_take_back_more_than_was_sold(backend: Backend) {
+    use erp_core::domain::{
+        Disposition, Money, NewReturn, ReturnLineRequest, Sku, Tender, TenderLine,
+    };
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 4).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "LAST", 5).await; // 2.50 each
+    let buyer = customer(&erp, "walk-in").await;
+    let (_, register) = open_till(&db.url, &erp, "CAIXA-R").await;
+    let order = erp
+        .sell_at_counter(&Actor::system(), &counter_sale(register, buyer, 2, "sale"))
+        .await
+        .unwrap()
+        .order;
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let till = Erp::connect(&db.url, &options(1)).await.unwrap();
+        let request = NewReturn::new(
+            order.id,
+            vec![ReturnLineRequest {
+                sku: Sku::parse("LAST").unwrap(),
+                quantity: Quantity::new(1).unwrap(),
+                disposition: Disposition::Restock,
+            }],
+            vec![TenderLine::new(Tender::Cash, Money::parse("2.50").unwrap(), None).unwrap()],
+            Some(register),
+            IdempotencyKey::parse(&format!("ret-{i}")).unwrap(),
+            None,
+            None,
+        )
+        .unwrap();
+        tasks.push(tokio::spawn(async move {
+            till.record_return(&Actor::system(), &request).await
+        }));
+    }
+    let (mut taken, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => taken += 1,
+            Err(Error::ReturnExceedsSold { .. }) => refused += 1,
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!((taken, refused), (2, 14));
+    let stored = erp.order(&Actor::system(), order.id).await.unwrap();
+    assert_eq!(stored.lines[0].returned, 2);
+    assert_eq!(stored.refunded, stored.paid);
+    assert_eq!(stock(&erp, "LAST").await, (5, 0));
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_two_tills_sell_the_last_units_once() {
+    two_tills_sell_the_last_units_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_two_tills_sell_the_last_units_once() {
+    two_tills_sell_the_last_units_once(Backend::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_returns_never_take_back_more_than_was_sold() {
+    concurrent_returns_never_take_back_more_than_was_sold(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_concurrent_returns_never_take_back_more_than_was_sold() {
+    concurrent_returns_never_take_back_more_than_was_sold(Backend::Mysql).await;
 }
 
 /// Rows written before search learnt to ignore accents kept their old folded names; opening the

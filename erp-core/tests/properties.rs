@@ -12,7 +12,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use erp_core::domain::{
-    CustomerId, NewUser, OrderId, OrderStatus, Password, Permission, Role, Sku, Username,
+    CashMovementKind, CustomerId, Discount, Disposition, IdempotencyKey, Money, Name,
+    NewCounterSale, NewOrderPayment, NewRegister, NewReturn, NewUser, OrderId, OrderStatus,
+    Password, Percent, Permission, Quantity, Reason, RegisterCode, RegisterId, ReturnLineRequest,
+    Role, SaleLine, Sku, Tender, TenderLine, Username,
 };
 use erp_core::input::{CustomerInput, OrderInput, OrderLineInput, ProductInput, StockInput};
 use erp_core::{Actor, Erp, Error};
@@ -68,6 +71,48 @@ enum Command {
     Garbage {
         json: String,
     },
+    /// Opens the till's session (float in cents).
+    OpenTill {
+        user: usize,
+        float_cents: i64,
+    },
+    /// A counter sale: lines, an optional sale discount (percent), tenders `(tender, cents)`.
+    Sell {
+        user: usize,
+        lines: Vec<(usize, i64, Option<u32>)>,
+        discount: Option<u32>,
+        tenders: Vec<(usize, i64)>,
+        key: usize,
+    },
+    /// Cash in or out of the till.
+    MoveCash {
+        user: usize,
+        out: bool,
+        cents: i64,
+    },
+    /// Closes the till, counting the expected cash plus `off` cents.
+    CloseTill {
+        user: usize,
+        off: i64,
+    },
+    /// A payment on an order.
+    Pay {
+        user: usize,
+        order: usize,
+        tender: usize,
+        cents: i64,
+    },
+    /// A return of `quantity` of the first line of a counter sale, refunded `refund_cents` in
+    /// `tender`.
+    Return {
+        user: usize,
+        sale: usize,
+        quantity: i64,
+        restock: bool,
+        tender: usize,
+        refund_cents: i64,
+        key: usize,
+    },
 }
 
 fn command() -> impl Strategy<Value = Command> {
@@ -110,6 +155,49 @@ fn command() -> impl Strategy<Value = Command> {
         10 => (0..USERS.len(), 0..4usize, status)
             .prop_map(|(user, order, to)| Command::Move { user, order, to }),
         1 => any::<String>().prop_map(|json| Command::Garbage { json }),
+        2 => (0..USERS.len(), 0i64..20_000)
+            .prop_map(|(user, float_cents)| Command::OpenTill { user, float_cents }),
+        6 => (
+            0..USERS.len(),
+            prop::sample::subsequence((0..SKUS.len()).collect::<Vec<_>>(), 1..=2)
+                .prop_flat_map(|skus| {
+                    let n = skus.len();
+                    (
+                        Just(skus),
+                        prop::collection::vec((1i64..4, prop::option::of(1u32..2500)), n),
+                    )
+                })
+                .prop_map(|(skus, rest)| {
+                    skus.into_iter().zip(rest).map(|(s, (q, d))| (s, q, d)).collect()
+                }),
+            prop::option::of(1u32..2000),
+            prop::collection::vec((0..Tender::ALL.len(), 1i64..6000), 1..3),
+            0..KEYS,
+        )
+            .prop_map(|(user, lines, discount, tenders, key)| Command::Sell {
+                user,
+                lines,
+                discount,
+                tenders,
+                key,
+            }),
+        2 => (0..USERS.len(), any::<bool>(), 1i64..5000)
+            .prop_map(|(user, out, cents)| Command::MoveCash { user, out, cents }),
+        1 => (0..USERS.len(), -100i64..100).prop_map(|(user, off)| Command::CloseTill { user, off }),
+        2 => (0..USERS.len(), 0..4usize, 0..Tender::ALL.len(), 1i64..3000)
+            .prop_map(|(user, order, tender, cents)| Command::Pay { user, order, tender, cents }),
+        3 => (
+            0..USERS.len(),
+            0..4usize,
+            1i64..4,
+            any::<bool>(),
+            0..Tender::ALL.len(),
+            0i64..2000,
+            0..KEYS
+        )
+            .prop_map(|(user, sale, quantity, restock, tender, refund_cents, key)| {
+                Command::Return { user, sale, quantity, restock, tender, refund_cents, key }
+            }),
     ]
 }
 
@@ -146,6 +234,12 @@ struct ModelOrder {
 
 #[derive(Default)]
 struct Model {
+    /// The till's register, once created.
+    register: Option<RegisterId>,
+    /// Who holds the till's open session (index into USERS), if open.
+    till_owner: Option<usize>,
+    /// Counter sales made: `(order id, first line's sku, quantity sold, returned so far)`.
+    sales: Vec<(OrderId, usize, i64, i64)>,
     products: BTreeMap<usize, ModelProduct>,
     customers: HashMap<usize, CustomerId>,
     deleted: Vec<usize>,
@@ -305,6 +399,7 @@ impl Model {
 
 struct World {
     erp: Erp,
+    walk_in: Option<CustomerId>,
     actors: Vec<Actor>,
     model: Model,
     last_order: Option<Command>,
@@ -329,6 +424,7 @@ fn world() -> World {
     }
     World {
         erp,
+        walk_in: None,
         actors,
         model: Model::default(),
         last_order: None,
@@ -365,6 +461,26 @@ fn customer_id(world: &World, name: usize) -> CustomerId {
         .get(&name)
         .copied()
         .unwrap_or(CustomerId(10_000 + name as i64))
+}
+
+impl World {
+    /// The walk-in customer counter sales are made to, created on first use.
+    fn walk_in_id(&mut self) -> Option<CustomerId> {
+        if self.walk_in.is_none() {
+            let input = CustomerInput {
+                name: "Walk-in".into(),
+                email: "walk-in@example.com".into(),
+                ..Default::default()
+            };
+            self.walk_in = block_on(
+                self.erp
+                    .create_customer(&Actor::system(), input.parse().ok()?),
+            )
+            .ok()
+            .map(|c| c.id);
+        }
+        self.walk_in
+    }
 }
 
 fn step(world: &mut World, command: &Command) {
@@ -558,6 +674,305 @@ fn step(world: &mut World, command: &Command) {
             assert_eq!(code(&result), expected, "{command:?}");
             if result.is_ok() {
                 world.model.apply_move(*order, *to);
+            }
+        }
+        Command::OpenTill { user, float_cents } => {
+            let register = match world.model.register {
+                Some(register) => register,
+                None => {
+                    let register = block_on(erp.create_register(
+                        &system,
+                        NewRegister {
+                            code: RegisterCode::parse("CAIXA-01").unwrap(),
+                            name: Name::parse("Till").unwrap(),
+                        },
+                    ))
+                    .unwrap()
+                    .id;
+                    world.model.register = Some(register);
+                    register
+                }
+            };
+            let result = block_on(erp.open_cash_session(
+                &world.actors[*user],
+                register,
+                Money::from_cents(*float_cents).unwrap(),
+            ));
+            let expected = if !USERS[*user].allows(Permission::CreateOrder) {
+                Err("forbidden")
+            } else if world.model.till_owner.is_some() {
+                Err("session_already_open")
+            } else {
+                Ok(())
+            };
+            assert_eq!(code(&result), expected, "{command:?}");
+            if result.is_ok() {
+                world.model.till_owner = Some(*user);
+            }
+        }
+        Command::Sell {
+            user,
+            lines,
+            discount,
+            tenders,
+            key,
+        } => {
+            let (Some(register), Some(walk_in)) = (world.model.register, world.walk_in_id()) else {
+                return;
+            };
+            let sale = NewCounterSale::new(
+                register,
+                walk_in,
+                lines
+                    .iter()
+                    .map(|(sku, quantity, pct)| SaleLine {
+                        sku: Sku::parse(SKUS[*sku]).unwrap(),
+                        quantity: Quantity::new(*quantity).unwrap(),
+                        unit_price: None,
+                        discount: pct.map(|p| {
+                            Discount::Percent(Percent::from_basis_points(i64::from(p)).unwrap())
+                        }),
+                    })
+                    .collect(),
+                discount
+                    .map(|p| Discount::Percent(Percent::from_basis_points(i64::from(p)).unwrap())),
+                tenders
+                    .iter()
+                    .map(|(t, cents)| {
+                        TenderLine::new(Tender::ALL[*t], Money::from_cents(*cents).unwrap(), None)
+                            .unwrap()
+                    })
+                    .collect(),
+                IdempotencyKey::parse(&format!("sale-{key}")).unwrap(),
+                None,
+                None,
+            )
+            .unwrap();
+            let actor = &world.actors[*user];
+            let result = block_on(erp.sell_at_counter(actor, &sale));
+            // What the model knows for sure, checked in the service's order.
+            let same_holder = world
+                .model
+                .till_owner
+                .is_some_and(|owner| world.actors[owner].user_id() == actor.user_id());
+            let expected_first = if !USERS[*user].allows(Permission::CreateOrder) {
+                Some("forbidden")
+            } else {
+                None
+            };
+            match (&result, expected_first) {
+                (_, Some(code_expected)) => {
+                    assert_eq!(code(&result), Err(code_expected), "{command:?}")
+                }
+                (Ok(sold), None) => {
+                    assert!(
+                        same_holder || sold.replayed,
+                        "sold without holding the till"
+                    );
+                    if !sold.replayed {
+                        for (sku, quantity, _) in lines {
+                            world.model.products.get_mut(sku).unwrap().on_hand -= quantity;
+                        }
+                        let (first_sku, first_qty, _) = lines[0];
+                        world
+                            .model
+                            .sales
+                            .push((sold.order.id, first_sku, first_qty, 0));
+                    }
+                }
+                (Err(error), None) => {
+                    let allowed = [
+                        "no_open_session",
+                        "session_not_yours",
+                        "insufficient_stock",
+                        "product_inactive",
+                        "payment_short",
+                        "overpayment",
+                        "approval_required",
+                        "not_found",
+                        "idempotency_conflict",
+                        "customer_deleted",
+                    ];
+                    assert!(allowed.contains(&error.code()), "{command:?}: {error}");
+                    if world.model.till_owner.is_none() {
+                        assert!(
+                            ["no_open_session", "idempotency_conflict"].contains(&error.code()),
+                            "{command:?}: {error}"
+                        );
+                    }
+                }
+            }
+        }
+        Command::MoveCash { user, out, cents } => {
+            let Some(register) = world.model.register else {
+                return;
+            };
+            let kind = if *out {
+                CashMovementKind::Out
+            } else {
+                CashMovementKind::In
+            };
+            let result = block_on(erp.move_cash(
+                &world.actors[*user],
+                register,
+                kind,
+                Money::from_cents(*cents).unwrap(),
+                Reason::parse("float").unwrap(),
+            ));
+            if let Err(error) = &result {
+                let allowed = [
+                    "forbidden",
+                    "no_open_session",
+                    "session_not_yours",
+                    "insufficient_cash",
+                ];
+                assert!(allowed.contains(&error.code()), "{command:?}: {error}");
+            }
+        }
+        Command::CloseTill { user, off } => {
+            let Some(register) = world.model.register else {
+                return;
+            };
+            let Some(session) = block_on(erp.cash_sessions(
+                &system,
+                register,
+                erp_core::domain::PageRequest::first(1),
+            ))
+            .unwrap()
+            .items
+            .into_iter()
+            .next() else {
+                return;
+            };
+            let report = block_on(erp.session_report(&system, session.id)).unwrap();
+            let counts: Vec<(Tender, Money)> = report
+                .tenders
+                .iter()
+                .map(|t| {
+                    let extra = if t.tender == Tender::Cash { *off } else { 0 };
+                    (
+                        t.tender,
+                        Money::from_cents((t.expected.cents() + extra).max(0)).unwrap(),
+                    )
+                })
+                .collect();
+            let result =
+                block_on(erp.close_cash_session(&world.actors[*user], session.id, &counts));
+            match &result {
+                Ok(z) => {
+                    let cash = &z.tenders[0];
+                    assert_eq!(
+                        cash.expected, report.tenders[0].expected,
+                        "Z expects what X did"
+                    );
+                    world.model.till_owner = None;
+                }
+                Err(error) => {
+                    let allowed = ["forbidden", "session_closed", "session_not_yours"];
+                    assert!(allowed.contains(&error.code()), "{command:?}: {error}");
+                }
+            }
+        }
+        Command::Pay {
+            user,
+            order,
+            tender,
+            cents,
+        } => {
+            let Some(target) = world.model.orders.get(*order) else {
+                return;
+            };
+            let payment = NewOrderPayment::new(
+                target.id,
+                vec![
+                    TenderLine::new(
+                        Tender::ALL[*tender],
+                        Money::from_cents(*cents).unwrap(),
+                        None,
+                    )
+                    .unwrap(),
+                ],
+                None,
+            )
+            .unwrap();
+            let result = block_on(erp.pay_order(&world.actors[*user], &payment));
+            if let Err(error) = &result {
+                let allowed = ["forbidden", "overpayment", "order_not_eligible"];
+                assert!(allowed.contains(&error.code()), "{command:?}: {error}");
+            }
+        }
+        Command::Return {
+            user,
+            sale,
+            quantity,
+            restock,
+            tender,
+            refund_cents,
+            key,
+        } => {
+            let Some(&(order_id, sku, sold, returned)) = world.model.sales.get(*sale) else {
+                return;
+            };
+            let refunds = if *refund_cents > 0 {
+                vec![
+                    TenderLine::new(
+                        Tender::ALL[*tender],
+                        Money::from_cents(*refund_cents).unwrap(),
+                        None,
+                    )
+                    .unwrap(),
+                ]
+            } else {
+                vec![]
+            };
+            let request = NewReturn::new(
+                order_id,
+                vec![ReturnLineRequest {
+                    sku: Sku::parse(SKUS[sku]).unwrap(),
+                    quantity: Quantity::new(*quantity).unwrap(),
+                    disposition: if *restock {
+                        Disposition::Restock
+                    } else {
+                        Disposition::WriteOff(Reason::parse("broken").unwrap())
+                    },
+                }],
+                refunds,
+                world.model.register,
+                IdempotencyKey::parse(&format!("ret-{key}")).unwrap(),
+                None,
+                None,
+            )
+            .unwrap();
+            let result = block_on(erp.record_return(&world.actors[*user], &request));
+            match &result {
+                Ok(outcome) if !outcome.replayed => {
+                    assert!(returned + quantity <= sold, "returned more than sold");
+                    world.model.sales[*sale].3 += quantity;
+                    if *restock {
+                        world.model.products.get_mut(&sku).unwrap().on_hand += quantity;
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    if returned + quantity > sold && USERS[*user].allows(Permission::Supervise) {
+                        assert!(
+                            ["return_exceeds_sold", "idempotency_conflict"].contains(&error.code()),
+                            "{command:?}: {error}"
+                        );
+                    }
+                    let allowed = [
+                        "forbidden",
+                        "approval_required",
+                        "return_exceeds_sold",
+                        "refund_exceeds_paid",
+                        "idempotency_conflict",
+                        "validation_failed",
+                        "no_open_session",
+                        "session_not_yours",
+                        "insufficient_cash",
+                    ];
+                    assert!(allowed.contains(&error.code()), "{command:?}: {error}");
+                }
             }
         }
         Command::Retry | Command::Advance { .. } => {}

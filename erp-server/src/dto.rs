@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use erp_core::domain::{
-    Customer, Order, OrderLine, OrderStatus, Page, Product, StatusChange, StockMovement, User,
+    CashMovement, CashSession, Customer, Order, OrderLine, OrderStatus, Page, PaidOrder, Payment,
+    Product, Register, SaleReturn, SessionReport, StatusChange, StockMovement, User,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -133,7 +134,7 @@ impl From<Product> for ProductDto {
 pub struct MovementDto {
     pub id: i64,
     pub product_id: i64,
-    /// RECEIPT, ADJUSTMENT, RESERVATION, RELEASE or SHIPMENT.
+    /// RECEIPT, ADJUSTMENT, RESERVATION, RELEASE, SHIPMENT, SALE or RETURN.
     pub kind: String,
     pub on_hand_delta: i64,
     pub reserved_delta: i64,
@@ -167,7 +168,14 @@ pub struct OrderLineDto {
     pub product_name: String,
     pub unit_price: String,
     pub quantity: u32,
+    /// unit_price * quantity, before the line's discount.
     pub line_total: String,
+    /// The catalogue price when sold (differs from unit_price when overridden).
+    pub list_price: String,
+    /// This line's own discount.
+    pub discount: String,
+    /// Units that came back by returns.
+    pub returned: u32,
 }
 
 impl From<OrderLine> for OrderLineDto {
@@ -179,6 +187,9 @@ impl From<OrderLine> for OrderLineDto {
             unit_price: l.unit_price.to_string(),
             quantity: l.quantity.get(),
             line_total: l.line_total.to_string(),
+            list_price: l.list_price.to_string(),
+            discount: l.discount.to_string(),
+            returned: l.returned,
         }
     }
 }
@@ -215,8 +226,25 @@ pub struct OrderDto {
     pub status: String,
     /// The statuses this order may move to next.
     pub next_statuses: Vec<String>,
+    /// delivery or counter.
+    pub channel: String,
     pub lines: Vec<OrderLineDto>,
+    /// The discount on the whole order.
+    pub discount: String,
+    /// What is due: lines' nets less the discount.
     pub total: String,
+    /// Paid towards the total.
+    pub paid: String,
+    /// total - paid.
+    pub balance_due: String,
+    /// Cash handed back.
+    pub change: String,
+    /// Paid back for returns.
+    pub refunded: String,
+    pub register_id: Option<i64>,
+    pub cash_session_id: Option<i64>,
+    /// The manager who approved a discount or price override.
+    pub approved_by: Option<i64>,
     pub idempotency_key: String,
     pub note: Option<String>,
     pub created_by: Option<i64>,
@@ -234,6 +262,15 @@ impl From<Order> for OrderDto {
             customer_id: o.customer_id.get(),
             status: o.status.to_string(),
             next_statuses: o.status.next().iter().map(OrderStatus::to_string).collect(),
+            channel: o.channel.to_string(),
+            balance_due: o.balance_due().to_string(),
+            discount: o.discount.to_string(),
+            paid: o.paid.to_string(),
+            change: o.change.to_string(),
+            refunded: o.refunded.to_string(),
+            register_id: o.register_id.map(|r| r.get()),
+            cash_session_id: o.cash_session_id.map(|s| s.get()),
+            approved_by: o.approved_by.map(|u| u.get()),
             lines: o.lines.into_iter().map(Into::into).collect(),
             total: o.total.to_string(),
             idempotency_key: o.idempotency_key.to_string(),
@@ -259,4 +296,278 @@ pub struct TokenDto {
     pub refresh_token: String,
     pub refresh_expires_at: DateTime<Utc>,
     pub user: UserDto,
+}
+
+/// A payment (money in) or refund (money back out).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentDto {
+    pub id: i64,
+    pub order_id: i64,
+    /// payment or refund.
+    pub kind: String,
+    /// cash, debit, credit, pix or other.
+    pub tender: String,
+    /// As handed over (cash: including what came back as change).
+    pub amount: String,
+    pub reference: Option<String>,
+    pub cash_session_id: Option<i64>,
+    pub return_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Payment> for PaymentDto {
+    fn from(p: Payment) -> Self {
+        PaymentDto {
+            id: p.id.get(),
+            order_id: p.order_id.get(),
+            kind: p.kind.to_string(),
+            tender: p.tender.to_string(),
+            amount: p.amount.to_string(),
+            reference: p.reference.map(|r| r.to_string()),
+            cash_session_id: p.cash_session_id.map(|s| s.get()),
+            return_id: p.return_id.map(|r| r.get()),
+            created_by: p.created_by.map(|u| u.get()),
+            created_at: p.created_at,
+        }
+    }
+}
+
+/// An order with the payments a sale or payment just recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaidOrderDto {
+    pub order: OrderDto,
+    pub payments: Vec<PaymentDto>,
+}
+
+impl From<PaidOrder> for PaidOrderDto {
+    fn from(p: PaidOrder) -> Self {
+        PaidOrderDto {
+            order: p.order.into(),
+            payments: p.payments.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A till.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterDto {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Register> for RegisterDto {
+    fn from(r: Register) -> Self {
+        RegisterDto {
+            id: r.id.get(),
+            code: r.code.to_string(),
+            name: r.name.to_string(),
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// One tender's count at a close.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountDto {
+    pub tender: String,
+    pub expected: String,
+    pub counted: String,
+    /// counted - expected: negative is short.
+    pub difference: String,
+}
+
+/// A cash session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDto {
+    pub id: i64,
+    pub register_id: i64,
+    pub opened_by: Option<i64>,
+    pub opened_at: DateTime<Utc>,
+    pub opening_float: String,
+    pub open: bool,
+    pub closed_by: Option<i64>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub counts: Vec<CountDto>,
+}
+
+impl From<CashSession> for SessionDto {
+    fn from(s: CashSession) -> Self {
+        let closing = s.closing.as_ref();
+        SessionDto {
+            id: s.id.get(),
+            register_id: s.register_id.get(),
+            opened_by: s.opened_by.map(|u| u.get()),
+            opened_at: s.opened_at,
+            opening_float: s.opening_float.to_string(),
+            open: closing.is_none(),
+            closed_by: closing.and_then(|c| c.closed_by).map(|u| u.get()),
+            closed_at: closing.map(|c| c.closed_at),
+            counts: closing
+                .map(|c| {
+                    c.counts
+                        .iter()
+                        .map(|line| CountDto {
+                            tender: line.tender.to_string(),
+                            expected: line.expected.to_string(),
+                            counted: line.counted.to_string(),
+                            difference: line.difference.to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Cash put in or taken out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CashMovementDto {
+    pub id: i64,
+    pub cash_session_id: i64,
+    /// in or out.
+    pub kind: String,
+    pub amount: String,
+    pub reason: String,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<CashMovement> for CashMovementDto {
+    fn from(m: CashMovement) -> Self {
+        CashMovementDto {
+            id: m.id.get(),
+            cash_session_id: m.cash_session_id.get(),
+            kind: m.kind.to_string(),
+            amount: m.amount.to_string(),
+            reason: m.reason.to_string(),
+            created_by: m.created_by.map(|u| u.get()),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// One tender's line of a report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenderSummaryDto {
+    pub tender: String,
+    pub taken: String,
+    pub refunded: String,
+    pub expected: String,
+    pub counted: Option<String>,
+    pub difference: Option<String>,
+}
+
+/// An X (open) or Z (closed) report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDto {
+    /// X or Z.
+    pub kind: String,
+    pub register: RegisterDto,
+    pub session: SessionDto,
+    pub opened_by: String,
+    pub closed_by: Option<String>,
+    pub sales: u64,
+    pub gross: String,
+    pub discounts: String,
+    pub returns: u64,
+    pub change_given: String,
+    pub cash_in: String,
+    pub cash_out: String,
+    pub tenders: Vec<TenderSummaryDto>,
+    pub generated_at: DateTime<Utc>,
+    /// The report as printed, when a width was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl ReportDto {
+    /// The report, with its text at `width` columns if asked.
+    pub fn new(r: SessionReport, width: Option<usize>) -> ReportDto {
+        let text = width.map(|w| r.render(w.clamp(32, 48)));
+        ReportDto {
+            kind: format!("{:?}", r.kind),
+            register: r.register.into(),
+            session: r.session.into(),
+            opened_by: r.opened_by,
+            closed_by: r.closed_by,
+            sales: r.totals.sales,
+            gross: r.totals.gross.to_string(),
+            discounts: r.totals.discounts.to_string(),
+            returns: r.totals.returns,
+            change_given: r.totals.change.to_string(),
+            cash_in: r.totals.cash_in.to_string(),
+            cash_out: r.totals.cash_out.to_string(),
+            tenders: r
+                .tenders
+                .iter()
+                .map(|t| TenderSummaryDto {
+                    tender: t.tender.to_string(),
+                    taken: t.taken.to_string(),
+                    refunded: t.refunded.to_string(),
+                    expected: t.expected.to_string(),
+                    counted: t.counted.map(|c| c.to_string()),
+                    difference: t.difference.map(|d| d.to_string()),
+                })
+                .collect(),
+            generated_at: r.generated_at,
+            text,
+        }
+    }
+}
+
+/// One returned line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnedLineDto {
+    pub sku: String,
+    pub quantity: u32,
+    /// Back to stock (true) or written off.
+    pub restocked: bool,
+    pub reason: Option<String>,
+}
+
+/// A return with its refunds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnDto {
+    pub id: i64,
+    pub order_id: i64,
+    pub lines: Vec<ReturnedLineDto>,
+    pub refunds: Vec<PaymentDto>,
+    pub refund_total: String,
+    pub cash_session_id: Option<i64>,
+    /// The approving manager's user id.
+    pub approved_by: Option<i64>,
+    pub idempotency_key: String,
+    pub note: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<SaleReturn> for ReturnDto {
+    fn from(r: SaleReturn) -> Self {
+        ReturnDto {
+            id: r.id.get(),
+            order_id: r.order_id.get(),
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| ReturnedLineDto {
+                    sku: l.sku.to_string(),
+                    quantity: l.quantity.get(),
+                    restocked: l.restocked,
+                    reason: l.reason.map(|x| x.to_string()),
+                })
+                .collect(),
+            refunds: r.refunds.into_iter().map(Into::into).collect(),
+            refund_total: r.refund_total.to_string(),
+            cash_session_id: r.cash_session_id.map(|s| s.get()),
+            approved_by: r.approved_by.map(|u| u.get()),
+            idempotency_key: r.idempotency_key.to_string(),
+            note: r.note.map(|n| n.to_string()),
+            created_by: r.created_by.map(|u| u.get()),
+            created_at: r.created_at,
+        }
+    }
 }

@@ -279,7 +279,7 @@ impl From<Error> for ApiError {
             } => {
                 api = api
                     .with("order_id", order_id.get())
-                    .with("status", status.as_str())
+                    .with("order_status", status.as_str())
                     .with("why", *why);
             }
             Error::ReturnExceedsSold {

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, customers, health, orders, products, users};
+use crate::routes::{auth, customers, health, orders, products, tills, users};
 
 /// The API description served at `/api/schema` and shown at `/docs`.
 #[derive(OpenApi)]
@@ -29,12 +29,14 @@ use crate::routes::{auth, customers, health, orders, products, users};
         orders::create, orders::list, orders::get, orders::change_status, orders::cancel,
         orders::history,
         users::list, users::get, users::update, users::change_password,
+        tills::create_register, tills::registers, tills::open_session, tills::sessions,
+        tills::move_cash, tills::report, tills::close, tills::sell, tills::pay, tills::take_back,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "health"), (name = "auth"), (name = "customers"), (name = "products"),
-        (name = "orders"), (name = "users")
+        (name = "orders"), (name = "users"), (name = "tills")
     )
 )]
 pub struct ApiDoc;

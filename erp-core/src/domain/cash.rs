@@ -501,8 +501,15 @@ impl SessionReport {
         row(&mut out, "Net", &MoneyDelta(t.net()).to_string());
         out.push_str(&rule);
         out.push('\n');
+        // Net per tender: cash is what stayed, so the change handed back comes off it and the
+        // lines add up to the net above.
         for line in &self.tenders {
-            let net = MoneyDelta(line.taken.cents() - line.refunded.cents());
+            let change = if line.tender.is_cash() {
+                t.change.cents()
+            } else {
+                0
+            };
+            let net = MoneyDelta(line.taken.cents() - line.refunded.cents() - change);
             row(&mut out, line.tender.label(), &net.to_string());
         }
         out.push_str(&rule);

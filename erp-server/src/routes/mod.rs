@@ -5,6 +5,7 @@ pub mod customers;
 pub mod health;
 pub mod orders;
 pub mod products;
+pub mod tills;
 pub mod users;
 
 use axum::Router;
@@ -95,6 +96,20 @@ pub fn api() -> Router<AppState> {
         .route("/orders/{id}", get(orders::get).delete(orders::cancel))
         .route("/orders/{id}/status", patch(orders::change_status))
         .route("/orders/{id}/history", get(orders::history))
+        .route(
+            "/registers",
+            post(tills::create_register).get(tills::registers),
+        )
+        .route(
+            "/registers/{id}/sessions",
+            post(tills::open_session).get(tills::sessions),
+        )
+        .route("/registers/{id}/cash", post(tills::move_cash))
+        .route("/sessions/{id}/report", get(tills::report))
+        .route("/sessions/{id}/close", post(tills::close))
+        .route("/sales", post(tills::sell))
+        .route("/orders/{id}/payments", post(tills::pay))
+        .route("/orders/{id}/returns", post(tills::take_back))
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::get).patch(users::update))
         .route("/users/{id}/password", put(users::change_password))

@@ -12,6 +12,7 @@ mod permissions;
 mod processes;
 mod races;
 mod secrets;
+mod tills;
 
 /// One `#[tokio::test]` per listed test for the given backend; the database is removed even when
 /// the test fails.
@@ -52,6 +53,8 @@ macro_rules! all_api_tests {
             permissions::every_role_gets_exactly_its_permissions,
             races::thirty_two_requests_with_one_key_make_one_order,
             races::thirty_two_clients_racing_for_the_last_units_never_oversell,
+            tills::a_shift_at_the_till_sells_pays_returns_and_closes,
+            tills::bad_sales_payments_and_returns_are_problems_that_change_nothing,
         );
     };
 }
