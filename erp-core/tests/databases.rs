@@ -941,6 +941,9 @@ async fn mysql_migrations_run_once_when_servers_start_together() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn galera_migrations_run_once_when_servers_start_together() {
     migrations_run_once_when_servers_start_together(Backend::Galera).await;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Counter sales and returns
 
 /// A till of its own (a store, so a connection) with an open session on a register of its own.
