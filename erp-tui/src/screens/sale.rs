@@ -37,7 +37,7 @@ const WALK_IN_EMAIL: &str = "walk-in@shop.example";
 /// Results shown under the search.
 const RESULTS: u32 = 6;
 /// What creating a customer needs (erp-core's permission matrix).
-const CREATE_CUSTOMER: Permission = Permission::CreateCustomer;
+const CREATE_CUSTOMER: Permission = Permission::ManageCatalog;
 
 /// What the sale's keys do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
