@@ -592,11 +592,17 @@ async fn two_processes_race_for_the_same_stock(backend: Backend) {
     let distinct: HashSet<i64> = all.iter().copied().collect();
     assert_eq!(distinct.len(), all.len(), "no order counted twice");
     assert_eq!(all.len(), 150, "exactly the stock was sold");
-    assert!(
-        per_process.iter().all(|ids| !ids.is_empty()),
-        "both processes sold something: {:?}",
-        per_process.iter().map(Vec::len).collect::<Vec<_>>()
-    );
+    let split: Vec<usize> = per_process.iter().map(Vec::len).collect();
+    eprintln!("{backend:?} two processes: sold {split:?}");
+    if backend == Backend::Mysql {
+        // The row lock queues both processes' racers. On a cluster each node's commits abort
+        // the other node's lock holder, and one node can win every race for a while: fairness
+        // is not promised there, exactness is.
+        assert!(
+            split.iter().all(|n| *n > 0),
+            "both processes sold something: {split:?}"
+        );
+    }
     let shared = erp
         .orders(
             &Actor::system(),
