@@ -38,6 +38,25 @@ fn optional<T>(
     }
 }
 
+/// Refuses an id that cannot name a row.
+fn positive_id(id: i64, field: &str) -> Result<()> {
+    if id <= 0 {
+        return Err(Error::validation(field, "must be a positive id"));
+    }
+    Ok(())
+}
+
+/// Refuses more lines than an order (or a counter sale, which is an order) may have.
+fn at_most_order_lines(count: usize) -> Result<()> {
+    if count > NewOrder::MAX_LINES {
+        return Err(Error::validation(
+            "lines",
+            format!("an order may have at most {} lines", NewOrder::MAX_LINES),
+        ));
+    }
+    Ok(())
+}
+
 /// A request to place an order.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -67,15 +86,8 @@ impl OrderInput {
     /// Validates the request under the client's idempotency key.
     pub fn parse(&self, idempotency_key: &str) -> Result<NewOrder> {
         let key = IdempotencyKey::parse(idempotency_key).field("idempotency_key")?;
-        if self.customer_id <= 0 {
-            return Err(Error::validation("customer_id", "must be a positive id"));
-        }
-        if self.lines.len() > NewOrder::MAX_LINES {
-            return Err(Error::validation(
-                "lines",
-                format!("an order may have at most {} lines", NewOrder::MAX_LINES),
-            ));
-        }
+        positive_id(self.customer_id, "customer_id")?;
+        at_most_order_lines(self.lines.len())?;
         let lines = self
             .lines
             .iter()
@@ -471,18 +483,9 @@ impl SaleInput {
     /// Validates the sale under the client's idempotency key.
     pub fn parse(&self, idempotency_key: &str) -> Result<NewCounterSale> {
         let key = IdempotencyKey::parse(idempotency_key).field("idempotency_key")?;
-        if self.register_id <= 0 {
-            return Err(Error::validation("register_id", "must be a positive id"));
-        }
-        if self.customer_id <= 0 {
-            return Err(Error::validation("customer_id", "must be a positive id"));
-        }
-        if self.lines.len() > NewOrder::MAX_LINES {
-            return Err(Error::validation(
-                "lines",
-                format!("an order may have at most {} lines", NewOrder::MAX_LINES),
-            ));
-        }
+        positive_id(self.register_id, "register_id")?;
+        positive_id(self.customer_id, "customer_id")?;
+        at_most_order_lines(self.lines.len())?;
         let lines = self
             .lines
             .iter()

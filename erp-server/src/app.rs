@@ -34,7 +34,7 @@ const REQUEST_ID: &str = "x-request-id";
 /// The state for `args` over `erp`.
 pub fn state(args: &ServeArgs, erp: Erp) -> anyhow::Result<AppState> {
     let redis = match &args.redis_url {
-        Some(url) => Some(Arc::new(RedisLink::new(url)?)),
+        Some(url) => Some(Arc::new(RedisLink::new(url.expose())?)),
         None => None,
     };
     Ok(AppState {

@@ -44,6 +44,7 @@ pub struct DatabaseArgs {
     #[arg(
         long,
         env = "DATABASE_URL",
+        hide_env_values = true,
         default_value = "sqlite://erp.db",
         global = true
     )]
@@ -105,7 +106,7 @@ pub struct ServeArgs {
     pub bind: SocketAddr,
     /// Redis for rate limits and the event stream; without it limits are per process and events
     /// stay in the outbox.
-    #[arg(long, env = "REDIS_URL")]
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<SecretUrl>,
     /// The HS256 secret that signs access tokens (at least 32 bytes).
     #[arg(long, env = "ERP_JWT_SECRET", hide_env_values = true, value_parser = secret)]
@@ -160,23 +161,15 @@ fn secret(text: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(text))
 }
 
-/// A URL that may carry a password (database, Redis). It reads as the URL itself where a `&str`
-/// is needed, but shows (`Debug`, `Display`) with the password redacted, so settings and errors
-/// can be printed.
+/// A URL that may carry a password (database, Redis). It shows (`Debug`, `Display`) with the
+/// password redacted, so settings and errors can be printed; the driver gets the real URL only
+/// through [`SecretUrl::expose`], so a leak is never one `&*url` away.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretUrl(String);
 
 impl SecretUrl {
     /// The URL with its password, for the driver only.
     pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for SecretUrl {
-    type Target = str;
-
-    fn deref(&self) -> &str {
         &self.0
     }
 }

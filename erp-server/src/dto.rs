@@ -402,7 +402,7 @@ impl From<CashSession> for SessionDto {
             opened_by: s.opened_by.map(|u| u.get()),
             opened_at: s.opened_at,
             opening_float: s.opening_float.to_string(),
-            open: closing.is_none(),
+            open: s.is_open(),
             closed_by: closing.and_then(|c| c.closed_by).map(|u| u.get()),
             closed_at: closing.map(|c| c.closed_at),
             counts: closing

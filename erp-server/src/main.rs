@@ -36,7 +36,7 @@ fn options(database: &DatabaseArgs, migrate: bool) -> ConnectOptions {
 }
 
 async fn connect(database: &DatabaseArgs) -> anyhow::Result<Erp> {
-    Erp::connect(&database.database_url, &options(database, true))
+    Erp::connect(database.database_url.expose(), &options(database, true))
         .await
         .context("opening the database")
 }
@@ -63,7 +63,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             erp_server::app::serve(args, connect(&cli.database).await?).await?;
         }
         Some(Command::Migrate) => {
-            Erp::migrate(&cli.database.database_url, &options(&cli.database, true)).await?;
+            Erp::migrate(
+                cli.database.database_url.expose(),
+                &options(&cli.database, true),
+            )
+            .await?;
             println!("migrations applied");
         }
         Some(Command::Seed(seed)) => {

@@ -64,6 +64,16 @@ impl OrderStatus {
         }
     }
 
+    /// The permission moving an order to this status needs: cancelling gives stock back and
+    /// drops a customer's order, so it is a manager's decision; every other move is a clerk's.
+    pub fn permission_to_enter(self) -> super::Permission {
+        if self == OrderStatus::Cancelled {
+            super::Permission::CancelOrder
+        } else {
+            super::Permission::ChangeOrderStatus
+        }
+    }
+
     /// Whether `self -> to` is a legal transition.
     pub fn can_become(self, to: OrderStatus) -> bool {
         self.next().contains(&to)

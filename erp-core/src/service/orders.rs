@@ -206,12 +206,9 @@ impl Erp {
         note: Option<&Note>,
     ) -> Attempt<Order> {
         let mut tx = self.begin().await?;
-        let permission = if to == OrderStatus::Cancelled {
-            Permission::CancelOrder
-        } else {
-            Permission::ChangeOrderStatus
-        };
-        let actor = &self.authorize(&mut tx, actor, Some(permission)).await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(to.permission_to_enter()))
+            .await?;
         // Lock order: the order row first, then its products by ascending id.
         let mut order = tx
             .lock_order(order_id)
@@ -319,14 +316,25 @@ impl Erp {
 
 /// The original order for a repeated key: a replay if the request is the same, else a conflict.
 fn replay(order: Order, request: &NewOrder, fingerprint: &str) -> Attempt<OrderReceipt> {
+    let order = same_request(order, request.idempotency_key(), fingerprint)?;
+    Ok(OrderReceipt {
+        order,
+        replayed: true,
+    })
+}
+
+/// The order a repeated key found, if it was made by the same request (`fingerprint`); the same
+/// key with another request is a conflict. Orders and counter sales share this rule.
+pub(crate) fn same_request(
+    order: Order,
+    key: &crate::domain::IdempotencyKey,
+    fingerprint: &str,
+) -> Attempt<Order> {
     if order.request_fingerprint == fingerprint {
-        Ok(OrderReceipt {
-            order,
-            replayed: true,
-        })
+        Ok(order)
     } else {
         Err(Error::IdempotencyConflict {
-            key: request.idempotency_key().to_string(),
+            key: key.to_string(),
             order_id: order.id,
         }
         .into())

@@ -4,7 +4,7 @@
 //! sales only add cash), the customer (shared), then its products by ascending id. The products'
 //! stock is written last, just before commit, so the hot rows are held for as short as possible.
 
-use super::orders::{live_customer, lock_skus};
+use super::orders::{live_customer, lock_skus, same_request};
 use super::{Attempt, Erp, Failure, no_unique};
 use crate::Actor;
 use crate::domain::{
@@ -385,20 +385,14 @@ impl Erp {
 }
 
 /// The original sale for a repeated key: a replay if the request is the same, else a conflict.
+/// Its payments are read after the unit of work (see [`Erp::sell_at_counter`]).
 fn replay_sale(order: Order, sale: &NewCounterSale, fingerprint: &str) -> Attempt<PaidOrder> {
-    if order.request_fingerprint == fingerprint {
-        Ok(PaidOrder {
-            order,
-            payments: Vec::new(),
-            replayed: true,
-        })
-    } else {
-        Err(Error::IdempotencyConflict {
-            key: sale.idempotency_key().to_string(),
-            order_id: order.id,
-        }
-        .into())
-    }
+    let order = same_request(order, sale.idempotency_key(), fingerprint)?;
+    Ok(PaidOrder {
+        order,
+        payments: Vec::new(),
+        replayed: true,
+    })
 }
 
 /// The register's open cash session, locked (shared or exclusive), which must be the actor's

@@ -33,9 +33,29 @@ pub fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<&str>> {
         .transpose()
 }
 
+/// The `Idempotency-Key` of a command that cannot go without one; `detail` tells the client
+/// what a retry without a key could do.
+pub fn required_idempotency_key<'h>(
+    headers: &'h HeaderMap,
+    detail: &'static str,
+) -> Result<&'h str, ApiError> {
+    idempotency_key(headers)?
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "missing_idempotency_key", detail))
+}
+
 /// Marks a response as the replay of an earlier request with the same key.
 pub fn mark_replayed(headers: &mut HeaderMap) {
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+}
+
+/// 201 for something new, or 200 with `Idempotent-Replayed` for the replay of an earlier request.
+pub fn created_or_replayed(replayed: bool, headers: &mut HeaderMap) -> StatusCode {
+    if replayed {
+        mark_replayed(headers);
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    }
 }
 
 /// Pagination parameters.

@@ -9,9 +9,9 @@ use erp_core::input::{OrderInput, StatusInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{idempotency_key, location, mark_replayed, page_request};
+use super::{created_or_replayed, location, page_request, required_idempotency_key};
 use crate::dto::{HistoryDto, OrderDto, PageDto};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use crate::state::AppState;
 
@@ -62,23 +62,15 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(input): ApiJson<OrderInput>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<OrderDto>)> {
-    let key = idempotency_key(&headers)?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "missing_idempotency_key",
-            "send an Idempotency-Key header (e.g. a fresh UUID per order) so a retry never \
-             orders twice",
-        )
-    })?;
+    let key = required_idempotency_key(
+        &headers,
+        "send an Idempotency-Key header (e.g. a fresh UUID per order) so a retry never \
+         orders twice",
+    )?;
     let request = input.parse(key)?;
     let receipt = state.erp.create_order(&actor, &request).await?;
     let mut response_headers = location(&format!("/api/v1/orders/{}", receipt.order.id));
-    let status = if receipt.replayed {
-        mark_replayed(&mut response_headers);
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let status = created_or_replayed(receipt.replayed, &mut response_headers);
     Ok((status, response_headers, Json(receipt.order.into())))
 }
 

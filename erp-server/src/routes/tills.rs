@@ -16,23 +16,20 @@ use erp_core::input::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{idempotency_key, location, mark_replayed, page_request};
+use super::{PageParams, created_or_replayed, location, page_request, required_idempotency_key};
 use crate::dto::{
     CashMovementDto, PageDto, PaidOrderDto, RegisterDto, ReportDto, ReturnDto, SessionDto,
 };
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use crate::state::AppState;
 
 fn required_key(headers: &HeaderMap) -> ApiResult<&str> {
-    idempotency_key(headers)?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "missing_idempotency_key",
-            "send an Idempotency-Key header (e.g. a fresh UUID per sale or return) so a retry \
-             never charges or refunds twice",
-        )
-    })
+    required_idempotency_key(
+        headers,
+        "send an Idempotency-Key header (e.g. a fresh UUID per sale or return) so a retry never \
+         charges or refunds twice",
+    )
 }
 
 /// Report parameters.
@@ -43,18 +40,6 @@ pub struct ReportParams {
     /// Also render the report as text this many columns wide (32, 42 or 48).
     #[param(minimum = 32, maximum = 48)]
     pub width: Option<usize>,
-}
-
-/// Session list parameters.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct SessionParams {
-    /// Rows to skip (default 0).
-    pub offset: Option<u64>,
-    /// Page size, 1 to 500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<u32>,
 }
 
 /// Sets up a till (managers and admins).
@@ -106,13 +91,13 @@ pub async fn open_session(
 
 /// A till's sessions, newest first (an open one comes first).
 #[utoipa::path(get, path = "/api/v1/registers/{id}/sessions", tag = "tills",
-    params(("id" = i64, Path, minimum = 1), SessionParams), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1), PageParams), security(("bearer" = [])),
     responses((status = 200, body = PageDto<SessionDto>)))]
 pub async fn sessions(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     PathId(id): PathId,
-    ApiQuery(params): ApiQuery<SessionParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<PageDto<SessionDto>>> {
     let page = page_request(params.offset, params.limit)?;
     let found = state
@@ -202,12 +187,7 @@ pub async fn sell(
     let sale = input.parse(key)?;
     let sold = state.erp.sell_at_counter(&actor, &sale).await?;
     let mut response_headers = location(&format!("/api/v1/orders/{}", sold.order.id));
-    let status = if sold.replayed {
-        mark_replayed(&mut response_headers);
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let status = created_or_replayed(sold.replayed, &mut response_headers);
     Ok((status, response_headers, Json(sold.into())))
 }
 
@@ -252,11 +232,6 @@ pub async fn take_back(
     let request = input.parse(OrderId(id), key)?;
     let outcome = state.erp.record_return(&actor, &request).await?;
     let mut response_headers = HeaderMap::new();
-    let status = if outcome.replayed {
-        mark_replayed(&mut response_headers);
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let status = created_or_replayed(outcome.replayed, &mut response_headers);
     Ok((status, response_headers, Json(outcome.sale_return.into())))
 }

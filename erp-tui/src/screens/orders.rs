@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use crossterm::event::{KeyCode, KeyEvent};
 use erp_core::Actor;
 use erp_core::domain::{
-    Customer, CustomerId, Order, OrderId, OrderQuery, OrderStatus, PageRequest, Permission,
-    StatusChange,
+    Customer, CustomerId, Order, OrderId, OrderQuery, OrderStatus, PageRequest, StatusChange,
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -150,12 +149,7 @@ pub struct Orders {
 
 /// Whether `actor` may move an order to `to`.
 pub fn allowed(actor: Option<&Actor>, to: OrderStatus) -> bool {
-    let needed = if to == OrderStatus::Cancelled {
-        Permission::CancelOrder
-    } else {
-        Permission::ChangeOrderStatus
-    };
-    actor.is_some_and(|a| a.can(needed))
+    actor.is_some_and(|a| a.can(to.permission_to_enter()))
 }
 
 fn status_color(status: OrderStatus) -> Color {
@@ -283,10 +277,7 @@ impl Orders {
             )));
             return;
         }
-        let needed = match to {
-            OrderStatus::Cancelled => Permission::CancelOrder,
-            _ => Permission::ChangeOrderStatus,
-        };
+        let needed = to.permission_to_enter();
         if !ctx.can(needed) {
             ctx.fail(&erp_core::Error::Forbidden {
                 role: ctx.actor().role(),

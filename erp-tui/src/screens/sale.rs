@@ -1036,12 +1036,8 @@ impl Sale {
             .lines
             .iter()
             .map(|l| {
-                let total = erp_core::domain::Money::from_cents(
-                    l.price_cents.saturating_mul(i64::from(l.quantity)),
-                )
-                .unwrap_or(erp_core::domain::Money::ZERO);
-                let price = erp_core::domain::Money::from_cents(l.price_cents)
-                    .unwrap_or(erp_core::domain::Money::ZERO);
+                let total = money_of(l.price_cents.saturating_mul(i64::from(l.quantity)));
+                let price = money_of(l.price_cents);
                 Row::new(vec![
                     l.sku.clone(),
                     fit(&l.name, 28),
