@@ -5,6 +5,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use erp_core::domain::{OrderId, Permission};
+use erp_core::receipt::PaperWidth;
 use erp_core::{Actor, Error};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -52,8 +53,31 @@ pub enum Tab {
     Users,
 }
 
+/// How this till is set up: its register, and where receipts are printed.
+#[derive(Clone, Debug)]
+pub struct TillConfig {
+    /// The register's code (`CAIXA-01`).
+    pub register: String,
+    /// An ESC/POS printer (a device or a spool file), if any.
+    pub printer: Option<std::path::PathBuf>,
+    /// The paper's width in columns (also the width of receipts on screen).
+    pub paper: PaperWidth,
+}
+
+impl Default for TillConfig {
+    fn default() -> Self {
+        TillConfig {
+            register: crate::cart::DEFAULT_REGISTER.to_string(),
+            printer: None,
+            paper: PaperWidth::Columns42,
+        }
+    }
+}
+
 /// What a screen may ask for while handling a key or a message.
 pub struct Ctx {
+    /// This till.
+    pub till: TillConfig,
     /// Who is logged in.
     pub actor: Option<Actor>,
     /// Background work to start.
@@ -156,6 +180,8 @@ pub struct App {
     pub confirm_quit: bool,
     /// The language of every word on screen.
     pub lang: Lang,
+    /// The register and the printer.
+    pub config: TillConfig,
     seq: u64,
 }
 
@@ -165,7 +191,7 @@ pub const LOCK_AFTER_SECS: u64 = 300;
 impl App {
     /// A new app. Returns the tasks to start: finding out whether this is a first run.
     pub fn new(backend: &'static str, carts: Option<CartStore>) -> (App, Vec<Task>) {
-        let app = App {
+        let mut app = App {
             screen: Screen::Starting,
             sale: sale::Sale::new(Cart::default()),
             actor: None,
@@ -180,8 +206,12 @@ impl App {
             idle: 0,
             confirm_quit: false,
             lang: Lang::En,
+            config: TillConfig::default(),
             seq: 0,
         };
+        if let Some(carts) = &app.carts {
+            app.config.register = carts.register().to_string();
+        }
         let task = Task::new("checking for users", |erp| async move {
             Msg::UsersExist(erp.has_users().await)
         });
@@ -205,6 +235,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Task> {
         i18n::set(self.lang);
         let mut ctx = Ctx {
+            till: self.config.clone(),
             actor: self.actor.clone(),
             tasks: Vec::new(),
             notice: None,
@@ -340,9 +371,11 @@ impl App {
     /// Sends a result to the screen that asked for it; the sale hears about its own even when
     /// another screen is in front.
     fn route(&mut self, msg: Msg, ctx: &mut Ctx) {
+        // The login and first-run screens take only their own answers: whatever the sale asked
+        // for before a log-out or an idle lock still reaches it.
         match (&mut self.screen, msg) {
-            (Screen::Setup(s), msg) => s.on_msg(msg, ctx),
-            (Screen::Login(s), msg) => s.on_msg(msg, ctx),
+            (Screen::Setup(s), msg @ (Msg::Bootstrapped(_) | Msg::Seeded(_))) => s.on_msg(msg, ctx),
+            (Screen::Login(s), msg @ Msg::LoggedIn(_)) => s.on_msg(msg, ctx),
             (
                 Screen::Orders(s),
                 msg @ (Msg::Orders(..) | Msg::OrderDetail(_) | Msg::StatusChanged(_)),
@@ -512,7 +545,8 @@ impl App {
             label: "help",
             enabled: true,
         });
-        frame.render_widget(Paragraph::new(hint_line(&hints)), footer);
+        let shown = crate::widgets::fit_hints(hints.clone(), usize::from(footer.width));
+        frame.render_widget(Paragraph::new(hint_line(&shown)), footer);
         if self.help {
             self.draw_help(frame, area, &hints);
         }
@@ -537,28 +571,50 @@ impl App {
         if self.actor.is_none() {
             spans.push(Span::raw(format!(" {} ", self.title())).bold());
         } else {
-            for (key, label, tab) in [
+            let tabs = [
                 ("F2", "tab-sale", Tab::Sale),
                 ("F3", "tab-orders", Tab::Orders),
                 ("F4", "tab-products", Tab::Products),
                 ("F5", "tab-customers", Tab::Customers),
                 ("F6", "tab-users", Tab::Users),
-            ] {
-                let label = t!(label);
-                let active = matches!(
+            ];
+            let active = |tab: Tab| {
+                matches!(
                     (&self.screen, tab),
                     (Screen::Sale, Tab::Sale)
                         | (Screen::Orders(_), Tab::Orders)
                         | (Screen::Products(_), Tab::Products)
                         | (Screen::Customers(_), Tab::Customers)
                         | (Screen::Users(_), Tab::Users)
-                );
-                let style = if active {
+                )
+            };
+            // Every tab named when there is room for them and who is logged in; otherwise
+            // (Portuguese words are longer) only the screen in front is named.
+            let full: usize = tabs
+                .iter()
+                .map(|(key, label, _)| key.len() + t!(label).chars().count() + 2)
+                .sum();
+            let right_len = self.actor.as_ref().map_or(0, |a| {
+                a.username().chars().count() + i18n::role(a.role()).chars().count() + 6
+            }) + self
+                .carts
+                .as_ref()
+                .map_or(self.backend, |carts| carts.register())
+                .chars()
+                .count();
+            let named_all = 5 + full + right_len + 2 <= usize::from(area.width);
+            for (key, label, tab) in tabs {
+                let style = if active(tab) {
                     Style::new().fg(Color::Cyan).bold()
                 } else {
                     Style::new().fg(Color::DarkGray)
                 };
-                spans.push(Span::styled(format!(" {key} {label}"), style));
+                let text = if named_all || active(tab) {
+                    format!(" {key} {}", t!(label))
+                } else {
+                    format!(" {key}")
+                };
+                spans.push(Span::styled(text, style));
             }
         }
         let place = self
@@ -577,7 +633,8 @@ impl App {
         let busy = if self.busy > 0 { " *" } else { "" };
         let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
         let width = usize::from(area.width);
-        let room = width.saturating_sub(used + busy.chars().count() + 1);
+        // At least one space between the tabs and the name, and one at the end.
+        let room = width.saturating_sub(used + busy.chars().count() + 2);
         let right = crate::widgets::fit(&right, room);
         let gap = width.saturating_sub(used + right.chars().count() + busy.chars().count() + 1);
         spans.push(Span::raw(" ".repeat(gap)));

@@ -4,8 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use erp_core::domain::{CustomerId, Money, Quantity};
-use erp_core::input::{OrderInput, OrderLineInput};
+use erp_core::domain::{
+    CustomerId, DiscountPolicy, Money, PricedSale, Quantity, SaleLine, Sku, Tender, price_sale,
+};
+use erp_core::input::{
+    DiscountInput, OrderInput, OrderLineInput, SaleInput, SaleLineInput, TenderInput,
+};
 use serde::{Deserialize, Serialize};
 
 /// A cart line: what is shown and what will be ordered.
@@ -22,6 +26,70 @@ pub struct CartLine {
     /// Units available when last seen, to warn at once when the cart asks for more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<i64>,
+    /// A price other than the catalogue's, in cents (a manager approves it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_cents: Option<i64>,
+    /// A discount on this line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<CartDiscount>,
+}
+
+/// A discount as the cashier typed it: an amount off or a percentage, as erp-core reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CartDiscount {
+    /// This much off, a decimal string (`5.00`).
+    Amount(String),
+    /// This share off, a decimal string (`10`, `12.5`).
+    Percent(String),
+}
+
+impl CartDiscount {
+    /// The discount as erp-core's input.
+    pub fn input(&self) -> DiscountInput {
+        match self {
+            CartDiscount::Amount(amount) => DiscountInput {
+                amount: Some(amount.clone()),
+                percent: None,
+            },
+            CartDiscount::Percent(percent) => DiscountInput {
+                amount: None,
+                percent: Some(percent.clone()),
+            },
+        }
+    }
+
+    /// The discount as erp-core's domain value, if well formed.
+    pub fn parse(&self) -> Option<erp_core::domain::Discount> {
+        use erp_core::domain::{Discount, Percent};
+        match self {
+            CartDiscount::Amount(amount) => Money::parse(amount)
+                .ok()
+                .and_then(|m| Discount::amount(m).ok()),
+            CartDiscount::Percent(percent) => Percent::parse(percent).ok().map(Discount::Percent),
+        }
+    }
+}
+
+/// One tender typed in the payment dialog (kept with the cart, so a restart sends the very same
+/// sale again and erp-core recognises it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartTender {
+    /// `cash`, `debit`, `credit`, `pix`, `other`.
+    pub tender: String,
+    /// In cents.
+    pub cents: i64,
+}
+
+impl CartTender {
+    /// The tender, if known.
+    pub fn tender(&self) -> Option<Tender> {
+        Tender::parse(&self.tender).ok()
+    }
+
+    /// The amount.
+    pub fn amount(&self) -> Money {
+        Money::from_cents(self.cents).unwrap_or(Money::ZERO)
+    }
 }
 
 /// The customer of the sale.
@@ -48,6 +116,12 @@ pub struct Cart {
     /// The user whose sale it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// A discount on the whole sale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<CartDiscount>,
+    /// The tenders of the payment dialog, once typed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenders: Vec<CartTender>,
 }
 
 /// 128 random bits as hex: a fresh idempotency key.
@@ -79,6 +153,8 @@ impl Cart {
                 price_cents: price.cents(),
                 quantity: quantity.min(Quantity::MAX),
                 available: None,
+                override_cents: None,
+                discount: None,
             }),
         }
     }
@@ -99,14 +175,92 @@ impl Cart {
         }
     }
 
-    /// The displayed total (the order's total is computed by erp-core at the current prices).
+    /// The displayed total after discounts and overrides (the sale's total is computed by
+    /// erp-core at the current prices; this is the same arithmetic, erp-core's `price_sale`).
     pub fn total(&self) -> Money {
+        match self.priced(DiscountPolicy::default()) {
+            Some(priced) => priced.total,
+            None => self.gross(),
+        }
+    }
+
+    /// The cart priced by erp-core's rule: every figure a receipt prints and what needs a
+    /// manager. None when a line or discount is not well formed.
+    pub fn priced(&self, policy: DiscountPolicy) -> Option<PricedSale> {
+        let lines: Vec<(Money, SaleLine)> = self
+            .lines
+            .iter()
+            .map(|l| {
+                Some((
+                    Money::from_cents(l.price_cents).ok()?,
+                    SaleLine {
+                        sku: Sku::parse(&l.sku).ok()?,
+                        quantity: Quantity::new(i64::from(l.quantity)).ok()?,
+                        unit_price: match l.override_cents {
+                            Some(cents) => Some(Money::from_cents(cents).ok()?),
+                            None => None,
+                        },
+                        discount: match &l.discount {
+                            Some(d) => Some(d.parse()?),
+                            None => None,
+                        },
+                    },
+                ))
+            })
+            .collect::<Option<_>>()?;
+        let refs: Vec<(Money, &SaleLine)> = lines.iter().map(|(p, l)| (*p, l)).collect();
+        let discount = match &self.discount {
+            Some(d) => Some(d.parse()?),
+            None => None,
+        };
+        price_sale(&refs, discount, policy).ok()
+    }
+
+    /// Sum of the lines at their catalogue prices, before discounts.
+    pub fn gross(&self) -> Money {
         let cents = self
             .lines
             .iter()
             .map(|l| l.price_cents.saturating_mul(i64::from(l.quantity)))
             .fold(0i64, i64::saturating_add);
         Money::from_cents(cents.min(Money::MAX_CENTS)).unwrap_or(Money::ZERO)
+    }
+
+    /// The counter sale for erp-core (`register`, `customer`, `tenders`): lines with their
+    /// overrides and discounts, and the sale's discount.
+    pub fn sale_input(
+        &self,
+        register: i64,
+        customer: CustomerId,
+        tenders: &[CartTender],
+    ) -> SaleInput {
+        SaleInput {
+            register_id: register,
+            customer_id: customer.get(),
+            lines: self
+                .lines
+                .iter()
+                .map(|l| SaleLineInput {
+                    sku: l.sku.clone(),
+                    quantity: i64::from(l.quantity),
+                    unit_price: l
+                        .override_cents
+                        .map(|c| Money::from_cents(c).unwrap_or(Money::ZERO).to_string()),
+                    discount: l.discount.as_ref().map(CartDiscount::input),
+                })
+                .collect(),
+            discount: self.discount.as_ref().map(CartDiscount::input),
+            tenders: tenders
+                .iter()
+                .map(|t| TenderInput {
+                    tender: t.tender.clone(),
+                    amount: t.amount().to_string(),
+                    reference: None,
+                })
+                .collect(),
+            note: None,
+            approver: None,
+        }
     }
 
     /// The order request for erp-core.
@@ -405,7 +559,13 @@ mod tests {
             set_aside_shared_cart(&url).is_none(),
             "only the first till sees it"
         );
+        // The shared file is gone from where tills looked, kept whole beside it, and a till's
+        // own store (which never reads the shared name) starts empty even for the user whose
+        // sale it may have been.
+        assert!(!dir.path().join("erp.db.cart.json").exists());
+        assert_eq!(load(&aside).lines, cart.lines);
         let store = CartStore::for_database(&url, "CAIXA-01").unwrap();
+        assert_ne!(store.path("root"), dir.path().join("erp.db.cart.json"));
         assert!(store.load("root").is_empty());
     }
 

@@ -72,11 +72,23 @@ pub fn show_error<P>(slot: &mut OpenForm<P>, error: &erp_core::Error) {
 
 /// The footer while a form is open.
 pub fn hints() -> Vec<Hint> {
-    vec![Hint {
-        keys: "",
-        label: "Enter next/save  Tab move  Esc cancel",
-        enabled: true,
-    }]
+    vec![
+        Hint {
+            keys: "Enter",
+            label: "next/save",
+            enabled: true,
+        },
+        Hint {
+            keys: "Tab",
+            label: "move",
+            enabled: true,
+        },
+        Hint {
+            keys: "Esc",
+            label: "cancel",
+            enabled: true,
+        },
+    ]
 }
 
 /// A popup of fields.
@@ -222,14 +234,17 @@ impl Form {
                 frame.set_cursor_position((x, input_area.y));
             }
         }
-        let help = Line::from(vec![
-            Span::raw("Enter").bold(),
-            Span::raw(" next/save  "),
-            Span::raw("Tab").bold(),
-            Span::raw(" move  "),
-            Span::raw("Esc").bold(),
-            Span::raw(" cancel"),
-        ]);
+        let help = Line::from(
+            hints()
+                .iter()
+                .flat_map(|h| {
+                    [
+                        Span::raw(h.keys).bold(),
+                        Span::raw(format!(" {}  ", crate::i18n::label(h.label))),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        );
         let message_area = areas[self.fields.len() + 1];
         let mut lines = vec![help];
         if let Some(message) = &self.message {

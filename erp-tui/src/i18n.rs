@@ -144,18 +144,34 @@ pub fn money(amount: Money) -> String {
 }
 
 /// Money typed by a cashier, in the form erp-core parses: `18,50`, `18.50`, `1.234,56` and
-/// `1,234.56` all mean what a person means by them (the last separator is the decimal one).
+/// `1,234.56` all mean what a person means by them (the last separator is the decimal one, and
+/// any other must group thousands with the other sign). Text that is none of these (`1.2.3`,
+/// `1,2.50`) is handed on as typed, so erp-core refuses it instead of guessing.
 pub fn money_input(typed: &str) -> String {
     let text = typed.trim();
-    let decimal = text.rfind([',', '.']);
-    match decimal {
-        Some(at) => {
-            let (units, cents) = text.split_at(at);
-            let units: String = units.chars().filter(|c| !matches!(c, '.' | ',')).collect();
-            format!("{units}.{}", cents.get(1..).unwrap_or_default())
+    let Some(at) = text.rfind([',', '.']) else {
+        return text.to_string();
+    };
+    let (units, cents) = text.split_at(at);
+    let cents = cents.get(1..).unwrap_or_default();
+    let decimal = if text[at..].starts_with(',') {
+        ','
+    } else {
+        '.'
+    };
+    let thousands = if decimal == ',' { '.' } else { ',' };
+    let digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+    let groups: Vec<&str> = units.split(thousands).collect();
+    let grouped = match groups.split_first() {
+        Some((first, rest)) if !rest.is_empty() => {
+            first.len() <= 3 && digits(first) && rest.iter().all(|g| g.len() == 3 && digits(g))
         }
-        None => text.to_string(),
+        _ => digits(units),
+    };
+    if !grouped || units.contains(decimal) || !digits(cents) {
+        return text.to_string();
     }
+    format!("{}.{cents}", groups.concat())
 }
 
 /// A moment in the local time zone (`TZ`), in the one format every screen uses.
@@ -229,6 +245,12 @@ mod tests {
         assert_eq!(money_input(" 1.234,56 "), "1234.56");
         assert_eq!(money_input("1,234.56"), "1234.56");
         assert_eq!(money_input("7"), "7");
+        assert_eq!(money_input("0,5"), "0.5");
+        // Not money: left as typed for erp-core to refuse, never read as 12.3 or 1.250.
+        for bad in ["1.2.3", "1,2.50", "1.23,4,5", "12,", ",5", "1.2345,00"] {
+            assert_eq!(money_input(bad), bad);
+            assert!(Money::parse(&money_input(bad)).is_err(), "{bad}");
+        }
         assert_eq!(
             Money::parse(&money_input("18,5")).unwrap().to_string(),
             "18.50"

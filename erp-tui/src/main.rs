@@ -23,6 +23,13 @@ struct Args {
     /// `pt-BR` or `en`; by default the language of LC_ALL / LC_MESSAGES / LANG, else English.
     #[arg(long)]
     lang: Option<String>,
+    /// An ESC/POS receipt printer: a device (`/dev/usb/lp0`) or a file receipts are appended to.
+    /// Without it receipts are shown on screen only.
+    #[arg(long, env = "ERP_PRINTER")]
+    printer: Option<std::path::PathBuf>,
+    /// The receipt paper's width in columns: 32 (58 mm), 42 or 48 (80 mm).
+    #[arg(long, env = "ERP_PAPER", default_value_t = 42)]
+    paper: u32,
 }
 
 fn main() -> ExitCode {
@@ -43,6 +50,13 @@ fn main() -> ExitCode {
         }
     };
     i18n::set(lang);
+    let paper = match erp_core::receipt::PaperWidth::from_columns(args.paper) {
+        Ok(paper) => paper,
+        Err(error) => {
+            eprintln!("error: --paper: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let carts = match CartStore::for_database(&args.database_url, &args.register) {
         Ok(carts) => carts,
         Err(error) => {
@@ -76,6 +90,8 @@ fn main() -> ExitCode {
     let set_aside = cart::set_aside_shared_cart(&args.database_url);
     let (mut app, first) = App::new(erp.backend_name(), Some(carts));
     app.lang = lang;
+    app.config.printer = args.printer;
+    app.config.paper = paper;
     if let Some((path, old)) = set_aside {
         app.notice = Some(erp_tui::notice::Notice::error(erp_tui::t!(
             "old-cart-set-aside",

@@ -1,7 +1,11 @@
 //! What happens: keys, the clock, and results of background tasks.
 
 use crossterm::event::KeyEvent;
-use erp_core::domain::{Customer, Order, Page, Product, StatusChange, User};
+use erp_core::domain::{
+    CashMovement, CashSession, Customer, Order, Page, PaidOrder, Product, Register, SessionReport,
+    StatusChange, User,
+};
+use erp_core::receipt::ReceiptDocument;
 use erp_core::{Actor, Error, SeedReport};
 
 /// A page of orders with the names of their customers (`(id, name)`).
@@ -28,16 +32,26 @@ pub enum Msg {
     Products(u64, Result<Page<Product>, Error>),
     /// What a code ended by Enter resolved to (None: nothing matches).
     Scanned(String, Result<Option<Product>, Error>),
-    /// The cart's products as they are now, checked before the order is placed.
-    CartChecked(Result<Vec<Product>, Error>),
+    /// The cart's products as they are now, checked before paying (tagged with the sale's key).
+    CartChecked(Option<String>, Result<Vec<Product>, Error>),
     /// Customers for a search.
     Customers(u64, Result<Page<Customer>, Error>),
     /// A customer was created or changed.
     CustomerSaved(Result<Customer, Error>),
     /// A customer was deleted.
     CustomerDeleted(Result<(), Error>),
-    /// The sale's order was placed (or replayed).
-    OrderPlaced(Result<erp_core::domain::OrderReceipt, Error>),
+    /// A counter sale was made (or replayed), tagged with its idempotency key, with its receipt.
+    Sold(String, Result<Box<Sold>, Error>),
+    /// This till's register and its open cash session (if any).
+    Till(Result<TillState, Error>),
+    /// A cash session was opened.
+    SessionOpened(Result<CashSession, Error>),
+    /// Cash was put in or taken out.
+    CashMoved(Result<CashMovement, Error>),
+    /// A session's report, and what it was asked for.
+    Report(ReportFor, Result<SessionReport, Error>),
+    /// A slip went to the printer (or not).
+    Printed(Result<(), Error>),
     /// A page of orders with their customers' names.
     Orders(u64, Result<OrdersPage, Error>),
     /// One order with its history and customer.
@@ -52,4 +66,33 @@ pub enum Msg {
     UserSaved(Result<User, Error>),
     /// The cart file was written (or not).
     CartSaved(Result<(), String>),
+}
+
+/// A counter sale as made: the order with its payments, and its receipt.
+#[derive(Debug)]
+pub struct Sold {
+    /// The order and payments.
+    pub paid: PaidOrder,
+    /// The receipt.
+    pub receipt: ReceiptDocument,
+}
+
+/// A till's register and the session open on it (anyone's).
+#[derive(Clone, Debug)]
+pub struct TillState {
+    /// The register.
+    pub register: Register,
+    /// Its open session.
+    pub session: Option<CashSession>,
+}
+
+/// Why a session report was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFor {
+    /// To show the X report.
+    X,
+    /// To know which tenders to count at close (the amounts are not shown: a blind count).
+    Count,
+    /// The Z report of a session just closed.
+    Z,
 }

@@ -42,6 +42,16 @@ pub fn hint_line(hints: &[Hint]) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The hints that fit in `width` columns: from the end, the ones before the last (help, which
+/// lists them all) go first, so the footer never runs off the screen.
+pub fn fit_hints(mut hints: Vec<Hint>, width: usize) -> Vec<Hint> {
+    let shown = |h: &Hint| h.keys.chars().count() + crate::i18n::label(h.label).chars().count() + 2;
+    while hints.len() > 1 && hints.iter().map(shown).sum::<usize>() > width {
+        hints.remove(hints.len() - 2);
+    }
+    hints
+}
+
 /// The highlight of the selected table row.
 pub fn selected_style() -> Style {
     Style::new().add_modifier(Modifier::REVERSED)

@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use crossterm::event::KeyCode;
-use erp_core::domain::{NewUser, Password, Role, Username};
+use erp_core::domain::{Name, NewRegister, NewUser, Password, RegisterCode, Role, Username};
 use erp_core::{Actor, ConnectOptions, Erp};
 use erp_tui::cart::CartStore;
 use erp_tui::harness::Harness;
@@ -36,6 +36,18 @@ pub async fn shop(url: &str, demo: bool) -> Erp {
         if demo {
             erp.seed_demo(&Actor::system()).await.unwrap();
         }
+        // Two tills a manager has set up, so operators can open their caixa.
+        for code in ["CAIXA-01", "CAIXA-02"] {
+            erp.create_register(
+                &Actor::system(),
+                NewRegister {
+                    code: RegisterCode::parse(code).unwrap(),
+                    name: Name::parse(code).unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        }
     }
     erp
 }
@@ -54,11 +66,40 @@ pub async fn user(erp: &Erp, name: &str, role: Role) {
     .unwrap();
 }
 
-/// Starts the app at 80x24 and logs in as `username`.
+/// Starts the app at 80x24, logs in as `username` and opens the caixa with 100.00 if it asks.
 pub async fn logged_in(erp: &Erp, username: &str, carts: Option<CartStore>) -> Harness {
     let mut app = Harness::start(erp.clone(), carts, 80, 24).await.unwrap();
     log_in(&mut app, username).await;
+    if app.screen().contains("Open the caixa") {
+        open_caixa(&mut app, "100").await;
+    }
     app
+}
+
+/// Types the float into the open-caixa form.
+pub async fn open_caixa(app: &mut Harness, float: &str) {
+    assert_shows(&app.screen(), &["Open the caixa", "Float counted"]);
+    app.type_text(float).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Caixa open: session"]);
+}
+
+/// F9, the exact amount in cash, Enter; then closes the receipt. Returns the receipt's screen.
+pub async fn pay_cash(app: &mut Harness) -> String {
+    app.press(KeyCode::F(9)).await;
+    let dialog = app.screen();
+    assert!(
+        dialog.contains("TOTAL DUE"),
+        "the payment dialog:\n{dialog}"
+    );
+    app.press(KeyCode::Enter).await;
+    let receipt = app.screen();
+    assert!(
+        receipt.contains("Receipt, sale #"),
+        "the receipt:\n{receipt}"
+    );
+    app.press(KeyCode::Enter).await;
+    receipt
 }
 
 /// Logs in on the login screen.

@@ -53,7 +53,9 @@ async fn first_run_asks_for_the_admin_and_offers_demo_data() {
         &[
             "Demo data loaded: 36 products, 6 customers.",
             "Customer: Consumidor final",
-            "F9 confirm",
+            // Before the first sale: count the float.
+            "Open the caixa",
+            "Float counted",
         ],
     );
     assert!(erp.has_users().await.unwrap());
@@ -122,7 +124,7 @@ async fn sale_shows_results_cart_customer_and_total() {
             "Cart (empty)",
             "TOTAL 0.00",
             "Enter add",
-            "F9 confirm",
+            "F9 pay",
             "F1 help",
         ],
     );
@@ -142,7 +144,11 @@ async fn sale_shows_results_cart_customer_and_total() {
         ],
     );
     app.press(KeyCode::Tab).await;
-    assert_shows(&app.screen(), &["+/- qty", "Del remove", "Tab search"]);
+    // The whole footer fits 80 columns: the last hint, F1 help, is there.
+    assert_shows(
+        &app.screen(),
+        &["+/- qty", "Del remove", "Tab search", "F9 pay", "F1 help"],
+    );
 }
 
 #[tokio::test]
@@ -150,10 +156,18 @@ async fn orders_list_and_detail_show_lines_history_and_allowed_moves() {
     let erp = demo().await;
     user(&erp, "clerk", Role::Operator).await;
     let mut app = logged_in(&erp, "clerk", None).await;
-    app.type_text("3*BAG-REUSE").await;
-    app.press(KeyCode::Enter).await;
-    app.press(KeyCode::F(9)).await;
-    assert_shows(&app.screen(), &["Order #1 placed: 3 item(s), total 12.00."]);
+    // A delivery order placed outside the till (REST): the till moves it along.
+    let request = erp_core::input::OrderInput {
+        customer_id: 1,
+        lines: vec![erp_core::input::OrderLineInput {
+            sku: "BAG-REUSE".into(),
+            quantity: 3,
+        }],
+        note: None,
+    }
+    .parse("delivery-1")
+    .unwrap();
+    erp.create_order(&Actor::system(), &request).await.unwrap();
     app.press(KeyCode::F(3)).await;
     let screen = app.screen();
     assert_shows(
@@ -243,7 +257,7 @@ async fn help_overlay_lists_every_key_of_the_screen_with_disabled_ones_marked() 
         &[
             "Keys: Sale",
             "F9",
-            "confirm (not available)",
+            "pay (not available)",
             "F2",
             "sale",
             "F6",
@@ -265,7 +279,7 @@ async fn layout_follows_resizes_and_tiny_terminals_get_a_note() {
     let screen = app.screen();
     assert_eq!(screen.lines().count(), 40);
     assert!(screen.lines().all(|l| l.chars().count() == 120));
-    assert_shows(&screen, &["Customer: Consumidor final", "F9 confirm"]);
+    assert_shows(&screen, &["Customer: Consumidor final", "F9 pay"]);
     app.resize(50, 10);
     assert_shows(&app.screen(), &["too small"]);
     app.resize(80, 24);
@@ -346,6 +360,11 @@ async fn logged_in_speaking(erp: &Erp, lang: erp_tui::i18n::Lang) -> Harness {
     app.press(KeyCode::Enter).await;
     app.type_text(PASSWORD).await;
     app.press(KeyCode::Enter).await;
+    let screen = app.screen();
+    if screen.contains("Open the caixa") || screen.contains("Abrir o caixa") {
+        app.type_text("100").await;
+        app.press(KeyCode::Enter).await;
+    }
     app
 }
 
@@ -364,7 +383,7 @@ async fn the_till_speaks_portuguese_with_brazilian_money_at_80x24() {
             "Buscar código/nome:",
             "Carrinho (vazio)",
             "0 itens",
-            "F9 conclui",
+            "F9 pagar",
             "F1 ajuda",
         ],
     );
@@ -396,10 +415,14 @@ async fn the_till_speaks_portuguese_with_brazilian_money_at_80x24() {
     assert_shows(&app.screen(), &["Nenhum produto corresponde a \"xyzzy\"."]);
     app.press(KeyCode::Esc).await;
     app.press(KeyCode::F(9)).await;
+    app.type_text("1500").await;
+    assert_shows(&app.screen(), &["TOTAL A PAGAR", "TROCO R$ 96,51"]);
+    app.press(KeyCode::Enter).await;
     assert_shows(
         &app.screen(),
-        &["Pedido nº 1 registrado: 51 itens, total R$ 1.403,49."],
+        &["Venda nº 1: 51 itens, total R$ 1.403,49, troco R$ 96,51."],
     );
+    app.press(KeyCode::Enter).await;
     app.press(KeyCode::F(3)).await;
     let screen = app.screen();
     assert_shows(
@@ -408,7 +431,7 @@ async fn the_till_speaks_portuguese_with_brazilian_money_at_80x24() {
             "Pedidos, mais novos primeiro",
             "Situação: todos",
             "(1 pedido)",
-            "PENDENTE",
+            "ENTREGUE",
             "R$ 1.403,49",
             "Feito em",
         ],
@@ -419,16 +442,13 @@ async fn the_till_speaks_portuguese_with_brazilian_money_at_80x24() {
         &[
             "Pedido nº 1",
             "total R$ 1.403,49",
-            "Próximo: CONFIRMADO CANCELADO",
+            "Próximo: nenhum (final)",
             "Histórico",
             "Linhas (2)",
         ],
     );
     app.press(KeyCode::F(1)).await;
-    assert_shows(
-        &app.screen(),
-        &["Teclas: Pedido", "cancelar pedido", "voltar"],
-    );
+    assert_shows(&app.screen(), &["Teclas: Pedido", "voltar"]);
 }
 
 #[tokio::test]
@@ -444,7 +464,7 @@ async fn the_same_sale_in_english_keeps_its_words_and_plain_money() {
     app.type_text("50*RICE-5K").await;
     app.press(KeyCode::Enter).await;
     let screen = app.screen();
-    assert_shows(&screen, &["51 item(s)", "TOTAL 1403.49", "F9 confirm"]);
+    assert_shows(&screen, &["51 item(s)", "TOTAL 1403.49", "F9 pay"]);
     assert!(!screen.contains("R$"), "{screen}");
 }
 
@@ -474,4 +494,114 @@ async fn an_idle_till_locks_and_quitting_asks_in_portuguese() {
         ],
     );
     assert!(!screen.contains("SALT-1K"), "{screen}");
+}
+
+/// Issue 9, part 2: the payment dialog, the receipt and the caixa's close at 80x24, in both
+/// languages. Every footer ends with its help key, so none runs past 80 columns.
+#[tokio::test]
+async fn checkout_and_caixa_close_at_80x24_in_portuguese_and_english() {
+    use erp_tui::i18n::Lang;
+    struct Words {
+        lang: Lang,
+        dialog: &'static [&'static str],
+        receipt: &'static [&'static str],
+        count: &'static [&'static str],
+        z: &'static [&'static str],
+        help: &'static str,
+    }
+    let cases = [
+        Words {
+            lang: Lang::En,
+            dialog: &[
+                "Payment",
+                "TOTAL DUE",
+                "37.40",
+                "Cash:",
+                "CHANGE 12.60",
+                "c cash",
+                "p PIX",
+            ],
+            receipt: &[
+                "Receipt, sale #1",
+                "NOT A FISCAL DOCUMENT",
+                "Enter next sale",
+            ],
+            count: &["Close the caixa: blind count", "Cash:", "PIX:"],
+            z: &[
+                "Z REPORT",
+                "Cash expected",
+                "Cash counted",
+                "SHORT",
+                "-0.50",
+            ],
+            help: "F1 help",
+        },
+        Words {
+            lang: Lang::PtBr,
+            dialog: &[
+                "Pagamento",
+                "TOTAL A PAGAR",
+                "R$ 37,40",
+                "Dinheiro:",
+                "TROCO R$ 12,60",
+                "c dinheiro",
+                "p PIX",
+            ],
+            receipt: &[
+                "Cupom, venda nº 1",
+                "NÃO É DOCUMENTO FISCAL",
+                "Enter próxima venda",
+            ],
+            count: &["Fechar o caixa: contagem cega", "Dinheiro:", "PIX:"],
+            z: &[
+                "REDUÇÃO Z",
+                "Dinheiro esperado",
+                "Dinheiro contado",
+                "FALTA",
+                "-R$ 0,50",
+            ],
+            help: "F1 ajuda",
+        },
+    ];
+    for words in cases {
+        let erp = demo().await;
+        let mut app = logged_in_speaking(&erp, words.lang).await;
+        // 4.00 + 16.40 + 17.00 = 37.40
+        for sku in ["BAG-REUSE", "TEA-MATE-500", "BRD-LOAF"] {
+            app.type_text(sku).await;
+            app.press(KeyCode::Enter).await;
+        }
+        app.press(KeyCode::F(9)).await;
+        app.type_text("50").await;
+        let screen = app.screen();
+        assert_shows(&screen, words.dialog);
+        assert_shows(&screen, &[words.help]);
+        app.press(KeyCode::Enter).await;
+        let screen = app.screen();
+        assert_shows(&screen, words.receipt);
+        assert_shows(&screen, &[words.help]);
+        app.press(KeyCode::Enter).await;
+        // A second sale by PIX, then the close: 100 float + 50 - 12.60 change = 137.40 in cash.
+        app.type_text("SALT-1K").await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::F(9)).await;
+        app.press(KeyCode::Char('p')).await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::F(12)).await;
+        app.press(KeyCode::Char('f')).await;
+        let screen = app.screen();
+        assert_shows(&screen, words.count);
+        assert!(
+            !screen.contains("137"),
+            "a blind count shows no figure:\n{screen}"
+        );
+        app.type_text("136,90").await;
+        app.press(KeyCode::Enter).await;
+        app.type_text("3,19").await;
+        app.press(KeyCode::Enter).await;
+        let screen = app.screen();
+        assert_shows(&screen, words.z);
+        assert_shows(&screen, &[words.help]);
+    }
 }

@@ -105,7 +105,12 @@ impl Drop for Tmux {
 fn the_binary_runs_a_first_sale_in_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     // English whatever the machine's LANG says: the test reads English words.
-    let program = format!("{} --lang en", env!("CARGO_BIN_EXE_erp-tui"));
+    let printer = dir.path().join("printer.bin");
+    let program = format!(
+        "{} --lang en --printer {}",
+        env!("CARGO_BIN_EXE_erp-tui"),
+        printer.display()
+    );
     let Some(tmux) = Tmux::start(dir.path(), &program) else {
         return;
     };
@@ -124,19 +129,34 @@ fn the_binary_runs_a_first_sale_in_a_terminal() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("Load the demo catalogue?");
     tmux.keys(&["y"]);
-    let screen = tmux.wait_for("Customer: Consumidor final");
+    let screen = tmux.wait_for("Open the caixa");
     assert!(
         screen.contains("Demo data loaded: 36 products, 6 customers."),
         "{screen}"
     );
+    // Before the first sale: the float counted into the drawer.
+    tmux.text("100");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Caixa open: session 1, float 100.00.");
     tmux.text("2*tea-grn-20");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Added 2 × Chá verde, 20 sachês.");
     tmux.keys(&["F9"]);
-    let screen = tmux.wait_for("Order #1 placed: 2 item(s), total 19.60.");
+    tmux.wait_for("TOTAL DUE");
+    tmux.text("50");
+    tmux.wait_for("CHANGE 30.40");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Receipt, sale #1");
     assert!(
-        screen.contains("TOTAL 0.00"),
-        "the cart is empty again:\n{screen}"
+        screen.contains("Sale #1: 2 item(s), total 19.60, change 30.40."),
+        "{screen}"
+    );
+    assert!(screen.contains("NOT A FISCAL DOCUMENT"), "{screen}");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("TOTAL 0.00");
+    assert!(
+        screen.contains("Customer: Consumidor final"),
+        "a new sale with the walk-in customer:\n{screen}"
     );
     tmux.keys(&["F3"]);
     tmux.wait_for("Orders, newest first");
@@ -157,4 +177,12 @@ fn the_binary_runs_a_first_sale_in_a_terminal() {
     });
     assert_eq!(orders.total, 1);
     assert_eq!(orders.items[0].total.to_string(), "19.60");
+    assert_eq!(orders.items[0].change.to_string(), "30.40");
+    // The receipt went to the printer as ESC/POS: it starts with ESC @ (initialise).
+    let printed = std::fs::read(&printer).unwrap();
+    assert!(
+        printed.starts_with(&[0x1b, b'@']),
+        "{:?}",
+        &printed[..8.min(printed.len())]
+    );
 }

@@ -228,3 +228,112 @@ key-no = não
 key-done-searching = fim da busca
 key-enter-pick-esc-close = Enter escolhe  Esc fecha
 key-enter-next-save-tab-move-esc-cancel = Enter avança/salva  Tab move  Esc cancela
+key-pay = pagar
+key-cash = dinheiro
+key-debit = débito
+key-credit = crédito
+key-pix = PIX
+key-other = outro
+key-undo = desfaz
+key-next-sale = próxima venda
+key-scroll = rola
+key-print = imprime
+key-caixa = caixa
+key-open-caixa = abrir caixa
+key-cash-in = suprimento
+key-cash-out = sangria
+key-x-report = leitura X
+key-close-caixa = fechar caixa
+key-next-save = avança/salva
+key-cancel = cancela
+key-close = fecha
+key-choose = escolhe
+
+## Ações novas do erp-core
+action-add-customers = cadastrar clientes
+action-approve-close-other-tills-and-read-their-reports = aprovar, fechar outros caixas e ler seus relatórios
+
+## Pagamento
+sale-sold = Venda nº { $id }: { $items } { $items ->
+        [one] item
+       *[other] itens
+    }, total { $total }, troco { $change }.
+sale-sold-replayed = Venda nº { $id }: { $items } { $items ->
+        [one] item
+       *[other] itens
+    }, total { $total }, troco { $change } (já tinha sido registrada).
+sale-sold-elsewhere = A venda nº { $id } foi registrada (a resposta chegou depois que a venda saiu da tela).
+pay-title = Pagamento
+pay-due = TOTAL A PAGAR
+pay-paid = Pago { $amount }
+pay-remaining = Falta { $amount }
+pay-change = TROCO { $amount }
+pay-sending = Registrando a venda…
+pay-amount-invalid = "{ $text }" não é um valor (como 50 ou 37,40).
+pay-too-many = No máximo { $max } formas de pagamento.
+tender-cash = Dinheiro
+tender-debit = Cartão de débito
+tender-credit = Cartão de crédito
+tender-pix = PIX
+tender-other = Outro
+receipt-title = Cupom, venda nº { $id }
+approval-title = Aprovação do gerente
+approval-user = Gerente
+approval-password = Senha
+approval-why = Precisa de um gerente: { $reason }.
+picker-title = Cliente: digite para buscar
+picker-search = Buscar
+
+## Caixa (sessão)
+caixa-title = Caixa
+caixa-unknown = Lendo o caixa…
+caixa-looking-up = Lendo o caixa deste terminal; tente de novo em instantes.
+caixa-status-open = { $register }: sessão { $session } aberta desde { $since }
+caixa-status-closed = { $register }: fechado
+caixa-closed = O caixa está fechado: F12 e depois a abre o caixa com o fundo de troco.
+caixa-not-yours = A sessão { $session } de outro operador está aberta neste caixa; ele a fecha (F12) primeiro.
+caixa-already-open = A sessão { $session } já está aberta.
+caixa-register-missing = O caixa { $register } não está cadastrado: um gerente entra uma vez neste terminal para cadastrá-lo.
+caixa-open-title = Abrir o caixa
+caixa-float = Fundo de troco
+caixa-open-hint = Conte o dinheiro da gaveta e digite o valor.
+caixa-opening = Abrindo o caixa…
+caixa-opened = Caixa aberto: sessão { $session }, fundo de troco { $float }.
+caixa-in-title = Suprimento
+caixa-out-title = Sangria
+caixa-amount = Valor
+caixa-reason = Motivo
+caixa-amount-invalid = "{ $text }" não é um valor: { $reason }
+caixa-reason-needed = Diga o motivo: { $reason }
+caixa-saving = Registrando…
+caixa-moved-in = Suprimento: { $amount } ({ $reason }).
+caixa-moved-out = Sangria: { $amount } ({ $reason }).
+caixa-reading = Lendo a sessão…
+caixa-closing = Fechando o caixa…
+caixa-count-title = Fechar o caixa: contagem cega
+caixa-count-hint = Conte cada forma de pagamento sem olhar os valores do sistema.
+caixa-closed-with = Sessão { $session } fechada; sobra/falta em dinheiro { $difference }.
+report-x = LEITURA X (sessão aberta)
+report-z = REDUÇÃO Z (sessão fechada)
+report-not-fiscal = NÃO É DOCUMENTO FISCAL
+report-register = Caixa
+report-session = Sessão
+report-opened-by = Aberto por
+report-opened = Abertura
+report-closed-by = Fechado por
+report-closed = Fechamento
+report-sales = Vendas
+report-gross = Bruto
+report-discounts = Descontos
+report-returns = Devoluções ({ $count })
+report-net = Líquido
+report-float = Fundo de troco
+report-cash-in = Suprimentos
+report-cash-out = Sangrias
+report-change = Troco dado
+report-expected = { $tender } esperado
+report-counted = { $tender } contado
+report-even = Diferença
+report-short = FALTA
+report-over = SOBRA
+report-printed = Impresso

@@ -433,11 +433,10 @@ impl Orders {
     /// The footer.
     pub fn hints(&self, actor: Option<&Actor>) -> Vec<Hint> {
         if self.picker.is_some() {
-            return vec![Hint {
-                keys: "",
-                label: "Enter pick  Esc close",
-                enabled: true,
-            }];
+            return super::picker::hints()
+                .into_iter()
+                .filter(|h| h.keys != "^N")
+                .collect();
         }
         match &self.detail {
             Some(detail) if detail.confirming_cancel => vec![

@@ -124,8 +124,7 @@ impl Picker {
     pub fn draw(&self, frame: &mut Frame, area: Rect) {
         let popup = centered(area, 70, 14);
         frame.render_widget(Clear, popup);
-        let block =
-            Block::bordered().title(" Customer: type to search · Enter pick · ^N new · Esc close ");
+        let block = Block::bordered().title(format!(" {} ", crate::t!("picker-title")));
         let inner = block.inner(popup);
         frame.render_widget(block, popup);
         let [input_area, list_area] =
@@ -133,7 +132,8 @@ impl Picker {
         let width = usize::from(input_area.width.saturating_sub(9));
         frame.render_widget(
             Paragraph::new(Line::from(format!(
-                "Search: {}",
+                "{}: {}",
+                crate::t!("picker-search"),
                 fit(self.input.value(), width)
             ))),
             input_area,
@@ -186,4 +186,16 @@ pub fn create_customer(values: &[String], ctx: &mut Ctx) -> Result<(), erp_core:
         Msg::CustomerSaved(erp.create_customer(&actor, customer).await)
     }));
     Ok(())
+}
+
+/// The picker's keys, for the footer.
+pub fn hints() -> Vec<crate::keys::Hint> {
+    [("Enter", "choose"), ("^N", "new"), ("Esc", "close")]
+        .into_iter()
+        .map(|(keys, label)| crate::keys::Hint {
+            keys,
+            label,
+            enabled: true,
+        })
+        .collect()
 }

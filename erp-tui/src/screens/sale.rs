@@ -12,6 +12,7 @@ use erp_core::domain::{
     Customer, CustomerId, CustomerQuery, Money, PageRequest, Permission, Product, ProductQuery,
     Quantity, SearchTerm, Sku,
 };
+use erp_core::input::ApproverInput;
 use erp_core::{Actor, Error};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,12 +22,14 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::caixa::{self, CaixaPopup};
+use super::checkout::{PayEvent, Payment, ReceiptAct, Slip};
 use super::picker::{Picker, PickerEvent, create_customer, new_customer_form};
 use crate::app::Ctx;
 use crate::cart::{Cart, CartCustomer, new_key};
 use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, key};
-use crate::msg::Msg;
+use crate::msg::{Msg, Sold, TillState};
 use crate::notice::Notice;
 use crate::task::Task;
 use crate::widgets::{fit, selected_style};
@@ -36,8 +39,8 @@ use crate::{i18n, t};
 const WALK_IN_EMAIL: &str = "walk-in@shop.example";
 /// Results shown under the search.
 const RESULTS: u32 = 6;
-/// What creating a customer needs (erp-core's permission matrix).
-const CREATE_CUSTOMER: Permission = Permission::ManageCatalog;
+/// What creating a customer needs (erp-core's permission matrix: operators may, at the counter).
+const CREATE_CUSTOMER: Permission = Permission::CreateCustomer;
 
 /// What the sale's keys do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,8 +57,10 @@ pub enum Act {
     Customer,
     /// Create a customer.
     NewCustomer,
-    /// Place the order.
+    /// Take payment.
     Confirm,
+    /// The caixa: open, cash in and out, X report, close.
+    Caixa,
     /// Clear the search text.
     Clear,
     /// One more of the line.
@@ -73,9 +78,10 @@ const SEARCH_KEYS: &[Binding<Act>] = &[
     key(KeyCode::Up, "↑↓", "pick", Act::Up),
     key(KeyCode::Down, "", "", Act::Down),
     key(KeyCode::Tab, "Tab", "cart", Act::Switch),
-    key(KeyCode::F(9), "F9", "confirm", Act::Confirm),
+    key(KeyCode::F(9), "F9", "pay", Act::Confirm),
     key(KeyCode::F(8), "F8", "customer", Act::Customer),
     key(KeyCode::F(7), "F7", "new", Act::NewCustomer),
+    key(KeyCode::F(12), "F12", "caixa", Act::Caixa),
     key(KeyCode::Esc, "Esc", "clear", Act::Clear),
 ];
 
@@ -88,8 +94,9 @@ const CART_KEYS: &[Binding<Act>] = &[
     key(KeyCode::Up, "↑↓", "line", Act::Up),
     key(KeyCode::Down, "", "", Act::Down),
     key(KeyCode::Tab, "Tab", "search", Act::Switch),
-    key(KeyCode::F(9), "F9", "confirm", Act::Confirm),
+    key(KeyCode::F(9), "F9", "pay", Act::Confirm),
     key(KeyCode::F(8), "F8", "customer", Act::Customer),
+    key(KeyCode::F(12), "F12", "caixa", Act::Caixa),
 ];
 
 /// Which part of the screen takes keys.
@@ -110,6 +117,14 @@ pub enum Popup {
     NewCustomer(Form),
     /// Typing a line's quantity.
     Quantity(Form, usize),
+    /// Taking payment.
+    Payment(Payment),
+    /// A receipt or report, as printed.
+    Slip(Box<Slip>),
+    /// The caixa: opening, cash in and out, closing.
+    Caixa(CaixaPopup),
+    /// A manager's login to approve the sale (discount, price override).
+    Approval(Form, Payment),
 }
 
 /// The sale screen.
@@ -127,8 +142,6 @@ pub struct Sale {
     pub focus: Focus,
     /// The highlighted cart line.
     pub line: usize,
-    /// An order is being placed: further confirms wait for it.
-    pub placing: bool,
     /// A popup, if open.
     pub popup: Option<Popup>,
     /// Codes ended by Enter and not yet resolved, oldest first (a scanner sends many at once).
@@ -137,8 +150,15 @@ pub struct Sale {
     pub resolving: bool,
     /// Codes of this sale that matched no product, shown until the sale ends or Esc.
     pub unknown: Vec<String>,
-    /// The cart's prices are being checked before the order is placed.
+    /// The cart's prices are being checked before paying.
     pub checking: bool,
+    /// This till's register and its open session, once looked up.
+    pub till: Option<TillState>,
+    /// Asked to open the caixa after login already (asked once; F12 opens it later).
+    till_asked: bool,
+    /// A manager's login given for this sale (kept in memory only, never saved).
+    approver: Option<ApproverInput>,
+
     /// The search text the shown results answer.
     results_for: String,
     /// The text being searched.
@@ -201,12 +221,14 @@ impl Sale {
             selected: 0,
             focus: Focus::Search,
             line: 0,
-            placing: false,
             popup: None,
             queue: VecDeque::new(),
             resolving: false,
             unknown: Vec::new(),
             checking: false,
+            till: None,
+            till_asked: false,
+            approver: None,
             results_for: String::new(),
             searching_for: String::new(),
             picked: false,
@@ -221,10 +243,12 @@ impl Sale {
         self.popup.is_some() || self.focus == Focus::Search
     }
 
-    /// Called when the sale comes to the front: fresh results, and a default customer.
+    /// Called when the sale comes to the front: fresh results, a default customer, and the
+    /// register's session.
     pub fn on_enter(&mut self, ctx: &mut Ctx) {
         self.search(ctx);
         self.find_walk_in(ctx);
+        caixa::look_up(ctx);
     }
 
     /// Looks up the walk-in customer for a sale without one.
@@ -478,9 +502,10 @@ impl Sale {
         self.next_in_queue(ctx);
     }
 
+    /// F9: checks what can be checked here, reads the cart's prices again, then opens the
+    /// payment dialog.
     fn confirm(&mut self, ctx: &mut Ctx) {
-        if self.placing || self.checking {
-            // A second Enter while the first is on its way: the same key would replay anyway.
+        if self.checking {
             return;
         }
         if !self.queue.is_empty() {
@@ -502,10 +527,31 @@ impl Sale {
             });
             return;
         }
-        // Prices may have changed since the lines were added: the cart must show what the order
-        // will charge before it is placed.
+        // The caixa first: a counter sale goes into this register's open session, the cashier's.
+        match caixa::own_session(self.till.as_ref(), ctx) {
+            Ok(_) => {}
+            Err(caixa::NoSession::Unknown) => {
+                ctx.notice = Some(Notice::error(t!("caixa-looking-up")));
+                caixa::look_up(ctx);
+                return;
+            }
+            Err(caixa::NoSession::Closed) => {
+                self.popup = Some(Popup::Caixa(CaixaPopup::open_form()));
+                return;
+            }
+            Err(caixa::NoSession::Others(session)) => {
+                ctx.notice = Some(Notice::error(t!(
+                    "caixa-not-yours",
+                    session = session.id.to_string()
+                )));
+                return;
+            }
+        }
+        // Prices may have changed since the lines were added: the cart must show what the sale
+        // will charge before money is taken.
         self.checking = true;
         let actor = ctx.actor();
+        let key = self.cart.key.clone();
         let skus: Vec<String> = self.cart.lines.iter().map(|l| l.sku.clone()).collect();
         ctx.spawn(Task::new("checking prices", move |erp| async move {
             let mut products = Vec::with_capacity(skus.len());
@@ -515,17 +561,17 @@ impl Sale {
                 };
                 match erp.product_by_sku(&actor, &parsed).await {
                     Ok(product) => products.push(product),
-                    // Unknown or gone: erp-core says so when the order is placed.
+                    // Unknown or gone: erp-core says so when the sale is made.
                     Err(Error::NotFound { .. }) => {}
-                    Err(error) => return Msg::CartChecked(Err(error)),
+                    Err(error) => return Msg::CartChecked(key, Err(error)),
                 }
             }
-            Msg::CartChecked(Ok(products))
+            Msg::CartChecked(key, Ok(products))
         }));
     }
 
-    /// The cart's products as they are now: changed prices are shown and the order waits for
-    /// another F9; otherwise it is placed.
+    /// The cart's products as they are now: changed prices are shown and the sale waits for
+    /// another F9; otherwise the payment dialog opens.
     fn checked(&mut self, current: Vec<Product>, ctx: &mut Ctx) {
         let mut changes = Vec::new();
         for product in &current {
@@ -555,11 +601,22 @@ impl Sale {
             )));
             return;
         }
-        self.place(ctx);
+        self.popup = Some(Popup::Payment(Payment::new(
+            self.cart.total(),
+            self.cart.tenders.clone(),
+        )));
     }
 
-    fn place(&mut self, ctx: &mut Ctx) {
-        let Some(customer) = &self.cart.customer else {
+    /// Makes the counter sale with `tenders`, under the cart's key: a second press, a retry or a
+    /// restart sends the same sale with the same key, and erp-core replays it.
+    fn pay(&mut self, mut payment: Payment, ctx: &mut Ctx) {
+        let (Some(customer), Ok(caixa::Own(register, _))) = (
+            self.cart.customer.clone(),
+            caixa::own_session(self.till.as_ref(), ctx),
+        ) else {
+            payment.sending = false;
+            payment.message = Some(t!("caixa-closed"));
+            self.popup = Some(Popup::Payment(payment));
             return;
         };
         let key = match &self.cart.key {
@@ -570,14 +627,106 @@ impl Sale {
                 key
             }
         };
-        match self.cart.order_input(CustomerId(customer.id)).parse(&key) {
-            Err(error) => ctx.fail(&error),
-            Ok(order) => {
-                self.placing = true;
+        self.cart.tenders = payment.tenders.clone();
+        // On disk before the request leaves: a crash from here on comes back with the same sale.
+        self.changed(ctx);
+        let mut input =
+            self.cart
+                .sale_input(register.get(), CustomerId(customer.id), &payment.tenders);
+        input.approver = self.approver.clone();
+        match input.parse(&key) {
+            Err(error) => {
+                payment.sending = false;
+                payment.message = Some(crate::notice::explain(&error).text);
+            }
+            Ok(sale) => {
+                payment.sending = true;
                 let actor = ctx.actor();
-                ctx.spawn(Task::new("placing the order", move |erp| async move {
-                    Msg::OrderPlaced(erp.create_order(&actor, &order).await)
+                let register_code = ctx.till.register.clone();
+                ctx.spawn(Task::new("making the sale", move |erp| async move {
+                    let result = match erp.sell_at_counter(&actor, &sale).await {
+                        Ok(paid) => {
+                            super::receipts::sale_receipt(&erp, &actor, &register_code, paid)
+                                .await
+                                .map(|(paid, receipt)| Box::new(Sold { paid, receipt }))
+                        }
+                        Err(error) => Err(error),
+                    };
+                    Msg::Sold(key, result)
                 }));
+            }
+        }
+        self.popup = Some(Popup::Payment(payment));
+    }
+
+    /// The answer to [`Sale::pay`] for this cart.
+    fn sold(&mut self, result: Result<Box<Sold>, Error>, ctx: &mut Ctx) {
+        let mut payment = match self.popup.take() {
+            Some(Popup::Payment(payment)) => payment,
+            other => {
+                self.popup = other;
+                Payment::new(self.cart.total(), self.cart.tenders.clone())
+            }
+        };
+        payment.sending = false;
+        match result {
+            Ok(sold) => {
+                let Sold { paid, receipt } = *sold;
+                let order = &paid.order;
+                let items = order.lines.iter().map(|l| l.quantity.get()).sum::<u32>();
+                ctx.info(t!(
+                    if paid.replayed {
+                        "sale-sold-replayed"
+                    } else {
+                        "sale-sold"
+                    },
+                    id = order.id.to_string(),
+                    items = items,
+                    total = i18n::money(order.total),
+                    change = i18n::money(order.change)
+                ));
+                let layout = erp_core::receipt::ReceiptLayout::new(ctx.till.paper, i18n::current());
+                let text = receipt.render_text(layout);
+                let printable = ctx.till.printer.is_some();
+                print(&receipt, ctx);
+                let mut slip = Slip::new(
+                    t!("receipt-title", id = order.id.to_string()),
+                    &text,
+                    printable,
+                );
+                slip.receipt = Some(receipt);
+                slip.enter_label = "next sale";
+                self.popup = Some(Popup::Slip(Box::new(slip)));
+                // The next sale starts afresh, with the walk-in customer.
+                self.cart = Cart::default();
+                self.approver = None;
+                self.unknown.clear();
+                self.focus = Focus::Search;
+                self.line = 0;
+                self.changed(ctx);
+                self.search(ctx);
+                self.find_walk_in(ctx);
+            }
+            Err(Error::ApprovalRequired { reason }) => {
+                let form = approval_form(&reason);
+                self.popup = Some(Popup::Approval(form, payment));
+            }
+            Err(Error::IdempotencyConflict { order_id, .. }) => {
+                // The key already made a sale with other lines or tenders (made before a lost
+                // answer, then the cart changed). This cart needs a key of its own.
+                self.cart.key = Some(new_key());
+                self.changed(ctx);
+                payment.message = Some(t!("sale-key-conflict", id = order_id.to_string()));
+                self.popup = Some(Popup::Payment(payment));
+            }
+            Err(error @ (Error::NoOpenCashSession { .. } | Error::CashSessionNotYours { .. })) => {
+                ctx.fail(&error);
+                caixa::look_up(ctx);
+            }
+            Err(error) => {
+                payment.message = Some(crate::notice::explain(&error).text);
+                ctx.fail(&error);
+                self.popup = Some(Popup::Payment(payment));
             }
         }
     }
@@ -610,6 +759,10 @@ impl Sale {
             Act::Customer => self.popup = Some(Popup::Picker(Picker::open(ctx))),
             Act::NewCustomer => self.new_customer(ctx),
             Act::Confirm => self.confirm(ctx),
+            Act::Caixa => {
+                caixa::look_up(ctx);
+                self.popup = Some(Popup::Caixa(CaixaPopup::Menu));
+            }
             Act::Clear => {
                 self.unknown.clear();
                 self.clear_search(ctx);
@@ -676,7 +829,14 @@ impl Sale {
     /// Keys.
     pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         if let Some(kind) = self.popup.as_ref().map(popup_kind) {
-            self.on_popup_key(kind, key, ctx);
+            match kind {
+                PopupKind::Checkout => {
+                    if let Some(popup) = self.popup.take() {
+                        self.on_checkout_key(popup, key, ctx);
+                    }
+                }
+                _ => self.on_popup_key(kind, key, ctx),
+            }
             return;
         }
         let table = match self.focus {
@@ -745,6 +905,54 @@ impl Sale {
         }
     }
 
+    /// Keys of the payment dialog, the receipt, the caixa and the approval: the popup is taken
+    /// out and put back unless it closed.
+    fn on_checkout_key(&mut self, popup: Popup, key: KeyEvent, ctx: &mut Ctx) {
+        match popup {
+            Popup::Payment(mut payment) => match payment.on_key(key) {
+                PayEvent::Back => {
+                    self.cart.tenders = payment.tenders;
+                    self.changed(ctx);
+                }
+                PayEvent::Changed => {
+                    self.cart.tenders = payment.tenders.clone();
+                    self.changed(ctx);
+                    self.popup = Some(Popup::Payment(payment));
+                }
+                PayEvent::Pay(_) => self.pay(payment, ctx),
+                PayEvent::None => self.popup = Some(Popup::Payment(payment)),
+            },
+            Popup::Slip(mut slip) => match slip.on_key(key) {
+                Some(ReceiptAct::Close) => {}
+                Some(ReceiptAct::Print) => {
+                    match &slip.receipt {
+                        Some(receipt) => print(receipt, ctx),
+                        None => print_text(slip.lines.join("\n"), ctx),
+                    }
+                    self.popup = Some(Popup::Slip(slip));
+                }
+                _ => self.popup = Some(Popup::Slip(slip)),
+            },
+            Popup::Caixa(caixa) => match caixa.on_key(key, self.till.as_ref(), ctx) {
+                caixa::CaixaEvent::Keep(caixa) => self.popup = Some(Popup::Caixa(caixa)),
+                caixa::CaixaEvent::Done => {}
+            },
+            Popup::Approval(mut form, mut payment) => match form.on_key(key) {
+                FormEvent::Cancel => self.popup = Some(Popup::Payment(payment)),
+                FormEvent::None => self.popup = Some(Popup::Approval(form, payment)),
+                FormEvent::Submit(values) => {
+                    self.approver = Some(ApproverInput {
+                        username: values[0].trim().to_string(),
+                        password: values[1].clone(),
+                    });
+                    payment.sending = true;
+                    self.pay(payment, ctx);
+                }
+            },
+            other => self.popup = Some(other),
+        }
+    }
+
     fn set_customer(&mut self, customer: &Customer, ctx: &mut Ctx) {
         self.cart.customer = Some(CartCustomer {
             id: customer.id.get(),
@@ -765,14 +973,74 @@ impl Sale {
                 }
                 Err(error) => ctx.fail(&error),
             },
-            Msg::Scanned(_, found) => self.resolved(found, ctx),
-            Msg::CartChecked(result) => {
+            // Answers are matched to what asked: a lookup to the code at the front of this sale's
+            // queue, a price check and a sale to this cart's key. Another sale's late answer
+            // (another cashier's, or one already finished) changes nothing here.
+            Msg::Scanned(code, found)
+                if self.resolving && self.queue.front().is_some_and(|e| e.code == code) =>
+            {
+                self.resolved(found, ctx);
+            }
+            Msg::CartChecked(key, result) => {
+                if key != self.cart.key || !self.checking {
+                    return;
+                }
                 self.checking = false;
                 match result {
                     Ok(products) => self.checked(products, ctx),
                     Err(error) => ctx.fail(&error),
                 }
             }
+            Msg::Sold(key, result) => {
+                if self.cart.key.as_deref() == Some(key.as_str()) {
+                    self.sold(result, ctx);
+                } else if let Ok(sold) = result {
+                    ctx.info(t!(
+                        "sale-sold-elsewhere",
+                        id = sold.paid.order.id.to_string()
+                    ));
+                }
+            }
+            Msg::Till(result) => self.on_till(result, ctx),
+            Msg::SessionOpened(result) => {
+                if let Some(Popup::Caixa(_)) = self.popup {
+                    self.popup = None;
+                }
+                match result {
+                    Ok(session) => {
+                        ctx.info(t!(
+                            "caixa-opened",
+                            session = session.id.to_string(),
+                            float = i18n::money(session.opening_float)
+                        ));
+                        if let Some(till) = self.till.as_mut() {
+                            till.session = Some(session);
+                        }
+                    }
+                    Err(error) => {
+                        ctx.fail(&error);
+                        caixa::look_up(ctx);
+                    }
+                }
+            }
+            Msg::CashMoved(result) => {
+                if let Some(Popup::Caixa(_)) = self.popup {
+                    self.popup = None;
+                }
+                match result {
+                    Ok(moved) => ctx.info(t!(
+                        match moved.kind {
+                            erp_core::domain::CashMovementKind::In => "caixa-moved-in",
+                            erp_core::domain::CashMovementKind::Out => "caixa-moved-out",
+                        },
+                        amount = i18n::money(moved.amount),
+                        reason = moved.reason.as_str()
+                    )),
+                    Err(error) => ctx.fail(&error),
+                }
+            }
+            Msg::Report(purpose, result) => self.on_report(purpose, result, ctx),
+            Msg::Printed(Err(error)) => ctx.fail(&error),
             Msg::Customers(seq, result) if seq == self.default_customer_seq => {
                 if let Ok(page) = result
                     && self.cart.customer.is_none()
@@ -805,60 +1073,104 @@ impl Sale {
                     }
                 }
             },
-            Msg::OrderPlaced(result) => {
-                self.placing = false;
-                match result {
-                    Ok(receipt) => {
-                        let order = receipt.order;
-                        let items = order.lines.iter().map(|l| l.quantity.get()).sum::<u32>();
-                        ctx.info(t!(
-                            if receipt.replayed {
-                                "sale-placed-replayed"
-                            } else {
-                                "sale-placed"
-                            },
-                            id = order.id.to_string(),
-                            items = items,
-                            total = i18n::money(order.total)
-                        ));
-                        // The next sale starts afresh, with the walk-in customer.
-                        self.cart = Cart::default();
-                        self.unknown.clear();
-                        self.focus = Focus::Search;
-                        self.line = 0;
-                        self.changed(ctx);
-                        self.search(ctx);
-                        self.find_walk_in(ctx);
-                    }
-                    Err(Error::IdempotencyConflict { order_id, .. }) => {
-                        // The key already made an order with other lines (placed before a lost
-                        // answer, then the cart changed). This cart needs a key of its own.
-                        self.cart.key = Some(new_key());
-                        self.changed(ctx);
-                        ctx.notice = Some(Notice::error(t!(
-                            "sale-key-conflict",
-                            id = order_id.to_string()
-                        )));
-                    }
-                    Err(error) => ctx.fail(&error),
+            _ => {}
+        }
+    }
+
+    fn on_till(&mut self, result: Result<TillState, Error>, ctx: &mut Ctx) {
+        match result {
+            Ok(state) => {
+                let closed = state.session.is_none();
+                self.till = Some(state);
+                // Once per login, before the first sale: count the float.
+                if closed
+                    && !self.till_asked
+                    && self.popup.is_none()
+                    && ctx.can(Permission::CreateOrder)
+                {
+                    self.till_asked = true;
+                    self.popup = Some(Popup::Caixa(CaixaPopup::open_form()));
+                }
+                if let Some(Popup::Caixa(caixa::CaixaPopup::Waiting(_))) = self.popup {
+                    self.popup = Some(Popup::Caixa(CaixaPopup::Menu));
                 }
             }
-            _ => {}
+            Err(Error::NotFound {
+                entity: "register",
+                key,
+            }) => {
+                ctx.notice = Some(Notice::error(t!("caixa-register-missing", register = key)));
+            }
+            Err(error) => ctx.fail(&error),
+        }
+    }
+
+    fn on_report(
+        &mut self,
+        purpose: crate::msg::ReportFor,
+        result: Result<erp_core::domain::SessionReport, Error>,
+        ctx: &mut Ctx,
+    ) {
+        use crate::msg::ReportFor;
+        if let Some(Popup::Caixa(_)) = self.popup {
+            self.popup = None;
+        }
+        let report = match result {
+            Ok(report) => report,
+            Err(error) => {
+                ctx.fail(&error);
+                return;
+            }
+        };
+        let width = ctx.till.paper.columns();
+        match purpose {
+            ReportFor::Count => self.popup = Some(Popup::Caixa(caixa::count_form(&report))),
+            ReportFor::X => {
+                let text = caixa::report_text(&report, width);
+                self.popup = Some(Popup::Slip(Box::new(Slip::new(
+                    t!("report-x"),
+                    &text,
+                    ctx.till.printer.is_some(),
+                ))));
+            }
+            ReportFor::Z => {
+                let text = caixa::report_text(&report, width);
+                let cash = report
+                    .tenders
+                    .iter()
+                    .find(|t| t.tender.is_cash())
+                    .and_then(|t| t.difference)
+                    .map_or(0, |d| d.cents());
+                ctx.info(t!(
+                    "caixa-closed-with",
+                    session = report.session.id.to_string(),
+                    difference = caixa::signed_money(cash)
+                ));
+                print_text(text.clone(), ctx);
+                self.popup = Some(Popup::Slip(Box::new(Slip::new(
+                    t!("report-z"),
+                    &text,
+                    ctx.till.printer.is_some(),
+                ))));
+                if let Some(till) = self.till.as_mut() {
+                    till.session = None;
+                }
+            }
         }
     }
 
     /// The footer.
     pub fn hints(&self, actor: Option<&Actor>) -> Vec<Hint> {
         if let Some(popup) = &self.popup {
-            let text = match popup {
-                Popup::Picker(_) => "Enter pick  ^N new  Esc close",
-                _ => "Enter next/save  Esc cancel",
+            return match popup {
+                Popup::Picker(_) => super::picker::hints(),
+                Popup::Payment(payment) => payment.hints(),
+                Popup::Slip(slip) => slip.hints(),
+                Popup::Caixa(caixa) => caixa.hints(),
+                Popup::NewCustomer(_) | Popup::Quantity(..) | Popup::Approval(..) => {
+                    crate::form::hints()
+                }
             };
-            return vec![Hint {
-                keys: "",
-                label: text,
-                enabled: true,
-            }];
         }
         let table = match self.focus {
             Focus::Search => SEARCH_KEYS,
@@ -867,7 +1179,8 @@ impl Sale {
         let may_order = actor.is_some_and(|a| a.can(Permission::CreateOrder));
         let may_create_customer = actor.is_some_and(|a| a.can(CREATE_CUSTOMER));
         keys::hints(table, |act| match act {
-            Act::Confirm => may_order && !self.cart.is_empty() && !self.placing && !self.checking,
+            Act::Confirm => may_order && !self.cart.is_empty() && !self.checking,
+            Act::Caixa => may_order,
             Act::NewCustomer => may_create_customer,
             _ => true,
         })
@@ -936,9 +1249,7 @@ impl Sale {
         self.draw_results(frame, results_area);
         self.draw_cart(frame, cart_area);
         let count: u32 = self.cart.lines.iter().map(|l| l.quantity).sum();
-        let status = if self.placing {
-            format!("  {}", t!("sale-placing"))
-        } else if self.checking {
+        let status = if self.checking {
             format!("  {}", t!("sale-checking"))
         } else if !self.queue.is_empty() {
             format!("  {}", t!("sale-looking-up"))
@@ -965,9 +1276,12 @@ impl Sale {
         frame.render_widget(Paragraph::new(Line::from(total_line)), total_area);
         match &self.popup {
             Some(Popup::Picker(picker)) => picker.draw(frame, area),
-            Some(Popup::NewCustomer(form)) | Some(Popup::Quantity(form, _)) => {
-                form.draw(frame, area)
-            }
+            Some(Popup::NewCustomer(form))
+            | Some(Popup::Quantity(form, _))
+            | Some(Popup::Approval(form, _)) => form.draw(frame, area),
+            Some(Popup::Payment(payment)) => payment.draw(frame, area),
+            Some(Popup::Slip(slip)) => slip.draw(frame, area),
+            Some(Popup::Caixa(caixa)) => caixa.draw(frame, area, self.till.as_ref()),
             None => {}
         }
     }
@@ -1100,6 +1414,8 @@ enum PopupKind {
     Picker,
     NewCustomer,
     Quantity,
+    /// Payment, receipt, caixa and approval: handled by value.
+    Checkout,
 }
 
 fn popup_kind(popup: &Popup) -> PopupKind {
@@ -1107,7 +1423,54 @@ fn popup_kind(popup: &Popup) -> PopupKind {
         Popup::Picker(_) => PopupKind::Picker,
         Popup::NewCustomer(_) => PopupKind::NewCustomer,
         Popup::Quantity(..) => PopupKind::Quantity,
+        Popup::Payment(_) | Popup::Slip(_) | Popup::Caixa(_) | Popup::Approval(..) => {
+            PopupKind::Checkout
+        }
     }
+}
+
+/// The form asking for a manager's login, saying why.
+fn approval_form(reason: &str) -> Form {
+    Form::new(
+        t!("approval-title"),
+        &[&t!("approval-user"), &t!("approval-password")],
+    )
+    .with_masked(1)
+    .with_message(t!("approval-why", reason = reason))
+}
+
+/// Sends `receipt` to the till's printer, if one is set up.
+fn print(receipt: &erp_core::receipt::ReceiptDocument, ctx: &mut Ctx) {
+    let Some(path) = ctx.till.printer.clone() else {
+        return;
+    };
+    let layout = erp_core::receipt::ReceiptLayout::new(ctx.till.paper, i18n::current());
+    let receipt = receipt.clone();
+    ctx.spawn(Task::new("printing", move |_| async move {
+        Msg::Printed(erp_core::receipt::print_to_path(&receipt, layout, &path))
+    }));
+}
+
+/// Sends a report's text to the printer (plain text: reports have no ESC/POS layout).
+fn print_text(text: String, ctx: &mut Ctx) {
+    let Some(path) = ctx.till.printer.clone() else {
+        return;
+    };
+    ctx.spawn(Task::new("printing", move |_| async move {
+        let written = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut device| {
+                use std::io::Write as _;
+                device.write_all(text.as_bytes())?;
+                device.write_all(b"\n\n\n")?;
+                device.flush()
+            });
+        Msg::Printed(written.map_err(|error| Error::Unavailable {
+            message: format!("printer {}: {error}", path.display()),
+        }))
+    }));
 }
 
 #[cfg(test)]
