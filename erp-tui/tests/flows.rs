@@ -934,3 +934,167 @@ async fn a_late_sale_answer_never_ends_another_sale() {
     assert!(!screen.contains("Receipt"), "{screen}");
     assert_eq!(orders(&erp).await.len(), 1, "Ana's sale was made once");
 }
+
+/// Issue 9, part 2: a whole shift at one till. Open with 100.00, five sales with mixed tenders
+/// (cash with change, PIX, debit plus cash, a 20 % discount a manager approves at the till,
+/// credit), a return, a sangria, a blind close 0.50 short, and the Z report.
+#[tokio::test]
+async fn a_whole_shift_from_float_to_z_report() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "clerk", Role::Operator).await;
+    user(&erp, "boss", Role::Manager).await;
+    let mut app = logged_in(&erp, "clerk", Some(register(&db, "CAIXA-01"))).await;
+
+    // 1: exact cash.
+    app.type_text("BAG-REUSE").await;
+    app.press(KeyCode::Enter).await;
+    pay_cash(&mut app).await;
+    // 2: PIX, the amount prefilled.
+    app.type_text("BRD-LOAF").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    app.press(KeyCode::Char('p')).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Sale #2: 1 item(s), total 17.00"]);
+    app.press(KeyCode::Enter).await;
+    // 3: 10.00 debit, the rest in cash with change.
+    app.type_text("RICE-5K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    app.press(KeyCode::Char('d')).await;
+    app.type_text("10").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Debit card", "10.00", "Cash:", "17.90"]);
+    app.type_text("20").await;
+    assert_shows(&app.screen(), &["CHANGE 2.10"]);
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &["Sale #3: 1 item(s), total 27.90, change 2.10."],
+    );
+    app.press(KeyCode::Enter).await;
+    // 4: 20 % off a line, over the 10 % limit: the manager types their login at the till.
+    app.type_text("TEA-MATE-500").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Tab).await;
+    app.press(KeyCode::Char('%')).await;
+    app.type_text("20%").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Discount set; total now 13.12."]);
+    app.press(KeyCode::F(9)).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Manager approval", "Needs a manager"]);
+    app.type_text("boss").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text(common::PASSWORD).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Sale #4: 1 item(s), total 13.12"]);
+    app.press(KeyCode::Enter).await;
+    // 5: credit card.
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    app.press(KeyCode::Char('r')).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Sale #5"]);
+    app.press(KeyCode::Enter).await;
+    let sold = orders(&erp).await;
+    assert_eq!(sold.len(), 5);
+    let boss = erp.authenticate("boss", common::PASSWORD).await.unwrap();
+    assert_eq!(
+        sold[1].approved_by,
+        boss.user_id(),
+        "the discount names its approver"
+    );
+
+    // A return of sale 1, refunded in cash from this drawer (erp-core's API: the till's return
+    // screen is not built yet).
+    let clerk = erp.authenticate("clerk", common::PASSWORD).await.unwrap();
+    let register_id = erp.registers(&clerk).await.unwrap()[0].id;
+    let request = erp_core::input::ReturnInput {
+        lines: vec![erp_core::input::ReturnLineInput {
+            sku: "BAG-REUSE".into(),
+            quantity: 1,
+            ..Default::default()
+        }],
+        refunds: vec![erp_core::input::TenderInput {
+            tender: "cash".into(),
+            amount: "4.00".into(),
+            reference: None,
+        }],
+        register_id: Some(register_id.get()),
+        note: None,
+        approver: Some(erp_core::input::ApproverInput {
+            username: "boss".into(),
+            password: common::PASSWORD.into(),
+        }),
+    }
+    .parse(sold[4].id, "return-1")
+    .unwrap();
+    erp.record_return(&clerk, &request).await.unwrap();
+
+    // Sangria.
+    app.press(KeyCode::F(12)).await;
+    assert_shows(&app.screen(), &["CAIXA-01: session 1 open since"]);
+    app.press(KeyCode::Char('s')).await;
+    app.type_text("50").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("bank deposit").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Cash out: 50.00 (bank deposit)."]);
+    // X report: still open.
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('x')).await;
+    assert_shows(&app.screen(), &["X REPORT", "Cash expected", "81.02"]);
+    app.press(KeyCode::Esc).await;
+
+    // Close: 100 + 4.00 + 20.00 - 2.10 + 13.12 - 4.00 refund - 50.00 = 81.02 expected; 80.52 counted.
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('f')).await;
+    let count = app.screen();
+    assert_shows(
+        &count,
+        &[
+            "blind count",
+            "Cash:",
+            "Debit card:",
+            "Credit card:",
+            "PIX:",
+        ],
+    );
+    assert!(!count.contains("81.02"), "{count}");
+    for counted in ["80,52", "10", "3,19", "17"] {
+        app.type_text(counted).await;
+        app.press(KeyCode::Enter).await;
+    }
+    let z = app.screen();
+    assert_shows(
+        &z,
+        &[
+            "Session 1 closed; cash over/short -0.50.",
+            "Z REPORT",
+            "Cash expected",
+            "81.02",
+            "Cash counted",
+            "80.52",
+            "SHORT",
+            "-0.50",
+        ],
+    );
+    let session = erp
+        .cash_sessions(&clerk, register_id, erp_core::domain::PageRequest::first(1))
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let report = erp.session_report(&clerk, session.id).await.unwrap();
+    assert_eq!(report.totals.sales, 5);
+    assert_eq!(report.totals.returns, 1);
+    assert_eq!(report.totals.cash_out.to_string(), "50.00");
+    let cash = report.tenders.iter().find(|t| t.tender.is_cash()).unwrap();
+    assert_eq!(cash.difference.unwrap().cents(), -50);
+    let found = erp.check_invariants(&Actor::system()).await.unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}

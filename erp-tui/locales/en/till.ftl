@@ -227,3 +227,12 @@ report-even = Difference
 report-short = SHORT
 report-over = OVER
 report-printed = Printed
+
+## Discounts
+discount-line-title = Discount or price: { $sku }
+discount-sale-title = Discount on the whole sale
+discount-field = Discount
+discount-price = Unit price
+discount-hint = 10% or an amount (5,00); empty removes it. Over the limit or another price: a manager approves at payment.
+discount-set = Discount set; total now { $total }.
+discount-too-large = That discount is more than what it applies to.

@@ -337,3 +337,14 @@ report-even = Diferença
 report-short = FALTA
 report-over = SOBRA
 report-printed = Impresso
+key-sale-discount = desconto na venda
+key-discount-price = desconto/preço
+
+## Descontos
+discount-line-title = Desconto ou preço: { $sku }
+discount-sale-title = Desconto na venda toda
+discount-field = Desconto
+discount-price = Preço unitário
+discount-hint = 10% ou um valor (5,00); vazio tira. Acima do limite ou outro preço: um gerente aprova no pagamento.
+discount-set = Desconto aplicado; total agora { $total }.
+discount-too-large = Esse desconto é maior que o valor a que se aplica.

@@ -61,6 +61,8 @@ pub enum Act {
     Confirm,
     /// The caixa: open, cash in and out, X report, close.
     Caixa,
+    /// A discount or another price on the line (in the cart), or on the whole sale.
+    Discount,
     /// Clear the search text.
     Clear,
     /// One more of the line.
@@ -82,6 +84,7 @@ const SEARCH_KEYS: &[Binding<Act>] = &[
     key(KeyCode::F(8), "F8", "customer", Act::Customer),
     key(KeyCode::F(7), "F7", "new", Act::NewCustomer),
     key(KeyCode::F(12), "F12", "caixa", Act::Caixa),
+    key(KeyCode::F(11), "F11", "sale discount", Act::Discount),
     key(KeyCode::Esc, "Esc", "clear", Act::Clear),
 ];
 
@@ -95,6 +98,7 @@ const CART_KEYS: &[Binding<Act>] = &[
     key(KeyCode::Down, "", "", Act::Down),
     key(KeyCode::Tab, "Tab", "search", Act::Switch),
     key(KeyCode::F(9), "F9", "pay", Act::Confirm),
+    key(KeyCode::Char('%'), "%", "discount/price", Act::Discount),
     key(KeyCode::F(8), "F8", "customer", Act::Customer),
     key(KeyCode::F(12), "F12", "caixa", Act::Caixa),
 ];
@@ -125,6 +129,8 @@ pub enum Popup {
     Caixa(CaixaPopup),
     /// A manager's login to approve the sale (discount, price override).
     Approval(Form, Payment),
+    /// A discount (and, on a line, another price): the line's index, or None for the sale.
+    Discount(Form, Option<usize>),
 }
 
 /// The sale screen.
@@ -759,6 +765,7 @@ impl Sale {
             Act::Customer => self.popup = Some(Popup::Picker(Picker::open(ctx))),
             Act::NewCustomer => self.new_customer(ctx),
             Act::Confirm => self.confirm(ctx),
+            Act::Discount => self.open_discount(ctx),
             Act::Caixa => {
                 caixa::look_up(ctx);
                 self.popup = Some(Popup::Caixa(CaixaPopup::Menu));
@@ -949,8 +956,109 @@ impl Sale {
                     self.pay(payment, ctx);
                 }
             },
+            Popup::Discount(mut form, line) => match form.on_key(key) {
+                FormEvent::Cancel => {}
+                FormEvent::None => self.popup = Some(Popup::Discount(form, line)),
+                FormEvent::Submit(values) => match self.set_discount(line, &values) {
+                    Ok(()) => {
+                        // A new discount is a new approval: a manager approves what they saw.
+                        self.approver = None;
+                        self.changed(ctx);
+                        ctx.info(t!("discount-set", total = i18n::money(self.cart.total())));
+                    }
+                    Err(message) => {
+                        form.message = Some(message);
+                        self.popup = Some(Popup::Discount(form, line));
+                    }
+                },
+            },
             other => self.popup = Some(other),
         }
+    }
+
+    /// `%` on a cart line (its discount and price) or F11 (the sale's discount).
+    fn open_discount(&mut self, ctx: &mut Ctx) {
+        if self.cart.is_empty() {
+            ctx.notice = Some(Notice::error(t!("sale-empty-cart")));
+            return;
+        }
+        let shown = |d: &Option<crate::cart::CartDiscount>| match d {
+            Some(crate::cart::CartDiscount::Amount(a)) => a.clone(),
+            Some(crate::cart::CartDiscount::Percent(p)) => format!("{p}%"),
+            None => String::new(),
+        };
+        let form = match (self.focus, self.cart.lines.get(self.line)) {
+            (Focus::Cart, Some(line)) => {
+                let price = money_of(line.override_cents.unwrap_or(line.price_cents)).to_string();
+                Form::new(
+                    t!("discount-line-title", sku = line.sku.as_str()),
+                    &[&t!("discount-field"), &t!("discount-price")],
+                )
+                .with_value(0, shown(&line.discount))
+                .with_value(1, price)
+                .with_message(t!("discount-hint"))
+            }
+            _ => Form::new(t!("discount-sale-title"), &[&t!("discount-field")])
+                .with_value(0, shown(&self.cart.discount))
+                .with_message(t!("discount-hint")),
+        };
+        let line = (self.focus == Focus::Cart).then_some(self.line);
+        self.popup = Some(Popup::Discount(form, line));
+    }
+
+    /// Reads a discount form: `10%` or `5,00` (empty: none), and on a line its price.
+    fn set_discount(&mut self, line: Option<usize>, values: &[String]) -> Result<(), String> {
+        let text = values.first().map_or("", |v| v.trim());
+        let discount = if text.is_empty() {
+            None
+        } else if let Some(percent) = text.strip_suffix('%') {
+            let percent = i18n::money_input(percent);
+            erp_core::domain::Percent::parse(&percent).map_err(|e| e.to_string())?;
+            Some(crate::cart::CartDiscount::Percent(percent))
+        } else {
+            let amount = Money::parse(&i18n::money_input(text)).map_err(|e| e.to_string())?;
+            Some(crate::cart::CartDiscount::Amount(amount.to_string()))
+        };
+        match line.and_then(|i| self.cart.lines.get_mut(i)) {
+            Some(cart_line) => {
+                let price_text = values.get(1).map_or("", |v| v.trim());
+                let price = if price_text.is_empty() {
+                    None
+                } else {
+                    let price =
+                        Money::parse(&i18n::money_input(price_text)).map_err(|e| e.to_string())?;
+                    (price.cents() != cart_line.price_cents).then_some(price.cents())
+                };
+                let before = cart_line.clone();
+                cart_line.discount = discount;
+                cart_line.override_cents = price;
+                if self
+                    .cart
+                    .priced(erp_core::domain::DiscountPolicy::default())
+                    .is_none()
+                {
+                    if let Some(l) = line.and_then(|i| self.cart.lines.get_mut(i)) {
+                        *l = before;
+                    }
+                    return Err(t!("discount-too-large"));
+                }
+            }
+            None => {
+                let before = self.cart.discount.clone();
+                self.cart.discount = discount;
+                if self
+                    .cart
+                    .priced(erp_core::domain::DiscountPolicy::default())
+                    .is_none()
+                {
+                    self.cart.discount = before;
+                    return Err(t!("discount-too-large"));
+                }
+            }
+        }
+        // The tenders typed for the old total no longer fit.
+        self.cart.tenders.clear();
+        Ok(())
     }
 
     fn set_customer(&mut self, customer: &Customer, ctx: &mut Ctx) {
@@ -1167,9 +1275,10 @@ impl Sale {
                 Popup::Payment(payment) => payment.hints(),
                 Popup::Slip(slip) => slip.hints(),
                 Popup::Caixa(caixa) => caixa.hints(),
-                Popup::NewCustomer(_) | Popup::Quantity(..) | Popup::Approval(..) => {
-                    crate::form::hints()
-                }
+                Popup::NewCustomer(_)
+                | Popup::Quantity(..)
+                | Popup::Approval(..)
+                | Popup::Discount(..) => crate::form::hints(),
             };
         }
         let table = match self.focus {
@@ -1278,7 +1387,8 @@ impl Sale {
             Some(Popup::Picker(picker)) => picker.draw(frame, area),
             Some(Popup::NewCustomer(form))
             | Some(Popup::Quantity(form, _))
-            | Some(Popup::Approval(form, _)) => form.draw(frame, area),
+            | Some(Popup::Approval(form, _))
+            | Some(Popup::Discount(form, _)) => form.draw(frame, area),
             Some(Popup::Payment(payment)) => payment.draw(frame, area),
             Some(Popup::Slip(slip)) => slip.draw(frame, area),
             Some(Popup::Caixa(caixa)) => caixa.draw(frame, area, self.till.as_ref()),
@@ -1421,6 +1531,7 @@ enum PopupKind {
 fn popup_kind(popup: &Popup) -> PopupKind {
     match popup {
         Popup::Picker(_) => PopupKind::Picker,
+        Popup::Discount(..) => PopupKind::Checkout,
         Popup::NewCustomer(_) => PopupKind::NewCustomer,
         Popup::Quantity(..) => PopupKind::Quantity,
         Popup::Payment(_) | Popup::Slip(_) | Popup::Caixa(_) | Popup::Approval(..) => {
