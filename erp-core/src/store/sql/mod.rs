@@ -10,6 +10,8 @@ mod dialect;
 mod migrations;
 #[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "mysql")]
+mod mysql_connection;
 mod rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;

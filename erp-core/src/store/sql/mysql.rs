@@ -15,6 +15,7 @@ use sqlx::{Executor, MySql, Row};
 
 use super::dialect::{Dialect, RowMap};
 use super::migrations::{self, Migration};
+use super::mysql_connection::GuardedConnection;
 use super::rows::Columns;
 use super::statement::{Statement, Value};
 use super::store::SqlStore;
@@ -32,7 +33,7 @@ pub(crate) struct MySqlDialect {
 /// The MySQL store.
 pub(crate) type MySqlStore = SqlStore<MySqlDialect>;
 
-type Tx = sqlx::Transaction<'static, MySql>;
+type Tx = GuardedConnection;
 type Query<'q> = sqlx::query::Query<'q, MySql, sqlx::mysql::MySqlArguments>;
 
 // ---------------------------------------------------------------------------------------------
@@ -417,12 +418,12 @@ impl Dialect for MySqlDialect {
          GROUP BY o.id, o.status, o.channel, o.total, o.discount ORDER BY o.id";
 
     async fn begin(&self) -> StoreResult<Tx> {
-        self.pool.begin().await.map_err(db_error)
+        GuardedConnection::begin(&self.pool).await.map_err(db_error)
     }
 
     async fn begin_read(&self) -> StoreResult<Tx> {
         // REPEATABLE READ: every read of the transaction sees the snapshot of its first.
-        self.pool.begin().await.map_err(db_error)
+        GuardedConnection::begin(&self.pool).await.map_err(db_error)
     }
 
     async fn commit(tx: Tx) -> StoreResult<()> {
@@ -434,8 +435,8 @@ impl Dialect for MySqlDialect {
     }
 
     async fn execute_in(tx: &mut Tx, statement: Statement) -> StoreResult<i64> {
-        let done = query(&statement)
-            .execute(&mut **tx)
+        let done = tx
+            .run(|conn| query(&statement).execute(conn))
             .await
             .map_err(|e| statement_error(e, &statement))?;
         Ok(insert_id(&done))
@@ -446,8 +447,8 @@ impl Dialect for MySqlDialect {
         statement: Statement,
         map: RowMap<T>,
     ) -> StoreResult<Vec<T>> {
-        let rows = query(&statement)
-            .fetch_all(&mut **tx)
+        let rows = tx
+            .run(|conn| query(&statement).fetch_all(conn))
             .await
             .map_err(db_error)?;
         map_rows(&rows, map)
@@ -458,16 +459,21 @@ impl Dialect for MySqlDialect {
         statement: Statement,
         map: RowMap<T>,
     ) -> StoreResult<Vec<T>> {
-        let rows = query(&statement)
-            .fetch_all(&self.pool)
+        let mut conn = GuardedConnection::acquire(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let rows = conn
+            .run(|conn| query(&statement).fetch_all(conn))
             .await
             .map_err(db_error)?;
         map_rows(&rows, map)
     }
 
     async fn execute(&self, statement: Statement) -> StoreResult<()> {
-        query(&statement)
-            .execute(&self.pool)
+        let mut conn = GuardedConnection::acquire(&self.pool)
+            .await
+            .map_err(db_error)?;
+        conn.run(|conn| query(&statement).execute(conn))
             .await
             .map_err(|e| statement_error(e, &statement))?;
         Ok(())
