@@ -88,6 +88,8 @@ pub struct Ctx {
     pub go: Option<Go>,
     /// Save this cart to the cart file.
     pub save_cart: Option<Cart>,
+    /// Where the sale in front is saved and whose it is (None: not saved, in tests).
+    pub carts: Option<(CartStore, String)>,
     seq: u64,
 }
 
@@ -241,6 +243,7 @@ impl App {
             notice: None,
             go: None,
             save_cart: None,
+            carts: self.carts.clone().zip(self.sale_owner.clone()),
             seq: self.seq,
         };
         let is_result = !matches!(msg, Msg::Key(_) | Msg::Tick | Msg::Resize);
@@ -462,9 +465,14 @@ impl App {
             && let Some(carts) = self.carts.clone()
             && let Some(user) = self.sale_owner.clone()
         {
+            let version = ctx.next_seq();
             ctx.tasks
                 .push(Task::new("saving the cart", move |_| async move {
-                    Msg::CartSaved(carts.save(&user, &cart).map_err(|e| e.to_string()))
+                    Msg::CartSaved(
+                        carts
+                            .save_version(&user, &cart, version)
+                            .map_err(|e| e.to_string()),
+                    )
                 }));
         }
         self.seq = ctx.seq;

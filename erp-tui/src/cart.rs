@@ -2,7 +2,9 @@
 //! is placed, so a double Enter, a retry after an error, or a restart that restores the cart can
 //! never place a second order. It is saved to a small file after every change.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use erp_core::domain::{
     CustomerId, DiscountPolicy, Money, PricedSale, Quantity, SaleLine, Sku, Tender, price_sale,
@@ -122,6 +124,25 @@ pub struct Cart {
     /// The tenders of the payment dialog, once typed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tenders: Vec<CartTender>,
+    /// The sale was sent to erp-core under [`Cart::key`] and its outcome is not known: the cart
+    /// is frozen (see [`Sent`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<Sent>,
+}
+
+/// A sale sent with the cart's key whose answer never came (or came as an error that does not
+/// say whether the sale was made). A counter sale is idempotent per customer and key, so a
+/// changed customer or changed lines could make and take payment for the same sale twice: until
+/// the outcome is known the cart, its customer, discounts and tenders stay as sent, and the only
+/// ways on are sending the very same request again (erp-core replays a sale that was made) or a
+/// manager voiding the cart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    /// The register the sale was sent for (part of the request: a retry sends it again).
+    pub register_id: i64,
+    /// erp-core answered that the key already made another sale, this order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<i64>,
 }
 
 /// 128 random bits as hex: a fresh idempotency key.
@@ -283,6 +304,11 @@ impl Cart {
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
+
+    /// Sent and not answered for certain: nothing in it may change.
+    pub fn is_frozen(&self) -> bool {
+        self.sent.is_some()
+    }
 }
 
 /// The register (till) name used when none is given: `--register` / `ERP_REGISTER` name it.
@@ -313,6 +339,9 @@ pub fn register_name(text: &str) -> Result<String, String> {
 pub struct CartStore {
     dir: PathBuf,
     register: String,
+    /// The version last written per user: saves run as background tasks and may finish out of
+    /// order, and an older cart must never overwrite a newer one (a frozen cart above all).
+    written: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 /// Held while this process is the till of its register; dropping it lets another start.
@@ -328,6 +357,7 @@ impl CartStore {
         Ok(CartStore {
             dir: base.join(&register),
             register,
+            written: Arc::default(),
         })
     }
 
@@ -374,6 +404,21 @@ impl CartStore {
         stamped.register = Some(self.register.clone());
         stamped.user = Some(user.to_string());
         save(&self.path(user), &stamped)
+    }
+
+    /// Saves `user`'s sale as of `version` (increasing with every change), unless a later version
+    /// was written already. Saves of one store take turns.
+    pub fn save_version(&self, user: &str, cart: &Cart, version: u64) -> std::io::Result<()> {
+        let mut written = self
+            .written
+            .lock()
+            .map_err(|_| std::io::Error::other("the cart store's lock was poisoned"))?;
+        if written.get(user).is_some_and(|last| *last > version) {
+            return Ok(());
+        }
+        self.save(user, cart)?;
+        written.insert(user.to_string(), version);
+        Ok(())
     }
 
     /// Makes this process the register's till. Fails while another process holds it: two tills
@@ -524,6 +569,28 @@ mod tests {
         std::fs::create_dir_all(two.path("ana").parent().unwrap()).unwrap();
         std::fs::copy(one.path("ana"), two.path("ana")).unwrap();
         assert!(two.load("ana").is_empty());
+    }
+
+    #[test]
+    fn an_older_save_never_overwrites_a_frozen_cart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CartStore::new(dir.path(), "CAIXA-01").unwrap();
+        let mut cart = Cart::default();
+        cart.add("TEA", "Tea", money("2.50"), 1);
+        let mut frozen = cart.clone();
+        frozen.sent = Some(Sent {
+            register_id: 1,
+            conflict: None,
+        });
+        store.save_version("ana", &frozen, 7).unwrap();
+        // A save queued before the sale was sent finishes after it: skipped.
+        store.save_version("ana", &cart, 5).unwrap();
+        assert!(store.load("ana").is_frozen());
+        // Another user's saves are counted apart.
+        store.save_version("bob", &cart, 1).unwrap();
+        assert_eq!(store.load("bob").lines, cart.lines);
+        store.save_version("ana", &cart, 8).unwrap();
+        assert!(!store.load("ana").is_frozen());
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub enum Msg {
     CustomerDeleted(Result<(), Error>),
     /// A counter sale was made (or replayed), tagged with its idempotency key, with its receipt.
     Sold(String, Result<Box<Sold>, Error>),
+    /// The sale could not be saved with its cart before sending, so it was not sent (its key).
+    SaleNotSent(String, String),
+    /// A manager's login given to void a frozen sale was checked (the sale's key).
+    VoidChecked(String, Result<Actor, Error>),
     /// This till's register and its open cash session (if any).
     Till(Result<TillState, Error>),
     /// A cash session was opened.

@@ -1098,3 +1098,158 @@ async fn a_whole_shift_from_float_to_z_report() {
     let found = erp.check_invariants(&Actor::system()).await.unwrap();
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// Sends Enter in the payment dialog and returns the sale's task, unrun, after running the rest.
+async fn sale_sent(app: &mut Harness) -> erp_tui::task::Task {
+    let (mut sale, rest): (Vec<_>, Vec<_>) = app
+        .app
+        .update(key(KeyCode::Enter))
+        .into_iter()
+        .partition(|t| t.label == "making the sale");
+    app.run(rest).await;
+    assert_eq!(sale.len(), 1, "one sale request");
+    sale.remove(0)
+}
+
+fn lost(message: &str) -> erp_core::Error {
+    erp_core::Error::Unavailable {
+        message: message.to_string(),
+    }
+}
+
+/// Review of the checkout: idempotency is per (customer, key), so a sale made whose answer was
+/// lost, then a changed customer or cart, could be sold and paid twice. Once sent without a known
+/// answer the cart is frozen, across a restart, until the very same sale is sent again.
+#[tokio::test]
+async fn a_sale_whose_answer_was_lost_stays_frozen_and_is_made_once() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "clerk", Role::Operator).await;
+    let till = register(&db, "CAIXA-01");
+    let cart_file = till.path("clerk");
+    let mut app = logged_in(&erp, "clerk", Some(till)).await;
+    let salt = stock(&erp, "SALT-1K").await.0;
+    app.type_text("2*SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    app.press(KeyCode::Char('p')).await;
+    app.type_text("5").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("20").await;
+    let sale = sale_sent(&mut app).await;
+    // The sale goes through in the database, but the till hears an error instead.
+    let _made = sale.run(erp.clone()).await;
+    let saved = cart::load(&cart_file);
+    assert!(saved.sent.is_some(), "frozen on disk before it was sent");
+    let key_sent = saved.key.clone().unwrap();
+    app.send(Msg::Sold(key_sent.clone(), Err(lost("connection reset"))))
+        .await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "No sure answer: the sale may have been made.",
+            "the cart is kept as sent",
+        ],
+    );
+    // The tenders cannot change, nor can the customer or the lines.
+    app.press(KeyCode::Char('d')).await;
+    assert_shows(&app.screen(), &["The tenders were sent"]);
+    app.press(KeyCode::Esc).await;
+    assert_shows(&app.screen(), &["Payment sent, no answer yet"]);
+    app.press(KeyCode::F(8)).await;
+    assert_shows(
+        &app.screen(),
+        &["Payment sent, no answer: no changes. F9 sends it again; ^X voids it (manager)."],
+    );
+    assert!(!app.screen().contains("Pick a customer"));
+    app.type_text("MLK-1L").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Payment sent, no answer: no changes."]);
+    app.press(KeyCode::Tab).await;
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Delete).await;
+    app.press(KeyCode::Char('%')).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &["Payment sent, no answer: no changes.", "2 item(s)"],
+    );
+    assert!(!screen.contains("MLK-1L"), "{screen}");
+
+    // A restart keeps it frozen.
+    drop(app);
+    let mut app = logged_in(&erp, "clerk", Some(register(&db, "CAIXA-01"))).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Payment sent, no answer yet",
+            "F9 send again",
+            "^X void (manager)",
+        ],
+    );
+    app.press(KeyCode::F(8)).await;
+    assert_shows(&app.screen(), &["Payment sent, no answer: no changes."]);
+    // F9 sends the very same sale: erp-core replays the one it made.
+    app.press(KeyCode::F(9)).await;
+    assert_shows(&app.screen(), &["Sent before with no answer"]);
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &["(it had already gone through)", "Receipt, sale #1"],
+    );
+    app.press(KeyCode::Enter).await;
+    let placed = orders(&erp).await;
+    assert_eq!(placed.len(), 1, "one sale");
+    assert_eq!(placed[0].idempotency_key.as_str(), key_sent);
+    let payments = erp.payments(&Actor::system(), placed[0].id).await.unwrap();
+    assert_eq!(payments.len(), 2, "one set of payments: {payments:?}");
+    assert_eq!(stock(&erp, "SALT-1K").await.0, salt - 2, "sold once");
+    let saved = cart::load(&cart_file);
+    assert!(saved.sent.is_none() && saved.lines.is_empty());
+    // The next sale is an ordinary one again.
+    app.press(KeyCode::F(8)).await;
+    assert!(!app.screen().contains("no changes"));
+}
+
+/// A sale sent whose answer was lost and that was never made: a certain refusal unfreezes it, and
+/// otherwise only a manager's login voids it.
+#[tokio::test]
+async fn a_frozen_sale_is_voided_only_by_a_manager() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "clerk", Role::Operator).await;
+    user(&erp, "boss", Role::Manager).await;
+    let mut app = logged_in(&erp, "clerk", Some(register(&db, "CAIXA-01"))).await;
+    app.type_text("BRD-LOAF").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    let sale = sale_sent(&mut app).await;
+    drop(sale); // never reached the database
+    let key_sent = app.app.sale.cart.key.clone().unwrap();
+    app.send(Msg::Sold(key_sent, Err(lost("timed out")))).await;
+    app.press(KeyCode::Esc).await;
+    // The operator's own login does not void it.
+    app.ctrl('x').await;
+    assert_shows(&app.screen(), &["Void the sale", "A manager voids a sale"]);
+    app.type_text("clerk").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text(common::PASSWORD).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["clerk is not a manager."]);
+    app.press(KeyCode::Esc).await;
+    assert!(app.app.sale.cart.is_frozen());
+    app.ctrl('x').await;
+    app.type_text("boss").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text(common::PASSWORD).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["voided by boss", "Cart (empty)"]);
+    assert!(!app.app.sale.cart.is_frozen());
+    assert!(orders(&erp).await.is_empty());
+    // The next sale goes through normally, once.
+    app.type_text("BRD-LOAF").await;
+    app.press(KeyCode::Enter).await;
+    pay_cash(&mut app).await;
+    assert_eq!(orders(&erp).await.len(), 1);
+}

@@ -605,3 +605,60 @@ async fn checkout_and_caixa_close_at_80x24_in_portuguese_and_english() {
         assert_shows(&screen, &[words.help]);
     }
 }
+
+/// A sale sent without a known answer, at 80x24 in both languages: the cart says so in its title,
+/// the footer offers only sending it again and a manager's void, and a change is refused aloud.
+#[tokio::test]
+async fn a_frozen_sale_at_80x24_in_portuguese_and_english() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    use erp_tui::i18n::Lang;
+    use erp_tui::msg::Msg;
+    let cases = [
+        (
+            Lang::En,
+            [
+                "Payment sent, no answer yet: F9 sends the same sale again",
+                "F9 send again",
+                "^X void (manager)",
+                "F1 help",
+            ],
+            "Payment sent, no answer: no changes.",
+            ["No sure answer", "Enter send again"],
+        ),
+        (
+            Lang::PtBr,
+            [
+                "Pagamento enviado sem resposta: F9 reenvia a mesma venda",
+                "F9 reenvia",
+                "^X anula (gerente)",
+                "F1 ajuda",
+            ],
+            "Pagamento enviado sem resposta: nada muda.",
+            ["Sem resposta certa", "Enter reenvia"],
+        ),
+    ];
+    for (lang, cart, refused, dialog) in cases {
+        let erp = demo().await;
+        let mut app = logged_in_speaking(&erp, lang).await;
+        app.type_text("SALT-1K").await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::F(9)).await;
+        let sale: Vec<_> = app
+            .app
+            .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)))
+            .into_iter()
+            .filter(|t| t.label == "making the sale")
+            .collect();
+        assert_eq!(sale.len(), 1);
+        let key = app.app.sale.cart.key.clone().unwrap();
+        let lost = erp_core::Error::Unavailable {
+            message: "timed out".into(),
+        };
+        app.send(Msg::Sold(key, Err(lost))).await;
+        assert_shows(&app.screen(), &dialog);
+        app.press(KeyCode::Esc).await;
+        assert_shows(&app.screen(), &cart);
+        app.press(KeyCode::F(8)).await;
+        assert_shows(&app.screen(), &[refused]);
+    }
+}

@@ -75,7 +75,6 @@ sale-max-per-line = At most { $max } units per line.
 sale-customer-set = Customer: { $name }.
 sale-placed = Order #{ $id } placed: { $items } item(s), total { $total }.
 sale-placed-replayed = Order #{ $id } placed: { $items } item(s), total { $total } (it had already gone through).
-sale-key-conflict = This sale already became order #{ $id } before it changed; press F9 again to place it as a new order.
 sale-quantity-title = Quantity of { $sku }
 sale-quantity-field = Quantity
 sale-quantity-hint = 0 removes the line.
@@ -236,3 +235,19 @@ discount-price = Unit price
 discount-hint = 10% or an amount (5,00); empty removes it. Over the limit or another price: a manager approves at payment.
 discount-set = Discount set; total now { $total }.
 discount-too-large = That discount is more than what it applies to.
+
+# A sale sent without a known answer (frozen until retried or voided).
+sale-frozen = Payment sent, no answer: no changes. F9 sends it again; ^X voids it (manager).
+sale-frozen-conflict = This sale's key already made sale #{ $id }: see F3 Orders; ^X voids (manager).
+sale-cart-frozen = Payment sent, no answer yet: F9 sends the same sale again
+sale-cart-conflict = Key already used by sale #{ $id }: check it in F3 Orders
+pay-retry-note = Sent before with no answer: Enter sends the very same sale again.
+pay-locked = The tenders were sent: they cannot change until the answer is known.
+pay-unknown-outcome = No sure answer: the sale may have been made. Enter sends the same sale again; it is never made twice.
+sale-unknown-outcome = No sure answer to the sale: the cart is kept as sent. F9 sends it again.
+sale-voided = Sale …{ $key } voided by { $name }; if it went through, it is in F3 Orders.
+void-title = Void the sale
+void-why = A manager voids a sale sent with no answer; check F3 Orders first.
+void-not-manager = { $name } is not a manager.
+key-send-again = send again
+key-void-manager = void (manager)

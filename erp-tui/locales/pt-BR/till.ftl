@@ -87,7 +87,6 @@ sale-placed-replayed = Pedido nº { $id } registrado: { $items } { $items ->
         [one] item
        *[other] itens
     }, total { $total } (já tinha sido registrado).
-sale-key-conflict = Esta venda já virou o pedido nº { $id } antes de mudar; tecle F9 de novo para registrá-la como um novo pedido.
 sale-quantity-title = Quantidade de { $sku }
 sale-quantity-field = Quantidade
 sale-quantity-hint = 0 remove a linha.
@@ -348,3 +347,19 @@ discount-price = Preço unitário
 discount-hint = 10% ou um valor (5,00); vazio tira. Acima do limite ou outro preço: um gerente aprova no pagamento.
 discount-set = Desconto aplicado; total agora { $total }.
 discount-too-large = Esse desconto é maior que o valor a que se aplica.
+
+# Venda enviada sem resposta certa (congelada até reenviar ou anular).
+sale-frozen = Pagamento enviado sem resposta: nada muda. F9 reenvia; ^X anula (gerente).
+sale-frozen-conflict = A chave desta venda já fez a venda nº { $id }: veja F3 Pedidos; ^X anula (gerente).
+sale-cart-frozen = Pagamento enviado sem resposta: F9 reenvia a mesma venda
+sale-cart-conflict = Chave já usada na venda nº { $id }: confira em F3 Pedidos
+pay-retry-note = Enviada antes, sem resposta: Enter reenvia exatamente a mesma venda.
+pay-locked = As formas de pagamento foram enviadas: não mudam até haver resposta.
+pay-unknown-outcome = Sem resposta certa: a venda pode ter saído. Enter reenvia a mesma venda; ela nunca sai duas vezes.
+sale-unknown-outcome = Sem resposta certa da venda: o carrinho fica como foi enviado. F9 reenvia.
+sale-voided = Venda …{ $key } anulada por { $name }; se ela saiu, está em F3 Pedidos.
+void-title = Anular a venda
+void-why = Um gerente anula a venda enviada sem resposta; confira F3 Pedidos antes.
+void-not-manager = { $name } não é gerente.
+key-send-again = reenvia
+key-void-manager = anula (gerente)

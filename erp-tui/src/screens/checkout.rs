@@ -64,6 +64,12 @@ pub const PAY_KEYS: &[Binding<PayAct>] = &[
     key(KeyCode::Esc, "Esc", "back", PayAct::Back),
 ];
 
+/// The keys of the dialog of a sale sent without a known answer (the same actions).
+const RETRY_KEYS: &[Binding<PayAct>] = &[
+    key(KeyCode::Enter, "Enter", "send again", PayAct::Enter),
+    key(KeyCode::Esc, "Esc", "back", PayAct::Back),
+];
+
 /// What the dialog asks of the sale.
 #[derive(Debug, PartialEq, Eq)]
 pub enum PayEvent {
@@ -105,6 +111,9 @@ pub struct Payment {
     pub message: Option<String>,
     /// The sale is on its way: keys wait for the answer.
     pub sending: bool,
+    /// These tenders were sent and the answer is not known: only the very same sale may go
+    /// again (Enter), nothing changes.
+    pub locked: bool,
 }
 
 fn tender_line(t: &CartTender) -> Option<TenderLine> {
@@ -129,9 +138,26 @@ impl Payment {
             fresh: true,
             message: None,
             sending: false,
+            locked: false,
         };
         payment.prefill();
         payment
+    }
+
+    /// The dialog of a sale sent without a known answer: `tenders` as sent, Enter sends them
+    /// again, nothing else changes.
+    pub fn retry(due: Money, tenders: Vec<CartTender>) -> Payment {
+        let mut payment = Payment::new(due, tenders);
+        payment.lock();
+        payment.message = Some(t!("pay-retry-note"));
+        payment
+    }
+
+    /// Nothing may change any more: the tenders were sent.
+    pub fn lock(&mut self) {
+        self.amount = Input::default();
+        self.fresh = true;
+        self.locked = true;
     }
 
     /// What the tenders added so far pay off.
@@ -197,6 +223,20 @@ impl Payment {
     pub fn on_key(&mut self, key: KeyEvent) -> PayEvent {
         if self.sending {
             return PayEvent::None;
+        }
+        if self.locked {
+            return match keys::find(PAY_KEYS, &key) {
+                Some(PayAct::Back) => PayEvent::Back,
+                Some(PayAct::Enter) if !self.tenders.is_empty() => {
+                    self.sending = true;
+                    self.message = None;
+                    PayEvent::Pay(self.tenders.clone())
+                }
+                _ => {
+                    self.message = Some(t!("pay-locked"));
+                    PayEvent::None
+                }
+            };
         }
         match keys::find(PAY_KEYS, &key) {
             Some(PayAct::Tender(tender)) => {
@@ -271,6 +311,9 @@ impl Payment {
 
     /// The footer.
     pub fn hints(&self) -> Vec<Hint> {
+        if self.locked {
+            return keys::hints(RETRY_KEYS, |_| !self.sending);
+        }
         keys::hints(PAY_KEYS, |_| !self.sending)
     }
 

@@ -26,9 +26,9 @@ use super::caixa::{self, CaixaPopup};
 use super::checkout::{PayEvent, Payment, ReceiptAct, Slip};
 use super::picker::{Picker, PickerEvent, create_customer, new_customer_form};
 use crate::app::Ctx;
-use crate::cart::{Cart, CartCustomer, new_key};
+use crate::cart::{Cart, CartCustomer, Sent, new_key};
 use crate::form::{Form, FormEvent};
-use crate::keys::{self, Binding, Hint, key};
+use crate::keys::{self, Binding, Hint, ctrl, key};
 use crate::msg::{Msg, Sold, TillState};
 use crate::notice::Notice;
 use crate::task::Task;
@@ -73,7 +73,17 @@ pub enum Act {
     Remove,
     /// Type the line's quantity.
     Quantity,
+    /// Void a sale whose payment was sent without a known answer (a manager's login).
+    Void,
 }
+
+/// Keys of a frozen sale (sent, answer unknown), looked up before the others: F9 sends the same
+/// sale again, ^X asks a manager to void it.
+const FROZEN_KEYS: &[Binding<Act>] = &[
+    key(KeyCode::F(9), "F9", "send again", Act::Confirm),
+    ctrl('x', "^X", "void (manager)", Act::Void),
+    key(KeyCode::F(12), "F12", "caixa", Act::Caixa),
+];
 
 const SEARCH_KEYS: &[Binding<Act>] = &[
     key(KeyCode::Enter, "Enter", "add", Act::Add),
@@ -131,6 +141,8 @@ pub enum Popup {
     Approval(Form, Payment),
     /// A discount (and, on a line, another price): the line's index, or None for the sale.
     Discount(Form, Option<usize>),
+    /// A manager's login to void a frozen sale (true: being checked).
+    Void(Form, bool),
 }
 
 /// The sale screen.
@@ -164,6 +176,11 @@ pub struct Sale {
     till_asked: bool,
     /// A manager's login given for this sale (kept in memory only, never saved).
     approver: Option<ApproverInput>,
+    /// The sale in flight carries a manager's login (a refused login is checked before erp-core
+    /// looks the key up, so that refusal does not tell whether the sale exists).
+    sent_with_approver: bool,
+    /// The cart's frozen state before the sale in flight was sent, put back if it never left.
+    sent_before: Option<Sent>,
 
     /// The search text the shown results answer.
     results_for: String,
@@ -235,6 +252,8 @@ impl Sale {
             till: None,
             till_asked: false,
             approver: None,
+            sent_with_approver: false,
+            sent_before: None,
             results_for: String::new(),
             searching_for: String::new(),
             picked: false,
@@ -307,12 +326,28 @@ impl Sale {
         }));
     }
 
+    /// Refuses any change to a frozen sale (sent, outcome unknown), saying why and what can be
+    /// done. True when refused.
+    fn frozen(&self, ctx: &mut Ctx) -> bool {
+        let Some(sent) = &self.cart.sent else {
+            return false;
+        };
+        ctx.notice = Some(Notice::error(match sent.conflict {
+            Some(id) => t!("sale-frozen-conflict", id = id.to_string()),
+            None => t!("sale-frozen"),
+        }));
+        true
+    }
+
     fn changed(&mut self, ctx: &mut Ctx) {
         ctx.save_cart = Some(self.cart.clone());
         self.line = self.line.min(self.cart.lines.len().saturating_sub(1));
     }
 
     fn add(&mut self, product: &Product, quantity: u32, ctx: &mut Ctx) {
+        if self.frozen(ctx) {
+            return;
+        }
         if !product.active {
             ctx.notice = Some(Notice::error(t!(
                 "sale-not-sold",
@@ -386,6 +421,10 @@ impl Sale {
     /// Enter in the search field: what was typed is one code (or name), queued behind those
     /// still being looked up, and the field is free at once for the next scan.
     fn add_typed(&mut self, ctx: &mut Ctx) {
+        if self.frozen(ctx) {
+            self.clear_search(ctx);
+            return;
+        }
         let typed = self.search.value().to_string();
         // The highlight counts only if it belongs to the results of exactly this text.
         let highlighted = (self.results_for == typed)
@@ -514,6 +553,25 @@ impl Sale {
         if self.checking {
             return;
         }
+        if let Some(sent) = &self.cart.sent {
+            // Sent without a known answer: only the very same sale goes again, with no price
+            // check or caixa check (erp-core replays a sale that was made, whatever changed
+            // since).
+            if sent.conflict.is_some() {
+                self.frozen(ctx);
+            } else if !ctx.can(Permission::CreateOrder) {
+                ctx.fail(&Error::Forbidden {
+                    role: ctx.actor().role(),
+                    action: Permission::CreateOrder,
+                });
+            } else {
+                self.popup = Some(Popup::Payment(Payment::retry(
+                    self.cart.total(),
+                    self.cart.tenders.clone(),
+                )));
+            }
+            return;
+        }
         if !self.queue.is_empty() {
             ctx.notice = Some(Notice::error(t!("sale-still-looking-up")));
             return;
@@ -614,12 +672,17 @@ impl Sale {
     }
 
     /// Makes the counter sale with `tenders`, under the cart's key: a second press, a retry or a
-    /// restart sends the same sale with the same key, and erp-core replays it.
+    /// restart sends the same sale with the same key, and erp-core replays it. From the moment it
+    /// is sent until its outcome is known the cart is frozen, on disk before the request leaves.
     fn pay(&mut self, mut payment: Payment, ctx: &mut Ctx) {
-        let (Some(customer), Ok(caixa::Own(register, _))) = (
-            self.cart.customer.clone(),
-            caixa::own_session(self.till.as_ref(), ctx),
-        ) else {
+        let register = match &self.cart.sent {
+            // A retry goes to the register it was sent for (part of the request).
+            Some(sent) => Some(sent.register_id),
+            None => caixa::own_session(self.till.as_ref(), ctx)
+                .ok()
+                .map(|caixa::Own(register, _)| register.get()),
+        };
+        let (Some(customer), Some(register)) = (self.cart.customer.clone(), register) else {
             payment.sending = false;
             payment.message = Some(t!("caixa-closed"));
             self.popup = Some(Popup::Payment(payment));
@@ -634,22 +697,38 @@ impl Sale {
             }
         };
         self.cart.tenders = payment.tenders.clone();
-        // On disk before the request leaves: a crash from here on comes back with the same sale.
-        self.changed(ctx);
-        let mut input =
-            self.cart
-                .sale_input(register.get(), CustomerId(customer.id), &payment.tenders);
+        let mut input = self
+            .cart
+            .sale_input(register, CustomerId(customer.id), &payment.tenders);
         input.approver = self.approver.clone();
         match input.parse(&key) {
             Err(error) => {
                 payment.sending = false;
                 payment.message = Some(crate::notice::explain(&error).text);
+                self.changed(ctx);
             }
             Ok(sale) => {
                 payment.sending = true;
+                self.sent_with_approver = input.approver.is_some();
+                self.sent_before = self.cart.sent.clone();
+                self.cart.sent = Some(Sent {
+                    register_id: register,
+                    conflict: None,
+                });
+                // The task itself writes the frozen cart before it sends: a crash from here on
+                // comes back frozen, with the same sale to send again.
+                ctx.save_cart = None;
+                let cart = self.cart.clone();
+                let carts = ctx.carts.clone();
+                let version = ctx.next_seq();
                 let actor = ctx.actor();
                 let register_code = ctx.till.register.clone();
                 ctx.spawn(Task::new("making the sale", move |erp| async move {
+                    if let Some((store, user)) = carts
+                        && let Err(error) = store.save_version(&user, &cart, version)
+                    {
+                        return Msg::SaleNotSent(key, error.to_string());
+                    }
                     let result = match erp.sell_at_counter(&actor, &sale).await {
                         Ok(paid) => {
                             super::receipts::sale_receipt(&erp, &actor, &register_code, paid)
@@ -675,6 +754,52 @@ impl Sale {
             }
         };
         payment.sending = false;
+        let result = match result {
+            Ok(sold) => Ok(sold),
+            Err(error) if refused_for_certain(&error, self.sent_with_approver) => {
+                // erp-core looked the key up, found no sale and refused this one: nothing was
+                // made, the cart may change again.
+                self.cart.sent = None;
+                payment.locked = false;
+                self.changed(ctx);
+                Err(error)
+            }
+            Err(Error::IdempotencyConflict { order_id, .. }) => {
+                // The key already made a sale with other lines or tenders (a cart changed after
+                // a lost answer, by an older till). A fresh key could sell the same goods twice:
+                // the cart stays frozen until a manager looks and voids it.
+                if let Some(sent) = self.cart.sent.as_mut() {
+                    sent.conflict = Some(order_id.get());
+                }
+                self.changed(ctx);
+                ctx.notice = Some(Notice::error(t!(
+                    "sale-frozen-conflict",
+                    id = order_id.to_string()
+                )));
+                return;
+            }
+            Err(Error::ApprovalRequired { reason }) => {
+                // The manager's login was refused before erp-core looked the key up: still
+                // unknown, the same sale goes again with another login.
+                payment.lock();
+                let form = approval_form(&reason);
+                self.popup = Some(Popup::Approval(form, payment));
+                return;
+            }
+            Err(error) => {
+                // A lost or failed answer: the sale may or may not have been made (whatever the
+                // error says about nothing having changed, an earlier send may have).
+                payment.lock();
+                payment.message = Some(t!("pay-unknown-outcome"));
+                if matches!(error, Error::UserInactive { .. }) {
+                    ctx.fail(&error);
+                } else {
+                    ctx.notice = Some(Notice::error(t!("sale-unknown-outcome")));
+                }
+                self.popup = Some(Popup::Payment(payment));
+                return;
+            }
+        };
         match result {
             Ok(sold) => {
                 let Sold { paid, receipt } = *sold;
@@ -703,27 +828,11 @@ impl Sale {
                 slip.receipt = Some(receipt);
                 slip.enter_label = "next sale";
                 self.popup = Some(Popup::Slip(Box::new(slip)));
-                // The next sale starts afresh, with the walk-in customer.
-                self.cart = Cart::default();
-                self.approver = None;
-                self.unknown.clear();
-                self.focus = Focus::Search;
-                self.line = 0;
-                self.changed(ctx);
-                self.search(ctx);
-                self.find_walk_in(ctx);
+                self.new_sale(ctx);
             }
             Err(Error::ApprovalRequired { reason }) => {
                 let form = approval_form(&reason);
                 self.popup = Some(Popup::Approval(form, payment));
-            }
-            Err(Error::IdempotencyConflict { order_id, .. }) => {
-                // The key already made a sale with other lines or tenders (made before a lost
-                // answer, then the cart changed). This cart needs a key of its own.
-                self.cart.key = Some(new_key());
-                self.changed(ctx);
-                payment.message = Some(t!("sale-key-conflict", id = order_id.to_string()));
-                self.popup = Some(Popup::Payment(payment));
             }
             Err(error @ (Error::NoOpenCashSession { .. } | Error::CashSessionNotYours { .. })) => {
                 ctx.fail(&error);
@@ -737,7 +846,61 @@ impl Sale {
         }
     }
 
+    /// The next sale starts afresh, with the walk-in customer.
+    fn new_sale(&mut self, ctx: &mut Ctx) {
+        self.cart = Cart::default();
+        self.approver = None;
+        self.unknown.clear();
+        self.focus = Focus::Search;
+        self.line = 0;
+        self.changed(ctx);
+        self.search(ctx);
+        self.find_walk_in(ctx);
+    }
+
+    /// The answer to a manager's login given to void the frozen sale `key`.
+    fn void_checked(&mut self, key: &str, result: Result<Actor, Error>, ctx: &mut Ctx) {
+        let Some(Popup::Void(mut form, true)) = self.popup.take() else {
+            return;
+        };
+        if self.cart.key.as_deref() != Some(key) || !self.cart.is_frozen() {
+            return;
+        }
+        match result {
+            Ok(manager) if manager.can(Permission::Supervise) => {
+                ctx.info(t!(
+                    "sale-voided",
+                    name = manager.username(),
+                    key = key.get(key.len().saturating_sub(8)..).unwrap_or(key)
+                ));
+                self.popup = None;
+                self.new_sale(ctx);
+            }
+            Ok(other) => {
+                form.message = Some(t!("void-not-manager", name = other.username()));
+                self.popup = Some(Popup::Void(form, false));
+            }
+            Err(error) => {
+                form.message = Some(crate::notice::explain(&error).text);
+                self.popup = Some(Popup::Void(form, false));
+            }
+        }
+    }
+
     fn act(&mut self, act: Act, ctx: &mut Ctx) {
+        let changes_the_sale = matches!(
+            act,
+            Act::Customer
+                | Act::NewCustomer
+                | Act::Discount
+                | Act::More
+                | Act::Less
+                | Act::Remove
+                | Act::Quantity
+        );
+        if changes_the_sale && self.frozen(ctx) {
+            return;
+        }
         match act {
             Act::Add => self.add_typed(ctx),
             Act::Up if self.focus == Focus::Search => {
@@ -769,6 +932,11 @@ impl Sale {
             Act::Caixa => {
                 caixa::look_up(ctx);
                 self.popup = Some(Popup::Caixa(CaixaPopup::Menu));
+            }
+            Act::Void => {
+                if self.cart.is_frozen() {
+                    self.popup = Some(Popup::Void(void_form(), false));
+                }
             }
             Act::Clear => {
                 self.unknown.clear();
@@ -850,7 +1018,12 @@ impl Sale {
             Focus::Search => SEARCH_KEYS,
             Focus::Cart => CART_KEYS,
         };
-        if let Some(act) = keys::find(table, &key) {
+        let act = if self.cart.is_frozen() {
+            keys::find(FROZEN_KEYS, &key).or_else(|| keys::find(table, &key))
+        } else {
+            keys::find(table, &key)
+        };
+        if let Some(act) = act {
             self.act(act, ctx);
         } else if self.focus == Focus::Search
             && self.search.handle_event(&Event::Key(key)).is_some()
@@ -954,6 +1127,20 @@ impl Sale {
                     });
                     payment.sending = true;
                     self.pay(payment, ctx);
+                }
+            },
+            Popup::Void(form, true) => self.popup = Some(Popup::Void(form, true)),
+            Popup::Void(mut form, false) => match form.on_key(key) {
+                FormEvent::Cancel => {}
+                FormEvent::None => self.popup = Some(Popup::Void(form, false)),
+                FormEvent::Submit(values) => {
+                    let username = values[0].trim().to_string();
+                    let password = values[1].clone();
+                    let key = self.cart.key.clone().unwrap_or_default();
+                    ctx.spawn(Task::new("checking the manager", move |erp| async move {
+                        Msg::VoidChecked(key, erp.authenticate(&username, &password).await)
+                    }));
+                    self.popup = Some(Popup::Void(form, true));
                 }
             },
             Popup::Discount(mut form, line) => match form.on_key(key) {
@@ -1062,6 +1249,9 @@ impl Sale {
     }
 
     fn set_customer(&mut self, customer: &Customer, ctx: &mut Ctx) {
+        if self.frozen(ctx) {
+            return;
+        }
         self.cart.customer = Some(CartCustomer {
             id: customer.id.get(),
             name: customer.name.to_string(),
@@ -1109,6 +1299,15 @@ impl Sale {
                     ));
                 }
             }
+            Msg::SaleNotSent(key, error) if self.cart.key.as_deref() == Some(key.as_str()) => {
+                // Never sent: the cart is as frozen as it was before.
+                self.cart.sent = self.sent_before.take();
+                if let Some(Popup::Payment(payment)) = self.popup.as_mut() {
+                    payment.sending = false;
+                    payment.message = Some(t!("cart-not-saved", error = error.as_str()));
+                }
+            }
+            Msg::VoidChecked(key, result) => self.void_checked(&key, result, ctx),
             Msg::Till(result) => self.on_till(result, ctx),
             Msg::SessionOpened(result) => {
                 if let Some(Popup::Caixa(_)) = self.popup {
@@ -1278,6 +1477,7 @@ impl Sale {
                 Popup::NewCustomer(_)
                 | Popup::Quantity(..)
                 | Popup::Approval(..)
+                | Popup::Void(..)
                 | Popup::Discount(..) => crate::form::hints(),
             };
         }
@@ -1287,6 +1487,13 @@ impl Sale {
         };
         let may_order = actor.is_some_and(|a| a.can(Permission::CreateOrder));
         let may_create_customer = actor.is_some_and(|a| a.can(CREATE_CUSTOMER));
+        if let Some(sent) = &self.cart.sent {
+            return keys::hints(FROZEN_KEYS, |act| match act {
+                Act::Confirm => may_order && sent.conflict.is_none(),
+                Act::Caixa => may_order,
+                _ => true,
+            });
+        }
         keys::hints(table, |act| match act {
             Act::Confirm => may_order && !self.cart.is_empty() && !self.checking,
             Act::Caixa => may_order,
@@ -1388,6 +1595,7 @@ impl Sale {
             Some(Popup::NewCustomer(form))
             | Some(Popup::Quantity(form, _))
             | Some(Popup::Approval(form, _))
+            | Some(Popup::Void(form, _))
             | Some(Popup::Discount(form, _)) => form.draw(frame, area),
             Some(Popup::Payment(payment)) => payment.draw(frame, area),
             Some(Popup::Slip(slip)) => slip.draw(frame, area),
@@ -1482,12 +1690,21 @@ impl Sale {
         } else {
             Style::new()
         };
-        let title = if self.cart.is_empty() {
-            format!(" {} ", t!("sale-cart-empty"))
-        } else {
-            format!(" {} ", t!("sale-cart"))
+        let title = match &self.cart.sent {
+            Some(sent) => Line::from(format!(
+                " {} ",
+                match sent.conflict {
+                    Some(id) => t!("sale-cart-conflict", id = id.to_string()),
+                    None => t!("sale-cart-frozen"),
+                }
+            ))
+            .style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+            None if self.cart.is_empty() => Line::from(format!(" {} ", t!("sale-cart-empty"))),
+            None => Line::from(format!(" {} ", t!("sale-cart"))),
         };
-        let border = if self.focus == Focus::Cart {
+        let border = if self.cart.is_frozen() {
+            Style::new().fg(Color::Red)
+        } else if self.focus == Focus::Cart {
             Style::new().fg(Color::Cyan)
         } else {
             Style::new()
@@ -1534,10 +1751,45 @@ fn popup_kind(popup: &Popup) -> PopupKind {
         Popup::Discount(..) => PopupKind::Checkout,
         Popup::NewCustomer(_) => PopupKind::NewCustomer,
         Popup::Quantity(..) => PopupKind::Quantity,
-        Popup::Payment(_) | Popup::Slip(_) | Popup::Caixa(_) | Popup::Approval(..) => {
-            PopupKind::Checkout
-        }
+        Popup::Payment(_)
+        | Popup::Slip(_)
+        | Popup::Caixa(_)
+        | Popup::Approval(..)
+        | Popup::Void(..) => PopupKind::Checkout,
     }
+}
+
+/// Whether erp-core's refusal of a counter sale says for certain that no sale exists under its
+/// customer and key. A counter sale looks its key up first thing in its transaction and replays
+/// a sale it finds; the errors below come only after that look-up found nothing, so the refused
+/// request made nothing and none before it did (a frozen cart never changes its customer). A
+/// lost answer, a failure before the look-up (a refused manager's login is checked before it,
+/// hence `with_approver`) or anything unforeseen leaves the outcome unknown.
+fn refused_for_certain(error: &Error, with_approver: bool) -> bool {
+    match error {
+        Error::InsufficientStock { .. }
+        | Error::ProductInactive { .. }
+        | Error::CustomerDeleted { .. }
+        | Error::Overpayment { .. }
+        | Error::PaymentShort { .. }
+        | Error::NoOpenCashSession { .. }
+        | Error::CashSessionNotYours { .. }
+        | Error::CashSessionClosed { .. }
+        | Error::Validation { .. } => true,
+        Error::NotFound { entity, .. } => matches!(*entity, "product" | "customer"),
+        Error::ApprovalRequired { .. } => !with_approver,
+        _ => false,
+    }
+}
+
+/// The form asking a manager to void a frozen sale.
+fn void_form() -> Form {
+    Form::new(
+        t!("void-title"),
+        &[&t!("approval-user"), &t!("approval-password")],
+    )
+    .with_masked(1)
+    .with_message(t!("void-why"))
 }
 
 /// The form asking for a manager's login, saying why.
