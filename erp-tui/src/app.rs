@@ -90,6 +90,8 @@ pub struct Ctx {
     pub save_cart: Option<Cart>,
     /// Where the sale in front is saved and whose it is (None: not saved, in tests).
     pub carts: Option<(CartStore, String)>,
+    /// Keys of returns sent and not yet answered, per order.
+    pub return_keys: crate::screens::returns::ReturnKeys,
     seq: u64,
 }
 
@@ -184,6 +186,8 @@ pub struct App {
     pub lang: Lang,
     /// The register and the printer.
     pub config: TillConfig,
+    /// Keys of returns sent and not yet answered, per order (kept while the till runs).
+    return_keys: crate::screens::returns::ReturnKeys,
     seq: u64,
 }
 
@@ -209,6 +213,7 @@ impl App {
             confirm_quit: false,
             lang: Lang::En,
             config: TillConfig::default(),
+            return_keys: Default::default(),
             seq: 0,
         };
         if let Some(carts) = &app.carts {
@@ -244,6 +249,7 @@ impl App {
             go: None,
             save_cart: None,
             carts: self.carts.clone().zip(self.sale_owner.clone()),
+            return_keys: self.return_keys.clone(),
             seq: self.seq,
         };
         let is_result = !matches!(msg, Msg::Key(_) | Msg::Tick | Msg::Resize);
@@ -381,7 +387,10 @@ impl App {
             (Screen::Login(s), msg @ Msg::LoggedIn(_)) => s.on_msg(msg, ctx),
             (
                 Screen::Orders(s),
-                msg @ (Msg::Orders(..) | Msg::OrderDetail(_) | Msg::StatusChanged(_)),
+                msg @ (Msg::Orders(..)
+                | Msg::OrderDetail(_)
+                | Msg::StatusChanged(_)
+                | Msg::Returned(..)),
             )
             | (Screen::Orders(s), msg @ Msg::Customers(..)) => s.on_msg(msg, ctx),
             (Screen::Products(s), msg @ (Msg::Products(..) | Msg::ProductSaved(_))) => {

@@ -46,6 +46,11 @@ pub enum Msg {
     SaleNotSent(String, String),
     /// A manager's login given to void a frozen sale was checked (the sale's key).
     VoidChecked(String, Result<Actor, Error>),
+    /// A return was recorded (or replayed), tagged with its idempotency key.
+    Returned(
+        String,
+        Result<Box<crate::screens::returns::Returned>, Error>,
+    ),
     /// This till's register and its open cash session (if any).
     Till(Result<TillState, Error>),
     /// A cash session was opened.

@@ -1009,31 +1009,52 @@ async fn a_whole_shift_from_float_to_z_report() {
         "the discount names its approver"
     );
 
-    // A return of sale 1, refunded in cash from this drawer (erp-core's API: the till's return
-    // screen is not built yet).
+    // A return of sale 1 from its detail in the orders screen, refunded in cash from this
+    // drawer, approved by the manager at the till.
+    app.press(KeyCode::F(3)).await;
+    for _ in 0..4 {
+        app.press(KeyCode::Down).await;
+    }
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Order #1", "DELIVERED", "r return"]);
+    app.press(KeyCode::Char('r')).await;
+    assert_shows(
+        &app.screen(),
+        &["Return from order #1", "BAG-REUSE", "back to stock"],
+    );
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Char('+')).await;
+    assert_shows(&app.screen(), &["At most 1 of BAG-REUSE can come back"]);
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Refund", "TO REFUND", "4.00", "Cash:"]);
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &["Manager approval", "Every return needs a manager"],
+    );
+    app.type_text("boss").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text(common::PASSWORD).await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &["Return #1 of order #1: refunded 4.00.", "Return #1"],
+    );
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('r')).await;
+    assert_shows(
+        &app.screen(),
+        &["Every unit of order #1 has come back already."],
+    );
+    app.press(KeyCode::F(2)).await;
     let clerk = erp.authenticate("clerk", common::PASSWORD).await.unwrap();
     let register_id = erp.registers(&clerk).await.unwrap()[0].id;
-    let request = erp_core::input::ReturnInput {
-        lines: vec![erp_core::input::ReturnLineInput {
-            sku: "BAG-REUSE".into(),
-            quantity: 1,
-            ..Default::default()
-        }],
-        refunds: vec![erp_core::input::TenderInput {
-            tender: "cash".into(),
-            amount: "4.00".into(),
-            reference: None,
-        }],
-        register_id: Some(register_id.get()),
-        note: None,
-        approver: Some(erp_core::input::ApproverInput {
-            username: "boss".into(),
-            password: common::PASSWORD.into(),
-        }),
-    }
-    .parse(sold[4].id, "return-1")
-    .unwrap();
-    erp.record_return(&clerk, &request).await.unwrap();
+    let back = erp.returns(&clerk, sold[4].id).await.unwrap();
+    assert_eq!(back.len(), 1, "one return");
+    assert!(back[0].idempotency_key.as_str().starts_with("till-"));
+    assert_eq!(back[0].approved_by, boss.user_id());
+    assert_eq!(back[0].lines[0].quantity.get(), 1);
+    assert!(back[0].lines[0].restocked);
 
     // Sangria.
     app.press(KeyCode::F(12)).await;
@@ -1252,4 +1273,126 @@ async fn a_frozen_sale_is_voided_only_by_a_manager() {
     app.press(KeyCode::Enter).await;
     pay_cash(&mut app).await;
     assert_eq!(orders(&erp).await.len(), 1);
+}
+
+/// Issue 9, part 2: a return from a delivered counter sale's detail. Two units back to stock, one
+/// written off with a reason, refunded by debit; the first answer is lost and the retry replays
+/// the one return under the same key.
+#[tokio::test]
+async fn a_return_restocks_or_writes_off_and_a_lost_answer_returns_once() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "boss", Role::Manager).await;
+    let mut app = logged_in(&erp, "boss", Some(register(&db, "CAIXA-01"))).await;
+    app.type_text("3*SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("BRD-LOAF").await;
+    app.press(KeyCode::Enter).await;
+    pay_cash(&mut app).await;
+    let (salt, _) = stock(&erp, "SALT-1K").await;
+    let (loaf, _) = stock(&erp, "BRD-LOAF").await;
+    let sold = orders(&erp).await.remove(0);
+
+    app.press(KeyCode::F(3)).await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('r')).await;
+    assert_shows(
+        &app.screen(),
+        &["Return from order #1", "SALT-1K", "BRD-LOAF"],
+    );
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Choose what comes back"]);
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Down).await;
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Char('w')).await;
+    assert_shows(&app.screen(), &["Write off BRD-LOAF", "Reason"]);
+    app.type_text("squashed").await;
+    app.press(KeyCode::Enter).await;
+    let screen = app.screen();
+    assert_shows(&screen, &["write-off: squashed", "back to stock"]);
+    app.press(KeyCode::Enter).await;
+    // 2 x 6.38 / 2 ... the refund is what those units cost: 2 salt + 1 loaf.
+    let due = erp_core::domain::Money::from_cents(
+        sold.lines[0].unit_price.cents() * 2 + sold.lines[1].unit_price.cents(),
+    )
+    .unwrap();
+    assert_shows(&app.screen(), &["TO REFUND", &due.to_string()]);
+    app.press(KeyCode::Char('d')).await;
+    // A manager approves their own return: it is sent at once. It never reaches the database
+    // and the till hears an error.
+    let (sent, rest): (Vec<_>, Vec<_>) = app
+        .app
+        .update(key(KeyCode::Enter))
+        .into_iter()
+        .partition(|t| t.label == "recording the return");
+    app.run(rest).await;
+    assert_eq!(sent.len(), 1);
+    drop(sent);
+    let return_key = return_key_shown(&app.app).unwrap();
+    app.send(Msg::Returned(return_key.clone(), Err(lost("timed out"))))
+        .await;
+    assert_shows(&app.screen(), &["The database cannot be reached"]);
+    // Closed and opened again: the key is kept until a return is made with it.
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::Char('r')).await;
+    assert_eq!(
+        return_key_shown(&app.app).as_deref(),
+        Some(return_key.as_str())
+    );
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Down).await;
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Char('w')).await;
+    app.type_text("squashed").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('d')).await;
+    // This time it is made, and its answer is lost.
+    let (mut sent, rest): (Vec<_>, Vec<_>) = app
+        .app
+        .update(key(KeyCode::Enter))
+        .into_iter()
+        .partition(|t| t.label == "recording the return");
+    app.run(rest).await;
+    let answer = sent.remove(0).run(erp.clone()).await;
+    assert!(matches!(&answer, Msg::Returned(k, Ok(_)) if *k == return_key));
+    app.send(Msg::Returned(return_key.clone(), Err(lost("reset"))))
+        .await;
+    // Enter sends the same return again: erp-core replays it.
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Return #1 of order #1",
+            "(it had already gone through)",
+            "Return #1",
+        ],
+    );
+    app.press(KeyCode::Enter).await;
+    assert_eq!(return_key_shown(&app.app), None);
+
+    let back = erp.returns(&Actor::system(), sold.id).await.unwrap();
+    assert_eq!(back.len(), 1, "one return");
+    assert_eq!(back[0].idempotency_key.as_str(), return_key);
+    assert_eq!(back[0].refunds.len(), 1);
+    assert_eq!(back[0].refund_total, due);
+    assert_eq!(stock(&erp, "SALT-1K").await.0, salt + 2, "restocked");
+    assert_eq!(stock(&erp, "BRD-LOAF").await.0, loaf, "written off");
+    let found = erp.check_invariants(&Actor::system()).await.unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// The idempotency key of the return open in the orders screen, if any.
+fn return_key_shown(app: &erp_tui::app::App) -> Option<String> {
+    let erp_tui::app::Screen::Orders(list) = &app.screen else {
+        return None;
+    };
+    list.detail
+        .as_ref()
+        .and_then(|d| d.ret.as_ref())
+        .map(|r| r.key.clone())
 }

@@ -662,3 +662,72 @@ async fn a_frozen_sale_at_80x24_in_portuguese_and_english() {
         assert_shows(&app.screen(), &[refused]);
     }
 }
+
+/// The return from an order's detail at 80x24 in both languages: the lines with what may still
+/// come back, the refund dialog, and the return receipt; every footer fits with its help key.
+#[tokio::test]
+async fn a_return_at_80x24_in_portuguese_and_english() {
+    use erp_tui::i18n::Lang;
+    let cases = [
+        (
+            Lang::En,
+            [
+                "Return from order #1",
+                "Sold",
+                "Left",
+                "Back",
+                "back to stock",
+                "w write off",
+                "F1 help",
+            ],
+            ["Refund", "TO REFUND", "3.19", "Enter refund", "F1 help"],
+            [
+                "Return #1 of order #1: refunded 3.19.",
+                "Return #1",
+                "F1 help",
+            ],
+        ),
+        (
+            Lang::PtBr,
+            [
+                "Devolução do pedido nº 1",
+                "Vend.",
+                "Rest.",
+                "Volta",
+                "volta ao estoque",
+                "w baixa",
+                "F1 ajuda",
+            ],
+            [
+                "Reembolso",
+                "A DEVOLVER",
+                "R$ 3,19",
+                "Enter devolve",
+                "F1 ajuda",
+            ],
+            [
+                "Devolução nº 1 do pedido nº 1: reembolso de R$ 3,19.",
+                "Devolução nº 1",
+                "F1 ajuda",
+            ],
+        ),
+    ];
+    for (lang, lines, refund, receipt) in cases {
+        let erp = demo().await;
+        let mut app = logged_in_speaking(&erp, lang).await;
+        app.type_text("2*SALT-1K").await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::F(9)).await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::F(3)).await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::Char('r')).await;
+        app.press(KeyCode::Char('+')).await;
+        assert_shows(&app.screen(), &lines);
+        app.press(KeyCode::Enter).await;
+        assert_shows(&app.screen(), &refund);
+        app.press(KeyCode::Enter).await;
+        assert_shows(&app.screen(), &receipt);
+    }
+}

@@ -114,6 +114,8 @@ pub struct Payment {
     /// These tenders were sent and the answer is not known: only the very same sale may go
     /// again (Enter), nothing changes.
     pub locked: bool,
+    /// Money going back for a return: the tenders add up to exactly what is due back.
+    pub refund: bool,
 }
 
 fn tender_line(t: &CartTender) -> Option<TenderLine> {
@@ -139,6 +141,7 @@ impl Payment {
             message: None,
             sending: false,
             locked: false,
+            refund: false,
         };
         payment.prefill();
         payment
@@ -296,6 +299,13 @@ impl Payment {
             self.message = Some(crate::notice::explain(&error).text);
             return PayEvent::None;
         }
+        if self.refund {
+            let total = all.iter().map(|t| t.cents).sum::<i64>();
+            if total > self.due.cents() {
+                self.message = Some(t!("refund-over", amount = i18n::money(self.due)));
+                return PayEvent::None;
+            }
+        }
         let covered = settle(self.due, &lines, true).is_ok();
         self.tenders = all;
         if covered && !self.tenders.is_empty() {
@@ -315,6 +325,14 @@ impl Payment {
             return keys::hints(RETRY_KEYS, |_| !self.sending);
         }
         keys::hints(PAY_KEYS, |_| !self.sending)
+            .into_iter()
+            .map(|mut hint| {
+                if self.refund && hint.label == "pay" {
+                    hint.label = "refund";
+                }
+                hint
+            })
+            .collect()
     }
 
     /// Draws the dialog over `area`.
@@ -323,7 +341,14 @@ impl Payment {
         let popup = centered(area, 62, height);
         frame.render_widget(Clear, popup);
         let block = Block::bordered()
-            .title(format!(" {} ", t!("pay-title")))
+            .title(format!(
+                " {} ",
+                t!(if self.refund {
+                    "refund-title"
+                } else {
+                    "pay-title"
+                })
+            ))
             .border_style(Style::new().fg(Color::Cyan))
             .bold();
         let inner = block.inner(popup);
@@ -353,7 +378,10 @@ impl Payment {
         };
         frame.render_widget(
             Paragraph::new(Span::styled(
-                row(t!("pay-due"), i18n::money(self.due)),
+                row(
+                    t!(if self.refund { "refund-due" } else { "pay-due" }),
+                    i18n::money(self.due),
+                ),
                 Style::new().bold().fg(Color::Yellow),
             )),
             due_area,
@@ -402,9 +430,18 @@ impl Payment {
         for big in big_digits(&cents_text(change)) {
             change_lines.push(Line::from(Span::styled(format!("   {big}"), change_style)));
         }
-        frame.render_widget(Paragraph::new(change_lines), change_area);
+        if !self.refund {
+            frame.render_widget(Paragraph::new(change_lines), change_area);
+        }
         let message = if self.sending {
-            Some(Line::from(t!("pay-sending")).fg(Color::Cyan))
+            Some(
+                Line::from(t!(if self.refund {
+                    "refund-sending"
+                } else {
+                    "pay-sending"
+                }))
+                .fg(Color::Cyan),
+            )
         } else if let Some(message) = &self.message {
             Some(Line::from(message.as_str()).fg(Color::Red).bold())
         } else if let Err(problem) = preview {

@@ -8,6 +8,7 @@ pub mod orders;
 pub mod picker;
 pub mod products;
 pub mod receipts;
+pub mod returns;
 pub mod sale;
 pub mod setup;
 pub mod users;

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use crossterm::event::{KeyCode, KeyEvent};
 use erp_core::Actor;
 use erp_core::domain::{
-    Customer, CustomerId, Order, OrderId, OrderQuery, OrderStatus, PageRequest, StatusChange,
+    Customer, CustomerId, Order, OrderId, OrderQuery, OrderStatus, PageRequest, Permission,
+    StatusChange,
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,6 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, TableState};
 
 use super::picker::{Picker, PickerEvent};
+use super::returns::{Open, ReturnFlow};
 use crate::app::{Ctx, Go};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
@@ -66,6 +68,8 @@ pub enum DetailAct {
     Up,
     /// Next line.
     Down,
+    /// Take goods back (a delivered order).
+    Return,
     /// Back to the list.
     Back,
 }
@@ -101,6 +105,7 @@ const DETAIL_KEYS: &[Binding<DetailAct>] = &[
         "cancel order",
         DetailAct::Move(OrderStatus::Cancelled),
     ),
+    key(KeyCode::Char('r'), "r", "return", DetailAct::Return),
     key(KeyCode::Up, "↑↓", "lines", DetailAct::Up),
     key(KeyCode::Down, "", "", DetailAct::Down),
     key(KeyCode::Esc, "Esc", "back", DetailAct::Back),
@@ -121,6 +126,8 @@ pub struct Detail {
     pub moving: bool,
     /// The highlighted line (the lines scroll).
     pub line: usize,
+    /// A return being made.
+    pub ret: Option<ReturnFlow>,
 }
 
 /// The orders screen.
@@ -184,6 +191,11 @@ impl Orders {
     /// Whether typed text goes into a field.
     pub fn typing(&self) -> bool {
         self.picker.is_some()
+            || self
+                .detail
+                .as_ref()
+                .and_then(|d| d.ret.as_ref())
+                .is_some_and(ReturnFlow::typing)
     }
 
     /// Whether an order is open.
@@ -251,7 +263,7 @@ impl Orders {
             return;
         }
         match &self.detail {
-            Some(detail) if !detail.moving && !detail.confirming_cancel => {
+            Some(detail) if !detail.moving && !detail.confirming_cancel && detail.ret.is_none() => {
                 let id = detail.order.id;
                 self.open(id, ctx);
             }
@@ -314,6 +326,14 @@ impl Orders {
             return;
         }
         if let Some(detail) = self.detail.as_mut() {
+            if let Some(ret) = detail.ret.as_mut() {
+                if let Open::Closed = ret.on_key(key, ctx) {
+                    detail.ret = None;
+                    let id = detail.order.id;
+                    self.open(id, ctx);
+                }
+                return;
+            }
             if detail.confirming_cancel {
                 match key.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => {
@@ -330,6 +350,7 @@ impl Orders {
                     detail.line += 1;
                 }
                 Some(DetailAct::Down) => {}
+                Some(DetailAct::Return) => detail.ret = ReturnFlow::open(&detail.order, ctx),
                 Some(DetailAct::Back) => ctx.go = Some(Go::Back),
                 None => {}
             }
@@ -389,6 +410,7 @@ impl Orders {
                         let same = self.detail.as_ref().filter(|d| d.order.id == order.id);
                         let confirming = same.is_some_and(|d| d.confirming_cancel);
                         let line = same.map_or(0, |d| d.line).min(order.lines.len());
+                        let ret = self.detail.as_mut().and_then(|d| d.ret.take());
                         self.detail = Some(Detail {
                             order,
                             history,
@@ -396,6 +418,7 @@ impl Orders {
                             confirming_cancel: confirming,
                             moving: false,
                             line,
+                            ret,
                         });
                     }
                     Ok(_) => {}
@@ -421,6 +444,14 @@ impl Orders {
                     Err(error) => ctx.fail(&error),
                 }
             }
+            Msg::Returned(key, result) => {
+                if let Some(detail) = self.detail.as_mut()
+                    && let Some(ret) = detail.ret.as_mut()
+                    && let Some(order) = ret.on_answer(&key, result, ctx)
+                {
+                    detail.order = order;
+                }
+            }
             Msg::Customers(seq, result) => {
                 if let Some(picker) = self.picker.as_mut() {
                     picker.on_results(seq, result.map(|p| p.items), ctx);
@@ -439,6 +470,7 @@ impl Orders {
                 .collect();
         }
         match &self.detail {
+            Some(Detail { ret: Some(ret), .. }) => ret.hints(),
             Some(detail) if detail.confirming_cancel => vec![
                 Hint {
                     keys: "y",
@@ -457,12 +489,14 @@ impl Orders {
                 DetailAct::Move(to) => {
                     detail.order.status.can_become(to) && allowed(actor, to) && !detail.moving
                 }
+                DetailAct::Return => actor.is_some_and(|a| a.can(Permission::CreateOrder)),
                 _ => true,
             })
             .into_iter()
             .zip(DETAIL_KEYS)
             .filter(|(h, b)| match b.action {
                 DetailAct::Move(to) => detail.order.status.can_become(to),
+                DetailAct::Return => detail.order.status == OrderStatus::Delivered,
                 _ => !h.keys.is_empty(),
             })
             .map(|(h, _)| h)
@@ -478,6 +512,9 @@ impl Orders {
     pub fn draw(&self, frame: &mut Frame, area: Rect, actor: Option<&Actor>) {
         if let Some(detail) = &self.detail {
             self.draw_detail(detail, frame, area, actor);
+            if let Some(ret) = &detail.ret {
+                ret.draw(frame, area);
+            }
             return;
         }
         let [filters, list] =

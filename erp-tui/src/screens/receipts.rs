@@ -3,7 +3,9 @@
 //! Interim: erp-core is getting `Erp::sale_receipt` (built from stored data and the shop's
 //! settings); until it lands the till assembles the same document from the sale it just made.
 
-use erp_core::domain::{Money, Name, PaidOrder, PaymentKind, ShopSettings, Tender};
+use erp_core::domain::{
+    Money, Name, Order, PaidOrder, PaymentKind, SaleReturn, ShopSettings, Tender, refundable,
+};
 use erp_core::receipt::{
     FiscalStatus, ReceiptCustomer, ReceiptDocument, ReceiptKind, ReceiptLine, ReceiptTender,
     TenderKind,
@@ -23,6 +25,101 @@ fn kind(tender: Tender) -> TenderKind {
     }
 }
 
+/// The shop's header. Interim: a placeholder name until erp-core's receipts read the stored shop
+/// settings.
+fn shop() -> Result<ShopSettings, Error> {
+    let offset = chrono::Local::now().offset().local_minus_utc() / 60;
+    ShopSettings::new(
+        Name::parse("erp").map_err(|e| e.in_field("shop"))?,
+        None,
+        None,
+        None,
+        offset,
+    )
+}
+
+async fn receipt_customer(
+    erp: &Erp,
+    actor: &Actor,
+    order: &Order,
+) -> Result<Option<ReceiptCustomer>, Error> {
+    let customer = erp.customer(actor, order.customer_id).await?;
+    Ok(
+        (customer.email.as_str() != WALK_IN_EMAIL).then(|| ReceiptCustomer {
+            name: customer.name.to_string(),
+            tax_id: customer.tax_id.as_ref().map(|t| t.formatted()),
+        }),
+    )
+}
+
+/// The receipt of return `back` of `order` (read after the return) at register `register`:
+/// each line at what it refunds (erp-core's `refundable`), and the refund's tenders.
+pub async fn return_receipt(
+    erp: &Erp,
+    actor: &Actor,
+    register: &str,
+    order: &Order,
+    back: &SaleReturn,
+    reprint: bool,
+) -> Result<ReceiptDocument, Error> {
+    let paid = order.line_paid_amounts();
+    let lines: Vec<ReceiptLine> = back
+        .lines
+        .iter()
+        .filter_map(|returned| {
+            let index = usize::try_from(returned.line_no).ok()?;
+            let line = order.lines.get(index)?;
+            let before = line.returned.saturating_sub(returned.quantity.get());
+            let value = refundable(
+                *paid.get(index)?,
+                line.quantity,
+                before,
+                returned.quantity.get(),
+            );
+            Some(ReceiptLine {
+                sku: line.sku.clone(),
+                description: line.product_name.to_string(),
+                quantity: returned.quantity,
+                unit_price: line.unit_price,
+                discount: Money::from_cents(
+                    (line.unit_price.cents() * returned.quantity.as_i64() - value.cents()).max(0),
+                )
+                .unwrap_or(Money::ZERO),
+                total: value,
+            })
+        })
+        .collect();
+    let subtotal = lines.iter().fold(Money::ZERO, |sum, l| {
+        sum.checked_add(l.total).unwrap_or(sum)
+    });
+    Ok(ReceiptDocument {
+        shop: shop()?,
+        kind: ReceiptKind::Return {
+            return_number: back.id.get(),
+        },
+        order_id: order.id,
+        issued_at: back.created_at,
+        operator: Some(actor.username().to_string()),
+        register: Some(register.to_string()),
+        customer: receipt_customer(erp, actor, order).await?,
+        lines,
+        subtotal,
+        sale_discount: Money::ZERO,
+        total: back.refund_total,
+        tenders: back
+            .refunds
+            .iter()
+            .map(|p| ReceiptTender {
+                kind: kind(p.tender),
+                amount: p.amount,
+            })
+            .collect(),
+        change: Money::ZERO,
+        reprint,
+        fiscal: FiscalStatus::NotFiscal,
+    })
+}
+
 /// The receipt of a counter sale just made at register `register`.
 pub async fn sale_receipt(
     erp: &Erp,
@@ -31,19 +128,8 @@ pub async fn sale_receipt(
     paid: PaidOrder,
 ) -> Result<(PaidOrder, ReceiptDocument), Error> {
     let order = &paid.order;
-    let customer = erp.customer(actor, order.customer_id).await?;
-    let customer = (customer.email.as_str() != WALK_IN_EMAIL).then(|| ReceiptCustomer {
-        name: customer.name.to_string(),
-        tax_id: customer.tax_id.as_ref().map(|t| t.formatted()),
-    });
-    let offset = chrono::Local::now().offset().local_minus_utc() / 60;
-    let shop = ShopSettings::new(
-        Name::parse("erp").map_err(|e| e.in_field("shop"))?,
-        None,
-        None,
-        None,
-        offset,
-    )?;
+    let customer = receipt_customer(erp, actor, order).await?;
+    let shop = shop()?;
     let lines: Vec<ReceiptLine> = order
         .lines
         .iter()

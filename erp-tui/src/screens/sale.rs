@@ -1803,7 +1803,7 @@ fn approval_form(reason: &str) -> Form {
 }
 
 /// Sends `receipt` to the till's printer, if one is set up.
-fn print(receipt: &erp_core::receipt::ReceiptDocument, ctx: &mut Ctx) {
+pub(crate) fn print(receipt: &erp_core::receipt::ReceiptDocument, ctx: &mut Ctx) {
     let Some(path) = ctx.till.printer.clone() else {
         return;
     };
