@@ -431,6 +431,126 @@ async fn cancelled_commands_leave_no_partial_order(backend: Backend, connections
     db.remove().await;
 }
 
+/// 64 tills order at once, each one unit of two hot products, half of them listing the lines in
+/// the opposite order: the product locks are taken in one global order whatever the request's,
+/// so no deadlock reaches a caller (nor exhausts the retries), and exactly the stock is sold.
+async fn opposite_line_orders_sell_exactly_the_stock(backend: Backend) {
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 2).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "HOT-A", 40).await;
+    product(&erp, "HOT-B", 40).await;
+    let buyer = customer(&erp, "buyer").await;
+    db.sync_nodes().await;
+    let mut tills = Vec::new();
+    for i in 0..64 {
+        tills.push(Erp::connect(db.node(i), &options(1)).await.unwrap());
+    }
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(64));
+    let mut tasks = Vec::new();
+    for (i, till) in tills.into_iter().enumerate() {
+        let start = start.clone();
+        let lines: &[(&str, i64)] = if i % 2 == 0 {
+            &[("HOT-A", 1), ("HOT-B", 1)]
+        } else {
+            &[("HOT-B", 1), ("HOT-A", 1)]
+        };
+        let request = order(buyer, lines, &format!("opposite-{i}"));
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            till.create_order(&Actor::system(), &request).await
+        }));
+    }
+    let (mut sold, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => sold += 1,
+            Err(Error::InsufficientStock { .. }) => refused += 1,
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!((sold, refused), (40, 24));
+    db.sync_nodes().await;
+    assert_eq!(stock(&erp, "HOT-A").await, (40, 40));
+    assert_eq!(stock(&erp, "HOT-B").await, (40, 40));
+    assert_consistent_everywhere(&db).await;
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_opposite_line_orders_sell_exactly_the_stock() {
+    opposite_line_orders_sell_exactly_the_stock(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_opposite_line_orders_sell_exactly_the_stock() {
+    opposite_line_orders_sell_exactly_the_stock(Backend::Mysql).await;
+}
+
+/// The pool does not ping connections before use: when the server has dropped every pooled
+/// connection (a restart, an idle timeout, an administrator's KILL), the next commands still
+/// succeed on fresh connections instead of failing once per dead one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_connections_the_server_dropped_are_replaced_unseen() {
+    use sqlx::Connection;
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(Backend::Mysql, 3).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "K", 100).await;
+    let buyer = customer(&erp, "buyer").await;
+    // Fill the pool: three commands at once hold three connections.
+    let warm: Vec<_> = (0..3)
+        .map(|i| {
+            let erp = erp.clone();
+            tokio::spawn(async move {
+                erp.create_order(
+                    &Actor::system(),
+                    &order(buyer, &[("K", 1)], &format!("w{i}")),
+                )
+                .await
+            })
+        })
+        .collect();
+    for task in warm {
+        task.await.unwrap().unwrap();
+    }
+    let database = db.url.rsplit('/').next().unwrap().to_string();
+    let server = common::mysql_url().unwrap();
+    let mut admin = sqlx::mysql::MySqlConnection::connect(&server)
+        .await
+        .unwrap();
+    let ids: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM information_schema.processlist WHERE db = ?")
+            .bind(&database)
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+    assert!(!ids.is_empty(), "the pool holds connections to {database}");
+    for (id,) in &ids {
+        sqlx::query(&format!("KILL CONNECTION {id}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for i in 0..6 {
+        erp.create_order(
+            &Actor::system(),
+            &order(buyer, &[("K", 1)], &format!("after-{i}")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("order {i} after the kill: {e:?}"));
+        stock(&erp, "K").await;
+    }
+    assert_eq!(stock(&erp, "K").await, (100, 9));
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_last_units_are_sold_exactly_once() {
     last_units_are_sold_exactly_once(Backend::Sqlite).await;

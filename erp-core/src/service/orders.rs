@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::{Attempt, Erp, Failure, no_unique};
 use crate::Actor;
 use crate::domain::{
-    MovementKind, NewMovement, NewOrder, NewStatusChange, Note, Order, OrderDraft, OrderId,
+    Money, MovementKind, NewMovement, NewOrder, NewStatusChange, Note, Order, OrderDraft, OrderId,
     OrderLine, OrderQuery, OrderReceipt, OrderStatus, Page, Permission, Product, ProductId,
     StatusChange, StockEffect,
 };
@@ -76,17 +76,26 @@ impl Erp {
 
         let customer = live_customer(&mut tx, request.customer_id()).await?;
         let skus: Vec<_> = request.lines().iter().map(|l| l.sku.clone()).collect();
-        let (ids, mut products) = lock_skus(&mut tx, &skus).await?;
+        // Priced from the committed rows, unlocked; the reservation below re-checks price and
+        // stock under the lock, which is taken last so it is held for as few statements as can be.
+        let products: HashMap<_, _> = tx
+            .products_by_sku(&skus)
+            .await?
+            .into_iter()
+            .map(|p| (p.sku.clone(), p))
+            .collect();
 
         let now = self.now();
         let mut lines = Vec::with_capacity(request.lines().len());
         let mut total = crate::domain::Money::ZERO;
-        let mut reservations = Vec::with_capacity(request.lines().len());
+        // Units per product (a SKU may appear on several lines) and the price they were sold at.
+        let mut wanted_per_product: BTreeMap<ProductId, (i64, Money)> = BTreeMap::new();
         for (index, wanted) in request.lines().iter().enumerate() {
             let product = products
-                .get_mut(&ids[&wanted.sku])
+                .get(&wanted.sku)
                 .ok_or_else(|| Error::not_found("product", &wanted.sku))?;
-            let delta = product.reserve(wanted.quantity)?;
+            // The rule's own verdict on the snapshot: refuse early what cannot succeed.
+            product.clone().reserve(wanted.quantity)?;
             let line_total = product
                 .price
                 .checked_times(wanted.quantity)
@@ -99,7 +108,10 @@ impl Erp {
             total = total
                 .checked_add(line_total)
                 .ok_or_else(|| Error::validation("lines", "order total is too large"))?;
-            reservations.push((product.id, delta));
+            wanted_per_product
+                .entry(product.id)
+                .or_insert((0, product.price))
+                .0 += wanted.quantity.as_i64();
             lines.push(OrderLine {
                 product_id: product.id,
                 sku: product.sku.clone(),
@@ -123,24 +135,8 @@ impl Erp {
             actor.user_id(),
             now,
         );
-        let order_id = tx.insert_order(&draft).await?;
-        for product in products.values_mut() {
-            product.updated_at = now;
-            tx.update_product(product).await?;
-        }
-        for (product_id, delta) in reservations {
-            tx.insert_movement(&NewMovement {
-                product_id,
-                kind: MovementKind::Reservation,
-                delta,
-                order_id: Some(order_id),
-                reason: None,
-                created_by: actor.user_id(),
-                created_at: now,
-                request_key: None,
-            })
-            .await?;
-        }
+        // Everything that does not touch a product row first: the order, its history, its event.
+        let order_id = tx.insert_order_header(&draft).await?;
         tx.insert_status_change(&NewStatusChange {
             order_id,
             from: None,
@@ -150,19 +146,47 @@ impl Erp {
             note: None,
         })
         .await?;
-        let order = draft.into_order(order_id);
         let event = DomainEvent::OrderCreated {
             order_id,
-            customer_id: order.customer_id,
-            total: order.total,
-            lines: order
+            customer_id: draft.customer_id,
+            total: draft.total,
+            lines: draft
                 .lines
                 .iter()
                 .map(|l| (l.sku.to_string(), l.quantity.get()))
                 .collect(),
         };
         self.record(&mut tx, actor, event, now).await?;
+        // Then the product locks, in ascending id order (the global lock order), one statement
+        // each; the lines and movements (whose foreign keys read those rows) after them.
+        let mut movements = Vec::with_capacity(wanted_per_product.len());
+        for (&product_id, &(units, price)) in &wanted_per_product {
+            let quantity = crate::domain::Quantity::new(units)
+                .map_err(|_| Error::validation("lines", "too many units of one product"))?;
+            if !tx
+                .reserve_if_available(product_id, quantity, price, now)
+                .await?
+            {
+                return Err(why_not_reserved(&mut tx, product_id, quantity, price).await);
+            }
+            movements.push(NewMovement {
+                product_id,
+                kind: MovementKind::Reservation,
+                delta: crate::domain::StockDelta {
+                    on_hand: 0,
+                    reserved: quantity.as_i64(),
+                },
+                order_id: Some(order_id),
+                reason: None,
+                created_by: actor.user_id(),
+                created_at: now,
+                request_key: None,
+            });
+        }
+        tx.insert_order_lines(order_id, &draft.lines).await?;
+        tx.insert_movements(&movements).await?;
         tx.commit().await?;
+        let order = draft.into_order(order_id);
         Ok(OrderReceipt {
             order,
             replayed: false,
@@ -362,6 +386,31 @@ pub(crate) async fn live_customer(
 
 /// Resolves the SKUs of an order or sale (every one must exist) and locks their products in the
 /// global lock order.
+/// Why a product's conditional reservation changed no row: read under the lock, the rule says
+/// (no longer active, not enough left); if it now allows the reservation, the price or stock
+/// moved under the unlocked read, and the whole command runs again on fresh data.
+async fn why_not_reserved(
+    tx: &mut Box<dyn Transaction>,
+    id: ProductId,
+    quantity: crate::domain::Quantity,
+    price: Money,
+) -> Failure {
+    let locked = match tx.lock_products(&[id]).await {
+        Ok(mut found) => found.pop(),
+        Err(error) => return error.into(),
+    };
+    let Some(mut product) = locked else {
+        return Error::not_found("product", id).into();
+    };
+    match product.reserve(quantity) {
+        Err(refused) => refused.into(),
+        Ok(_) if product.price != price => {
+            StoreError::Retryable("the price changed while the order was priced".into()).into()
+        }
+        Ok(_) => StoreError::Retryable("stock changed while the order was priced".into()).into(),
+    }
+}
+
 pub(crate) async fn lock_skus(
     tx: &mut Box<dyn Transaction>,
     skus: &[crate::domain::Sku],

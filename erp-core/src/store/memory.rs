@@ -26,7 +26,7 @@ use crate::domain::{
     CashMovement, CashMovementId, CashMovementKind, CashSession, CashSessionId, Channel, Customer,
     CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, Money, MovementId,
     NewCashMovement, NewCashSession, NewMovement, NewPayment, NewRegister, NewStatusChange, Order,
-    OrderDraft, OrderId, OrderQuery, OrderStatus, Page, PageRequest, Payment, PaymentId,
+    OrderDraft, OrderId, OrderLine, OrderQuery, OrderStatus, Page, PageRequest, Payment, PaymentId,
     PaymentKind, Product, ProductId, ProductQuery, Register, RegisterCode, RegisterId, ReturnId,
     SaleReturn, SessionClosing, SessionTotals, Sku, StatusChange, StockMovement, Tender, Timestamp,
     User, UserId, UserRecord, Username, fold,
@@ -605,11 +605,29 @@ impl Transaction for MemoryTransaction {
         Ok(())
     }
 
-    async fn insert_order(&mut self, draft: &OrderDraft) -> StoreResult<OrderId> {
+    async fn insert_order_header(&mut self, draft: &OrderDraft) -> StoreResult<OrderId> {
         let id = OrderId(self.allocate(|s| next(&mut s.order)));
-        self.writes
-            .push(Write::InsertOrder(draft.clone().into_order(id)));
+        let mut order = draft.clone().into_order(id);
+        order.lines.clear();
+        self.writes.push(Write::InsertOrder(order));
         Ok(id)
+    }
+
+    async fn insert_order_lines(&mut self, id: OrderId, lines: &[OrderLine]) -> StoreResult<()> {
+        // Writes wait for commit: the lines join their order's pending insert.
+        let pending = self.writes.iter_mut().find_map(|write| match write {
+            Write::InsertOrder(order) if order.id == id => Some(order),
+            _ => None,
+        });
+        match pending {
+            Some(order) => {
+                order.lines.extend_from_slice(lines);
+                Ok(())
+            }
+            None => Err(StoreError::Other(format!(
+                "lines for order {id} that this transaction did not insert"
+            ))),
+        }
     }
 
     async fn update_order_status(

@@ -26,9 +26,10 @@ use crate::domain::{
     CashMovement, CashMovementId, CashSession, CashSessionId, Customer, CustomerId, CustomerQuery,
     EventId, HistoryId, IdempotencyKey, Money, MovementId, NewCashMovement, NewCashSession,
     NewCustomer, NewMovement, NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft,
-    OrderId, OrderQuery, OrderStatus, Page, PageRequest, Payment, PaymentId, Product, ProductId,
-    ProductQuery, Register, RegisterId, ReturnId, ReturnedLine, Role, SaleReturn, SessionClosing,
-    SessionTotals, Sku, StatusChange, StockMovement, Timestamp, User, UserId, UserRecord, Username,
+    OrderId, OrderLine, OrderQuery, OrderStatus, Page, PageRequest, Payment, PaymentId, Product,
+    ProductId, ProductQuery, Quantity, Register, RegisterId, ReturnId, ReturnedLine, Role,
+    SaleReturn, SessionClosing, SessionTotals, Sku, StatusChange, StockMovement, Timestamp, User,
+    UserId, UserRecord, Username,
 };
 use crate::events::{EventRecord, NewEvent};
 
@@ -201,6 +202,44 @@ pub trait Transaction: Send {
     /// Resolves SKUs to product ids without locking; unknown SKUs are left out.
     async fn product_ids_by_sku(&mut self, skus: &[Sku]) -> StoreResult<Vec<(Sku, ProductId)>>;
 
+    /// The products with these SKUs as committed, in no particular order; unknown SKUs are left
+    /// out. The SQL backends read them without locking (the lock comes later, from
+    /// [`Transaction::reserve_if_available`]); a backend that cannot read without locking may lock.
+    async fn products_by_sku(&mut self, skus: &[Sku]) -> StoreResult<Vec<Product>> {
+        let mut ids: Vec<ProductId> = self
+            .product_ids_by_sku(skus)
+            .await?
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.lock_products(&ids).await
+    }
+
+    /// Reserves `quantity` of product `id` if, at this moment, it is active, still sells at
+    /// `price` and has `quantity` available, and says whether it did. The rule is
+    /// [`Product::reserve`]'s (a test runs both on the same cases). On SQL this is one conditional
+    /// `UPDATE`, so the product's row lock is taken here, as late as possible, and held only until
+    /// the commit that follows.
+    async fn reserve_if_available(
+        &mut self,
+        id: ProductId,
+        quantity: Quantity,
+        price: Money,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        let Some(mut product) = self.lock_products(&[id]).await?.pop() else {
+            return Ok(false);
+        };
+        if product.price != price || product.reserve(quantity).is_err() {
+            return Ok(false);
+        }
+        product.updated_at = at;
+        self.update_product(&product).await?;
+        Ok(true)
+    }
+
     /// Locks an order row (with its lines) for the rest of the transaction.
     async fn lock_order(&mut self, id: OrderId) -> StoreResult<Option<Order>>;
 
@@ -289,7 +328,19 @@ pub trait Transaction: Send {
 
     /// Inserts an order with its lines and returns its id; [`UniqueKey::IdempotencyKey`] if the
     /// customer already used the key.
-    async fn insert_order(&mut self, draft: &OrderDraft) -> StoreResult<OrderId>;
+    async fn insert_order(&mut self, draft: &OrderDraft) -> StoreResult<OrderId> {
+        let id = self.insert_order_header(draft).await?;
+        self.insert_order_lines(id, &draft.lines).await?;
+        Ok(id)
+    }
+
+    /// Inserts an order without its lines (see [`Transaction::insert_order`]). On SQL a line
+    /// takes a shared lock on its product (the foreign key), so a command that reserves late
+    /// inserts the lines after [`Transaction::reserve_if_available`].
+    async fn insert_order_header(&mut self, draft: &OrderDraft) -> StoreResult<OrderId>;
+
+    /// Inserts the lines of an order inserted by [`Transaction::insert_order_header`].
+    async fn insert_order_lines(&mut self, order: OrderId, lines: &[OrderLine]) -> StoreResult<()>;
 
     /// Sets a locked order's status and `updated_at`.
     async fn update_order_status(
@@ -341,6 +392,14 @@ pub trait Transaction: Send {
 
     /// Appends a stock movement.
     async fn insert_movement(&mut self, movement: &NewMovement) -> StoreResult<MovementId>;
+
+    /// Appends stock movements (one statement on SQL).
+    async fn insert_movements(&mut self, movements: &[NewMovement]) -> StoreResult<()> {
+        for movement in movements {
+            self.insert_movement(movement).await?;
+        }
+        Ok(())
+    }
 
     /// Appends a status history row.
     async fn insert_status_change(&mut self, change: &NewStatusChange) -> StoreResult<HistoryId>;

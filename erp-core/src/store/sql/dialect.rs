@@ -40,6 +40,8 @@ pub(crate) trait Dialect: Send + Sync + 'static {
 
     /// Runs a statement inside a unit of work; returns the id of the row it inserted, if any.
     async fn execute_in(tx: &mut Self::Tx, statement: Statement) -> StoreResult<i64>;
+    /// Runs a statement inside a unit of work; returns how many rows it changed.
+    async fn execute_counted_in(tx: &mut Self::Tx, statement: Statement) -> StoreResult<u64>;
     /// Runs a query inside a unit of work and maps its rows.
     async fn fetch_in<T: Send + 'static>(
         tx: &mut Self::Tx,

@@ -128,4 +128,73 @@ mod tests {
             assert!(!(sku >= low.as_str() && sku < high.as_str()), "{sku}");
         }
     }
+
+    /// The conditional reservation (`Transaction::reserve_if_available`, one `UPDATE` shared by
+    /// both dialects) says yes exactly when `Product::reserve` does and the price is unchanged,
+    /// and leaves the same figures behind.
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn the_conditional_reservation_is_product_reserve() {
+        use crate::domain::{Money, Name, Quantity, Sku, Timestamp};
+        use crate::store::ProductDraft;
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("rule.db").display());
+        let store = open(&url, &ConnectOptions::default()).await.unwrap();
+        let at: Timestamp = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let price = Money::parse("2.50").unwrap();
+        let mut cases = 0;
+        for on_hand in [0_i64, 1, 5] {
+            for reserved in 0..=on_hand {
+                for active in [true, false] {
+                    for price_unchanged in [true, false] {
+                        for units in 1..=6_i64 {
+                            cases += 1;
+                            let sku = Sku::parse(&format!("R-{cases}")).unwrap();
+                            let mut tx = store.begin().await.unwrap();
+                            let draft = ProductDraft {
+                                sku: sku.clone(),
+                                name: Name::parse("rule").unwrap(),
+                                price,
+                                on_hand,
+                                reorder_level: 0,
+                                created_at: at,
+                            };
+                            let id = tx.insert_product(&draft).await.unwrap();
+                            let mut product = tx.lock_products(&[id]).await.unwrap().remove(0);
+                            product.reserved = reserved;
+                            product.active = active;
+                            tx.update_product(&product).await.unwrap();
+                            tx.commit().await.unwrap();
+
+                            let quantity = Quantity::new(units).unwrap();
+                            let asked_price = if price_unchanged {
+                                price
+                            } else {
+                                Money::parse("2.51").unwrap()
+                            };
+                            let mut by_rule = product.clone();
+                            let rule_says = price_unchanged && by_rule.reserve(quantity).is_ok();
+                            let mut tx = store.begin().await.unwrap();
+                            let sql_says = tx
+                                .reserve_if_available(id, quantity, asked_price, at)
+                                .await
+                                .unwrap();
+                            let after = tx.lock_products(&[id]).await.unwrap().remove(0);
+                            tx.commit().await.unwrap();
+                            let case = (on_hand, reserved, active, price_unchanged, units);
+                            assert_eq!(sql_says, rule_says, "{case:?}");
+                            let expected = if rule_says { &by_rule } else { &product };
+                            assert_eq!(
+                                (after.on_hand, after.reserved),
+                                (expected.on_hand, expected.reserved),
+                                "{case:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(cases, 2 * 2 * 6 * (1 + 2 + 6));
+    }
 }

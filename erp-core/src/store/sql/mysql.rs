@@ -15,7 +15,7 @@ use sqlx::{Executor, MySql, Row};
 
 use super::dialect::{Dialect, RowMap};
 use super::migrations::{self, Migration};
-use super::mysql_connection::GuardedConnection;
+use super::mysql_connection::{GuardedConnection, is_broken, tries_for};
 use super::rows::Columns;
 use super::statement::{Statement, Value};
 use super::store::SqlStore;
@@ -180,6 +180,9 @@ impl MySqlDialect {
         MySqlPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
+            // No ping before each acquire: a dead connection fails its BEGIN and the next one is
+            // taken (see `GuardedConnection::begin`).
+            .test_before_acquire(false)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     // Strict mode turns silent truncation into errors; the lock wait bounds how long
@@ -442,6 +445,14 @@ impl Dialect for MySqlDialect {
         Ok(insert_id(&done))
     }
 
+    async fn execute_counted_in(tx: &mut Tx, statement: Statement) -> StoreResult<u64> {
+        let done = tx
+            .run(|conn| query(&statement).execute(conn))
+            .await
+            .map_err(|e| statement_error(e, &statement))?;
+        Ok(done.rows_affected())
+    }
+
     async fn fetch_in<T: Send + 'static>(
         tx: &mut Tx,
         statement: Statement,
@@ -459,14 +470,19 @@ impl Dialect for MySqlDialect {
         statement: Statement,
         map: RowMap<T>,
     ) -> StoreResult<Vec<T>> {
-        let mut conn = GuardedConnection::acquire(&self.pool)
-            .await
-            .map_err(db_error)?;
-        let rows = conn
-            .run(|conn| query(&statement).fetch_all(conn))
-            .await
-            .map_err(db_error)?;
-        map_rows(&rows, map)
+        // A read changes nothing: on a connection the server dropped, it is simply tried again.
+        let (mut tries, most) = (0, tries_for(&self.pool));
+        loop {
+            tries += 1;
+            let mut conn = GuardedConnection::acquire(&self.pool)
+                .await
+                .map_err(db_error)?;
+            match conn.run(|conn| query(&statement).fetch_all(conn)).await {
+                Ok(rows) => return map_rows(&rows, map),
+                Err(error) if is_broken(&error) && tries < most => conn.discard(),
+                Err(error) => return Err(db_error(error)),
+            }
+        }
     }
 
     async fn execute(&self, statement: Statement) -> StoreResult<()> {

@@ -18,6 +18,18 @@ use sqlx::mysql::{MySqlConnection, MySqlPool};
 use sqlx::pool::PoolConnection;
 use sqlx::{Executor, MySql};
 
+/// How many connections `begin` (or a read) tries before it reports a broken one: after a
+/// database restart every idle connection of the pool is dead, and each costs one failed (and
+/// immediate) `BEGIN`, so one more than the pool holds always reaches a fresh connection.
+pub(crate) fn tries_for(pool: &MySqlPool) -> u32 {
+    pool.options().get_max_connections().saturating_add(1)
+}
+
+/// A connection that failed at the socket: the server or the network dropped it.
+pub(crate) fn is_broken(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Io(_) | sqlx::Error::Protocol(_))
+}
+
 /// A connection taken from the pool, with what the guard needs to know at drop time.
 pub(crate) struct GuardedConnection {
     /// Always `Some` until dropped; an `Option` only so that `Drop` can move it into a task.
@@ -39,11 +51,26 @@ impl GuardedConnection {
     }
 
     /// A connection from `pool` with a unit of work begun on it.
+    ///
+    /// The pool does not ping a connection before handing it out (a round trip per command);
+    /// instead a connection the server has dropped meanwhile (idle timeout, restart, a killed
+    /// session) fails its `BEGIN`, which changes nothing, so another connection is tried.
     pub(crate) async fn begin(pool: &MySqlPool) -> Result<GuardedConnection, sqlx::Error> {
-        let mut guarded = GuardedConnection::acquire(pool).await?;
-        guarded.in_transaction = true;
-        guarded.run(|conn| conn.execute("BEGIN")).await?;
-        Ok(guarded)
+        let (mut tries, most) = (0, tries_for(pool));
+        loop {
+            tries += 1;
+            let mut guarded = GuardedConnection::acquire(pool).await?;
+            guarded.in_transaction = true;
+            match guarded.run(|conn| conn.execute("BEGIN")).await {
+                Ok(_) => return Ok(guarded),
+                // Either way the connection is closed on drop, never pooled again.
+                Err(error) if is_broken(&error) && tries < most => guarded.discard(),
+                Err(error) => {
+                    guarded.discard();
+                    return Err(error);
+                }
+            }
+        }
     }
 
     /// Runs `work` on the connection. If the returned future is dropped before `work` finishes,
@@ -61,6 +88,11 @@ impl GuardedConnection {
         // Reached only when `work` ran to its end, with an answer or an error read off the wire.
         self.in_flight = false;
         outcome
+    }
+
+    /// Closes the connection when dropped instead of returning it to the pool.
+    pub(crate) fn discard(&mut self) {
+        self.in_flight = true;
     }
 
     /// Commits the unit of work.

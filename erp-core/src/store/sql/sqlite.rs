@@ -326,6 +326,14 @@ impl Dialect for SqliteDialect {
         Ok(done.last_insert_rowid())
     }
 
+    async fn execute_counted_in(tx: &mut Tx, statement: Statement) -> StoreResult<u64> {
+        let done = query(&statement)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected())
+    }
+
     async fn fetch_in<T: Send + 'static>(
         tx: &mut Tx,
         statement: Statement,

@@ -88,6 +88,11 @@ impl Statement {
         ids.into_iter().fold(self, Statement::int)
     }
 
+    /// Binds texts in order (an `IN (...)` list).
+    pub(crate) fn texts<'a>(self, texts: impl IntoIterator<Item = &'a str>) -> Statement {
+        texts.into_iter().fold(self, Statement::text)
+    }
+
     /// Says which key a duplicate primary key means.
     pub(crate) fn primary_key(mut self, key: UniqueKey) -> Statement {
         self.primary_key = Some(key);
@@ -98,6 +103,11 @@ impl Statement {
 /// `?, ?, ?` for `count` values.
 pub(crate) fn placeholders(count: usize) -> String {
     vec!["?"; count].join(", ")
+}
+
+/// The `VALUES` list of a multi-row `INSERT`: `rows` groups of `columns` placeholders.
+pub(crate) fn rows_of(columns: usize, rows: usize) -> String {
+    vec![format!("({})", placeholders(columns)); rows].join(", ")
 }
 
 /// What a list query reads, and in which order.

@@ -12,14 +12,14 @@ use super::rows::{
     PAYMENT_COLUMNS, PRODUCT_COLUMNS, REGISTER_COLUMNS, RETURN_COLUMNS, RETURN_LINE_COLUMNS,
     SESSION_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
-use super::statement::{Statement, placeholders};
+use super::statement::{Statement, placeholders, rows_of};
 use crate::domain::{
     CashMovementId, CashMovementKind, CashSession, CashSessionId, Customer, CustomerId, EventId,
     HistoryId, IdempotencyKey, Money, MovementId, NewCashMovement, NewCashSession, NewMovement,
-    NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId, OrderStatus,
-    PaymentId, PaymentKind, Phone, Product, ProductId, Reason, Reference, Register, RegisterId,
-    ReturnId, SaleReturn, SessionClosing, SessionTotals, Sku, StockMovement, TaxId, Timestamp,
-    User, UserId, UserRecord, Username, fold,
+    NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId, OrderLine,
+    OrderStatus, PaymentId, PaymentKind, Phone, Product, ProductId, Quantity, Reason, Reference,
+    Register, RegisterId, ReturnId, SaleReturn, SessionClosing, SessionTotals, Sku, StockMovement,
+    TaxId, Timestamp, User, UserId, UserRecord, Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
@@ -459,15 +459,45 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     }
 
     async fn product_ids_by_sku(&mut self, skus: &[Sku]) -> StoreResult<Vec<(Sku, ProductId)>> {
-        let mut found = Vec::with_capacity(skus.len());
-        for sku in skus {
-            let statement =
-                Statement::new("SELECT id FROM products WHERE sku = ?").text(sku.as_str());
-            if let Some(id) = self.one(statement, |row| row.int("id")).await? {
-                found.push((sku.clone(), ProductId(id)));
-            }
+        Ok(self
+            .products_by_sku(skus)
+            .await?
+            .into_iter()
+            .map(|product| (product.sku, product.id))
+            .collect())
+    }
+
+    async fn products_by_sku(&mut self, skus: &[Sku]) -> StoreResult<Vec<Product>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(found)
+        let statement = Statement::new(format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products WHERE sku IN ({})",
+            placeholders(skus.len())
+        ))
+        .texts(skus.iter().map(Sku::as_str));
+        D::fetch_in(&mut self.tx, statement, rows::product).await
+    }
+
+    async fn reserve_if_available(
+        &mut self,
+        id: ProductId,
+        quantity: Quantity,
+        price: Money,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        // `Product::reserve` written as one statement: active, and no more than available.
+        let statement = Statement::new(
+            "UPDATE products SET reserved = reserved + ?, updated_at = ? \
+             WHERE id = ? AND active = ? AND price = ? AND on_hand - reserved >= ?",
+        )
+        .int(quantity.as_i64())
+        .time(at)
+        .int(id.get())
+        .flag(true)
+        .money(price)
+        .int(quantity.as_i64());
+        Ok(D::execute_counted_in(&mut self.tx, statement).await? == 1)
     }
 
     async fn lock_order(&mut self, id: OrderId) -> StoreResult<Option<Order>> {
@@ -641,7 +671,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         Ok(())
     }
 
-    async fn insert_order(&mut self, draft: &OrderDraft) -> StoreResult<OrderId> {
+    async fn insert_order_header(&mut self, draft: &OrderDraft) -> StoreResult<OrderId> {
         let order = Statement::new(
             "INSERT INTO orders (customer_id, status, total, idempotency_key, \
              request_fingerprint, note, created_by, created_at, updated_at, channel, discount, \
@@ -664,26 +694,33 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         .opt_int(draft.register_id.map(RegisterId::get))
         .opt_int(draft.cash_session_id.map(CashSessionId::get))
         .opt_int(draft.approved_by.map(UserId::get));
-        let id = self.execute(order).await?;
-        for (line_no, line) in draft.lines.iter().enumerate() {
-            let statement = Statement::new(
-                "INSERT INTO order_lines (order_id, line_no, product_id, sku, product_name, \
-                 unit_price, quantity, line_total, list_price, discount) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .int(id)
-            .int(i64::try_from(line_no).unwrap_or(i64::MAX))
-            .int(line.product_id.get())
-            .text(line.sku.as_str())
-            .text(line.product_name.as_str())
-            .money(line.unit_price)
-            .int(i64::from(line.quantity.get()))
-            .money(line.line_total)
-            .money(line.list_price)
-            .money(line.discount);
-            self.execute(statement).await?;
+        Ok(OrderId(self.execute(order).await?))
+    }
+
+    async fn insert_order_lines(&mut self, order: OrderId, lines: &[OrderLine]) -> StoreResult<()> {
+        if lines.is_empty() {
+            return Ok(());
         }
-        Ok(OrderId(id))
+        let mut statement = Statement::new(format!(
+            "INSERT INTO order_lines (order_id, line_no, product_id, sku, product_name, \
+             unit_price, quantity, line_total, list_price, discount) VALUES {}",
+            rows_of(10, lines.len())
+        ));
+        for (line_no, line) in lines.iter().enumerate() {
+            statement = statement
+                .int(order.get())
+                .int(i64::try_from(line_no).unwrap_or(i64::MAX))
+                .int(line.product_id.get())
+                .text(line.sku.as_str())
+                .text(line.product_name.as_str())
+                .money(line.unit_price)
+                .int(i64::from(line.quantity.get()))
+                .money(line.line_total)
+                .money(line.list_price)
+                .money(line.discount);
+        }
+        self.execute(statement).await?;
+        Ok(())
     }
 
     async fn update_order_status(
@@ -716,6 +753,31 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         .time(m.created_at)
         .opt_text(m.request_key.as_ref().map(IdempotencyKey::as_str));
         Ok(MovementId(self.execute(statement).await?))
+    }
+
+    async fn insert_movements(&mut self, movements: &[NewMovement]) -> StoreResult<()> {
+        if movements.is_empty() {
+            return Ok(());
+        }
+        let mut statement = Statement::new(format!(
+            "INSERT INTO stock_movements (product_id, kind, on_hand_delta, reserved_delta, \
+             order_id, reason, created_by, created_at, request_key) VALUES {}",
+            rows_of(9, movements.len())
+        ));
+        for m in movements {
+            statement = statement
+                .int(m.product_id.get())
+                .text(m.kind.as_str())
+                .int(m.delta.on_hand)
+                .int(m.delta.reserved)
+                .opt_int(m.order_id.map(OrderId::get))
+                .opt_text(m.reason.as_ref().map(|r| r.as_str()))
+                .opt_int(m.created_by.map(UserId::get))
+                .time(m.created_at)
+                .opt_text(m.request_key.as_ref().map(IdempotencyKey::as_str));
+        }
+        self.execute(statement).await?;
+        Ok(())
     }
 
     async fn insert_status_change(&mut self, change: &NewStatusChange) -> StoreResult<HistoryId> {
