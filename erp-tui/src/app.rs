@@ -529,11 +529,19 @@ impl App {
             frame.render_widget(Paragraph::new(t!("terminal-too-small")), area);
             return;
         }
+        let mut hints = self.hints();
+        hints.push(Hint {
+            keys: "F1",
+            label: "help",
+            enabled: true,
+        });
+        // The keys take a second footer line when one is not enough (80 columns, Portuguese).
+        let footer_lines = crate::widgets::wrap_hints(hints.clone(), usize::from(area.width), 2);
         let [header, body, notice, footer] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(8),
             Constraint::Length(1),
-            Constraint::Length(1),
+            Constraint::Length(u16::try_from(footer_lines.len()).unwrap_or(1)),
         ])
         .areas(area);
         self.draw_header(frame, header);
@@ -556,14 +564,8 @@ impl App {
             };
             frame.render_widget(Paragraph::new(Span::styled(n.text.clone(), style)), notice);
         }
-        let mut hints = self.hints();
-        hints.push(Hint {
-            keys: "F1",
-            label: "help",
-            enabled: true,
-        });
-        let shown = crate::widgets::fit_hints(hints.clone(), usize::from(footer.width));
-        frame.render_widget(Paragraph::new(hint_line(&shown)), footer);
+        let shown: Vec<Line> = footer_lines.iter().map(|row| hint_line(row)).collect();
+        frame.render_widget(Paragraph::new(shown), footer);
         if self.help {
             self.draw_help(frame, area, &hints);
         }

@@ -143,6 +143,14 @@ pub fn money(amount: Money) -> String {
     }
 }
 
+/// The decimal sign of the current language (`,` in Portuguese).
+pub fn decimal_sign() -> String {
+    match current() {
+        Lang::PtBr => ",".to_string(),
+        Lang::En => ".".to_string(),
+    }
+}
+
 /// Money typed by a cashier, in the form erp-core parses: `18,50`, `18.50`, `1.234,56` and
 /// `1,234.56` all mean what a person means by them (the last separator is the decimal one, and
 /// any other must group thousands with the other sign). Text that is none of these (`1.2.3`,

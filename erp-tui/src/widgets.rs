@@ -42,14 +42,32 @@ pub fn hint_line(hints: &[Hint]) -> Line<'static> {
     Line::from(spans)
 }
 
-/// The hints that fit in `width` columns: from the end, the ones before the last (help, which
-/// lists them all) go first, so the footer never runs off the screen.
-pub fn fit_hints(mut hints: Vec<Hint>, width: usize) -> Vec<Hint> {
+/// The hints laid out on at most `lines` footer lines of `width` columns, in order, each line
+/// as full as it goes. When they do not fit, the ones before the last (help, which lists them
+/// all) go first.
+pub fn wrap_hints(mut hints: Vec<Hint>, width: usize, lines: usize) -> Vec<Vec<Hint>> {
     let shown = |h: &Hint| h.keys.chars().count() + crate::i18n::label(h.label).chars().count() + 2;
-    while hints.len() > 1 && hints.iter().map(shown).sum::<usize>() > width {
+    loop {
+        let mut rows: Vec<Vec<Hint>> = Vec::new();
+        let mut used = 0;
+        for hint in &hints {
+            let w = shown(hint);
+            match rows.last_mut() {
+                Some(row) if used + w <= width => {
+                    row.push(hint.clone());
+                    used += w;
+                }
+                _ => {
+                    rows.push(vec![hint.clone()]);
+                    used = w;
+                }
+            }
+        }
+        if rows.len() <= lines.max(1) || hints.len() <= 1 {
+            return rows;
+        }
         hints.remove(hints.len() - 2);
     }
-    hints
 }
 
 /// The highlight of the selected table row.

@@ -731,3 +731,61 @@ async fn a_return_at_80x24_in_portuguese_and_english() {
         assert_shows(&app.screen(), &receipt);
     }
 }
+
+/// Review of the checkout: at 80x24 every key of the sale and the cart is in the footer (on a
+/// second line when one is not enough), cart lines show their discount and another price, and
+/// the Z report is named once.
+#[tokio::test]
+async fn footers_fit_cart_lines_show_discounts_and_the_z_report_is_named_once() {
+    use erp_tui::i18n::Lang;
+    let cases = [
+        (
+            Lang::En,
+            ["Esc clear", "F11 sale discount", "F7 new", "F1 help"],
+            ["F8 customer", "F12 caixa", "% discount/price", "F1 help"],
+            ["-10%", "*15.00"],
+            "Z REPORT",
+        ),
+        (
+            Lang::PtBr,
+            ["Esc limpa", "F11 desconto na venda", "F7 novo", "F1 ajuda"],
+            ["F8 cliente", "F12 caixa", "% desconto/preço", "F1 ajuda"],
+            ["-10%", "*R$ 15,00"],
+            "REDUÇÃO Z",
+        ),
+    ];
+    for (lang, search, cart, line, z) in cases {
+        let erp = demo().await;
+        let mut app = logged_in_speaking(&erp, lang).await;
+        app.type_text("TEA-MATE-500").await;
+        app.press(KeyCode::Enter).await;
+        app.type_text("SALT-1K").await;
+        app.press(KeyCode::Enter).await;
+        assert_shows(&app.screen(), &search);
+        app.press(KeyCode::Tab).await;
+        assert_shows(&app.screen(), &cart);
+        // 10 % off the salt; the mate at 15.00 instead of 16.40.
+        app.press(KeyCode::Char('%')).await;
+        app.type_text("10%").await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::Enter).await;
+        app.press(KeyCode::Up).await;
+        app.press(KeyCode::Char('%')).await;
+        app.press(KeyCode::Enter).await;
+        for _ in 0..8 {
+            app.press(KeyCode::Backspace).await;
+        }
+        app.type_text("15,00").await;
+        app.press(KeyCode::Enter).await;
+        assert_shows(&app.screen(), &line);
+        // Close the caixa with nothing sold: the Z report.
+        app.press(KeyCode::Delete).await;
+        app.press(KeyCode::Delete).await;
+        app.press(KeyCode::F(12)).await;
+        app.press(KeyCode::Char('f')).await;
+        app.type_text("100").await;
+        app.press(KeyCode::Enter).await;
+        let screen = app.screen();
+        assert_eq!(screen.matches(z).count(), 1, "{screen}");
+    }
+}

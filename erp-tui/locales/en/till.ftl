@@ -281,3 +281,4 @@ col-sold = Sold
 col-returnable = Left
 col-back = Back
 col-goes = Goes
+report-popup-title = { $register } · session { $session }

@@ -393,3 +393,4 @@ col-sold = Vend.
 col-returnable = Rest.
 col-back = Volta
 col-goes = Destino
+report-popup-title = { $register } · sessão { $session }

@@ -1430,12 +1430,18 @@ impl Sale {
             }
         };
         let width = ctx.till.paper.columns();
+        // The slip's first line names the report: the popup names the register and session.
+        let popup_title = t!(
+            "report-popup-title",
+            register = report.register.code.to_string(),
+            session = report.session.id.to_string()
+        );
         match purpose {
             ReportFor::Count => self.popup = Some(Popup::Caixa(caixa::count_form(&report))),
             ReportFor::X => {
                 let text = caixa::report_text(&report, width);
                 self.popup = Some(Popup::Slip(Box::new(Slip::new(
-                    t!("report-x"),
+                    popup_title,
                     &text,
                     ctx.till.printer.is_some(),
                 ))));
@@ -1455,7 +1461,7 @@ impl Sale {
                 ));
                 print_text(text.clone(), ctx);
                 self.popup = Some(Popup::Slip(Box::new(Slip::new(
-                    t!("report-z"),
+                    popup_title,
                     &text,
                     ctx.till.printer.is_some(),
                 ))));
@@ -1663,19 +1669,48 @@ impl Sale {
     }
 
     fn draw_cart(&self, frame: &mut Frame, area: Rect) {
+        // Each line at what it charges: another price than the catalogue's is marked `*`, and
+        // the line's discount follows its name; the total is after that discount.
+        let priced = self
+            .cart
+            .priced(erp_core::domain::DiscountPolicy::default());
         let rows: Vec<Row> = self
             .cart
             .lines
             .iter()
-            .map(|l| {
-                let total = money_of(l.price_cents.saturating_mul(i64::from(l.quantity)));
-                let price = money_of(l.price_cents);
+            .enumerate()
+            .map(|(i, l)| {
+                let figures = priced.as_ref().and_then(|p| p.lines.get(i));
+                let price = figures.map_or(money_of(l.price_cents), |f| f.unit_price);
+                let total = figures.map_or_else(
+                    || money_of(l.price_cents.saturating_mul(i64::from(l.quantity))),
+                    |f| f.net,
+                );
+                let marked = if l.override_cents.is_some() {
+                    format!("*{}", i18n::money(price))
+                } else {
+                    i18n::money(price)
+                };
+                let discount = match &l.discount {
+                    Some(crate::cart::CartDiscount::Percent(p)) => {
+                        format!(" -{}%", p.replace('.', &i18n::decimal_sign()))
+                    }
+                    Some(crate::cart::CartDiscount::Amount(_)) => format!(
+                        " -{}",
+                        i18n::money(figures.map_or(Money::ZERO, |f| f.discount))
+                    ),
+                    None => String::new(),
+                };
+                let width = 28usize.saturating_sub(discount.chars().count());
                 Row::new(vec![
-                    l.sku.clone(),
-                    fit(&l.name, 28),
-                    format!("{:>5}", l.quantity),
-                    format!("{:>11}", i18n::money(price)),
-                    format!("{:>12}", i18n::money(total)),
+                    Line::from(l.sku.clone()),
+                    Line::from(vec![
+                        Span::raw(fit(&l.name, width)),
+                        Span::styled(discount, Style::new().fg(Color::Yellow)),
+                    ]),
+                    Line::from(format!("{:>5}", l.quantity)),
+                    Line::from(format!("{marked:>11}")),
+                    Line::from(format!("{:>12}", i18n::money(total))),
                 ])
             })
             .collect();
