@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
-use crate::store::{StoreError, Transaction, UniqueKey};
+use crate::store::{StockClaim, StoreError, Transaction, UniqueKey};
 
 impl Erp {
     /// Places an order: reserves stock for every line or for none, freezes prices, and records
@@ -89,7 +89,7 @@ impl Erp {
         let mut lines = Vec::with_capacity(request.lines().len());
         let mut total = crate::domain::Money::ZERO;
         // Units per product (a SKU may appear on several lines) and the price they were sold at.
-        let mut wanted_per_product: BTreeMap<ProductId, (i64, Money)> = BTreeMap::new();
+        let mut wanted_per_product = Claims::new();
         for (index, wanted) in request.lines().iter().enumerate() {
             let product = products
                 .get(&wanted.sku)
@@ -159,30 +159,15 @@ impl Erp {
         self.record(&mut tx, actor, event, now).await?;
         // Then the product locks, in ascending id order (the global lock order), one statement
         // each; the lines and movements (whose foreign keys read those rows) after them.
-        let mut movements = Vec::with_capacity(wanted_per_product.len());
-        for (&product_id, &(units, price)) in &wanted_per_product {
-            let quantity = crate::domain::Quantity::new(units)
-                .map_err(|_| Error::validation("lines", "too many units of one product"))?;
-            if !tx
-                .reserve_if_available(product_id, quantity, price, now)
-                .await?
-            {
-                return Err(why_not_reserved(&mut tx, product_id, quantity, price).await);
-            }
-            movements.push(NewMovement {
-                product_id,
-                kind: MovementKind::Reservation,
-                delta: crate::domain::StockDelta {
-                    on_hand: 0,
-                    reserved: quantity.as_i64(),
-                },
-                order_id: Some(order_id),
-                reason: None,
-                created_by: actor.user_id(),
-                created_at: now,
-                request_key: None,
-            });
-        }
+        let movements = claim_all(
+            &mut tx,
+            &wanted_per_product,
+            StockClaim::Reserve,
+            order_id,
+            actor,
+            now,
+        )
+        .await?;
         tx.insert_order_lines(order_id, &draft.lines).await?;
         tx.insert_movements(&movements).await?;
         tx.commit().await?;
@@ -386,12 +371,13 @@ pub(crate) async fn live_customer(
 
 /// Resolves the SKUs of an order or sale (every one must exist) and locks their products in the
 /// global lock order.
-/// Why a product's conditional reservation changed no row: read under the lock, the rule says
-/// (no longer active, not enough left); if it now allows the reservation, the price or stock
-/// moved under the unlocked read, and the whole command runs again on fresh data.
-async fn why_not_reserved(
+/// Why a product's conditional claim ([`Transaction::claim_stock`]) changed no row: read under
+/// the lock, the rule says (no longer active, not enough left); if it now allows the claim, the
+/// price or stock moved since the unlocked read, and the whole command runs again on fresh data.
+pub(crate) async fn why_not_claimed(
     tx: &mut Box<dyn Transaction>,
     id: ProductId,
+    claim: StockClaim,
     quantity: crate::domain::Quantity,
     price: Money,
 ) -> Failure {
@@ -402,28 +388,55 @@ async fn why_not_reserved(
     let Some(mut product) = locked else {
         return Error::not_found("product", id).into();
     };
-    match product.reserve(quantity) {
+    match claim.apply(&mut product, quantity) {
         Err(refused) => refused.into(),
         Ok(_) if product.price != price => {
-            StoreError::Retryable("the price changed while the order was priced".into()).into()
+            StoreError::Retryable("the price changed while the sale was priced".into()).into()
         }
-        Ok(_) => StoreError::Retryable("stock changed while the order was priced".into()).into(),
+        Ok(_) => StoreError::Retryable("stock changed while the sale was priced".into()).into(),
     }
 }
 
-pub(crate) async fn lock_skus(
+/// Units per product (a SKU may appear on several lines) and the price they are sold at, in
+/// ascending product id order: the global lock order of [`claim_all`].
+pub(crate) type Claims = BTreeMap<ProductId, (i64, Money)>;
+
+/// Claims every product of `claims` in ascending id order, or fails the attempt with the rule's
+/// reason; returns the stock movements to record.
+pub(crate) async fn claim_all(
     tx: &mut Box<dyn Transaction>,
-    skus: &[crate::domain::Sku],
-) -> Attempt<(
-    HashMap<crate::domain::Sku, ProductId>,
-    BTreeMap<ProductId, Product>,
-)> {
-    let ids: HashMap<_, _> = tx.product_ids_by_sku(skus).await?.into_iter().collect();
-    if let Some(unknown) = skus.iter().find(|sku| !ids.contains_key(*sku)) {
-        return Err(Error::not_found("product", unknown).into());
+    claims: &Claims,
+    claim: StockClaim,
+    order_id: OrderId,
+    actor: &Actor,
+    now: crate::domain::Timestamp,
+) -> Attempt<Vec<NewMovement>> {
+    let mut movements = Vec::with_capacity(claims.len());
+    for (&product_id, &(units, price)) in claims {
+        let quantity = crate::domain::Quantity::new(units)
+            .map_err(|_| Error::validation("lines", "too many units of one product"))?;
+        if !tx
+            .claim_stock(product_id, claim, quantity, price, now)
+            .await?
+        {
+            return Err(why_not_claimed(tx, product_id, claim, quantity, price).await);
+        }
+        let (on_hand, reserved) = match claim {
+            StockClaim::Reserve => (0, units),
+            StockClaim::Sell => (-units, 0),
+        };
+        movements.push(NewMovement {
+            product_id,
+            kind: claim.movement(),
+            delta: crate::domain::StockDelta { on_hand, reserved },
+            order_id: Some(order_id),
+            reason: None,
+            created_by: actor.user_id(),
+            created_at: now,
+            request_key: None,
+        });
     }
-    let products = lock_products(tx, ids.values().copied()).await?;
-    Ok((ids, products))
+    Ok(movements)
 }
 
 /// Locks the given products in ascending id order (the global lock order) and returns them by id.

@@ -4,18 +4,19 @@
 //! sales only add cash), the customer (shared), then its products by ascending id. The products'
 //! stock is written last, just before commit, so the hot rows are held for as short as possible.
 
-use super::orders::{live_customer, lock_skus, same_request};
+use std::collections::HashMap;
+
+use super::orders::{Claims, claim_all, live_customer, same_request};
 use super::{Attempt, Erp, Failure, no_unique};
 use crate::Actor;
 use crate::domain::{
-    ApprovalReason, ApproverCredentials, CashSession, Channel, MovementKind, NewCounterSale,
-    NewMovement, NewOrderPayment, NewPayment, NewStatusChange, Note, Order, OrderDraft, OrderLine,
-    OrderStatus, PaidOrder, Payment, PaymentKind, Permission, RegisterId, TenderLine, UserId,
-    price_sale, settle,
+    ApprovalReason, ApproverCredentials, CashSession, Channel, NewCounterSale, NewOrderPayment,
+    NewPayment, NewStatusChange, Note, Order, OrderDraft, OrderLine, OrderStatus, PaidOrder,
+    Payment, PaymentKind, Permission, RegisterId, TenderLine, UserId, price_sale, settle,
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
-use crate::store::{StoreError, Transaction, UniqueKey};
+use crate::store::{StockClaim, StoreError, Transaction, UniqueKey};
 
 /// A manager's login typed at the till, checked before the unit of work (checking a password is
 /// slow and must not hold locks).
@@ -155,12 +156,19 @@ impl Erp {
         let session = own_open_session(&mut tx, actor, sale.register_id(), false).await?;
         let customer = live_customer(&mut tx, sale.customer_id()).await?;
         let skus: Vec<_> = sale.lines().iter().map(|l| l.sku.clone()).collect();
-        let (ids, mut products) = lock_skus(&mut tx, &skus).await?;
+        // Priced from the committed rows, unlocked; the stock is claimed under the lock at the
+        // end, which re-checks price and availability (see `place_order`).
+        let products: HashMap<_, _> = tx
+            .products_by_sku(&skus)
+            .await?
+            .into_iter()
+            .map(|p| (p.sku.clone(), p))
+            .collect();
 
         let mut priced_input = Vec::with_capacity(sale.lines().len());
         for line in sale.lines() {
             let product = products
-                .get(&ids[&line.sku])
+                .get(&line.sku)
                 .ok_or_else(|| Error::not_found("product", &line.sku))?;
             priced_input.push((product.price, line));
         }
@@ -170,14 +178,14 @@ impl Erp {
 
         let now = self.now();
         let mut lines = Vec::with_capacity(sale.lines().len());
-        let mut movements = Vec::with_capacity(sale.lines().len());
+        let mut claims = Claims::new();
         for (wanted, figures) in sale.lines().iter().zip(&priced.lines) {
             let product = products
-                .get_mut(&ids[&wanted.sku])
+                .get(&wanted.sku)
                 .ok_or_else(|| Error::not_found("product", &wanted.sku))?;
-            let delta = product.sell(wanted.quantity)?;
-            product.updated_at = now;
-            movements.push((product.id, delta));
+            // The rule's verdict on the snapshot refuses early what cannot succeed.
+            product.clone().sell(wanted.quantity)?;
+            claims.entry(product.id).or_insert((0, product.price)).0 += wanted.quantity.as_i64();
             lines.push(OrderLine {
                 product_id: product.id,
                 sku: product.sku.clone(),
@@ -209,7 +217,7 @@ impl Erp {
                 now,
             )
         };
-        let order_id = tx.insert_order(&draft).await?;
+        let order_id = tx.insert_order_header(&draft).await?;
         tx.insert_status_change(&NewStatusChange {
             order_id,
             from: None,
@@ -229,38 +237,26 @@ impl Erp {
                 now,
             )
             .await?;
-        let order = draft.into_order(order_id);
         let event = DomainEvent::SaleCompleted {
             order_id,
             register_id: sale.register_id(),
             cash_session_id: session.id,
-            total: order.total,
-            change: order.change,
-            lines: order
+            total: draft.total,
+            change: draft.change,
+            lines: draft
                 .lines
                 .iter()
                 .map(|l| (l.sku.to_string(), l.quantity.get()))
                 .collect(),
         };
         self.record(&mut tx, actor, event, now).await?;
-        // The stock last: the product rows are the hottest, so their writes come just before
-        // commit.
-        for (product_id, delta) in movements {
-            tx.insert_movement(&NewMovement {
-                product_id,
-                kind: MovementKind::Sale,
-                delta,
-                order_id: Some(order_id),
-                reason: None,
-                created_by: actor.user_id(),
-                created_at: now,
-                request_key: None,
-            })
-            .await?;
-        }
-        for product in products.values() {
-            tx.update_product(product).await?;
-        }
+        // The stock last: the product rows are the hottest, so their locks are taken just before
+        // commit, in ascending id order; the lines and movements (whose foreign keys read those
+        // rows) after them.
+        let movements = claim_all(&mut tx, &claims, StockClaim::Sell, order_id, actor, now).await?;
+        tx.insert_order_lines(order_id, &draft.lines).await?;
+        tx.insert_movements(&movements).await?;
+        let order = draft.into_order(order_id);
         tx.commit().await?;
         Ok(PaidOrder {
             order,

@@ -108,6 +108,37 @@ pub struct ProductDraft {
     pub created_at: Timestamp,
 }
 
+/// What a command takes from a product's stock with [`Transaction::claim_stock`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StockClaim {
+    /// Held for an order to be shipped later ([`Product::reserve`]).
+    Reserve,
+    /// Gone over the counter ([`Product::sell`]).
+    Sell,
+}
+
+impl StockClaim {
+    /// The rule itself, on a product in memory.
+    pub fn apply(
+        self,
+        product: &mut Product,
+        quantity: Quantity,
+    ) -> Result<crate::domain::StockDelta, crate::Error> {
+        match self {
+            StockClaim::Reserve => product.reserve(quantity),
+            StockClaim::Sell => product.sell(quantity),
+        }
+    }
+
+    /// The movement kind that records it.
+    pub fn movement(self) -> crate::domain::MovementKind {
+        match self {
+            StockClaim::Reserve => crate::domain::MovementKind::Reservation,
+            StockClaim::Sell => crate::domain::MovementKind::Sale,
+        }
+    }
+}
+
 /// A user row about to be written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserDraft {
@@ -204,7 +235,7 @@ pub trait Transaction: Send {
 
     /// The products with these SKUs as committed, in no particular order; unknown SKUs are left
     /// out. The SQL backends read them without locking (the lock comes later, from
-    /// [`Transaction::reserve_if_available`]); a backend that cannot read without locking may lock.
+    /// [`Transaction::claim_stock`]); a backend that cannot read without locking may lock.
     async fn products_by_sku(&mut self, skus: &[Sku]) -> StoreResult<Vec<Product>> {
         let mut ids: Vec<ProductId> = self
             .product_ids_by_sku(skus)
@@ -217,14 +248,15 @@ pub trait Transaction: Send {
         self.lock_products(&ids).await
     }
 
-    /// Reserves `quantity` of product `id` if, at this moment, it is active, still sells at
-    /// `price` and has `quantity` available, and says whether it did. The rule is
-    /// [`Product::reserve`]'s (a test runs both on the same cases). On SQL this is one conditional
-    /// `UPDATE`, so the product's row lock is taken here, as late as possible, and held only until
-    /// the commit that follows.
-    async fn reserve_if_available(
+    /// Applies `claim` for `quantity` of product `id` if, at this moment, it is active, still
+    /// sells at `price` and has `quantity` available, and says whether it did. The rule is
+    /// [`Product::reserve`]'s and [`Product::sell`]'s (a test runs both on the same cases). On SQL
+    /// this is one conditional `UPDATE`, so the product's row lock is taken here, as late as
+    /// possible, and held only until the commit that follows.
+    async fn claim_stock(
         &mut self,
         id: ProductId,
+        claim: StockClaim,
         quantity: Quantity,
         price: Money,
         at: Timestamp,
@@ -232,7 +264,7 @@ pub trait Transaction: Send {
         let Some(mut product) = self.lock_products(&[id]).await?.pop() else {
             return Ok(false);
         };
-        if product.price != price || product.reserve(quantity).is_err() {
+        if product.price != price || claim.apply(&mut product, quantity).is_err() {
             return Ok(false);
         }
         product.updated_at = at;
@@ -336,7 +368,7 @@ pub trait Transaction: Send {
 
     /// Inserts an order without its lines (see [`Transaction::insert_order`]). On SQL a line
     /// takes a shared lock on its product (the foreign key), so a command that reserves late
-    /// inserts the lines after [`Transaction::reserve_if_available`].
+    /// inserts the lines after [`Transaction::claim_stock`].
     async fn insert_order_header(&mut self, draft: &OrderDraft) -> StoreResult<OrderId>;
 
     /// Inserts the lines of an order inserted by [`Transaction::insert_order_header`].

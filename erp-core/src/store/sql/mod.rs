@@ -129,14 +129,14 @@ mod tests {
         }
     }
 
-    /// The conditional reservation (`Transaction::reserve_if_available`, one `UPDATE` shared by
-    /// both dialects) says yes exactly when `Product::reserve` does and the price is unchanged,
-    /// and leaves the same figures behind.
+    /// The conditional claim (`Transaction::claim_stock`, one `UPDATE` shared by both dialects)
+    /// says yes exactly when `Product::reserve` (or `Product::sell`) does and the price is
+    /// unchanged, and leaves the same figures behind.
     #[cfg(feature = "sqlite")]
     #[tokio::test]
-    async fn the_conditional_reservation_is_product_reserve() {
+    async fn the_conditional_claim_is_the_products_rule() {
         use crate::domain::{Money, Name, Quantity, Sku, Timestamp};
-        use crate::store::ProductDraft;
+        use crate::store::{ProductDraft, StockClaim};
 
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("rule.db").display());
@@ -147,7 +147,10 @@ mod tests {
         for on_hand in [0_i64, 1, 5] {
             for reserved in 0..=on_hand {
                 for active in [true, false] {
-                    for price_unchanged in [true, false] {
+                    for (price_unchanged, claim) in [true, false]
+                        .into_iter()
+                        .flat_map(|p| [(p, StockClaim::Reserve), (p, StockClaim::Sell)])
+                    {
                         for units in 1..=6_i64 {
                             cases += 1;
                             let sku = Sku::parse(&format!("R-{cases}")).unwrap();
@@ -174,15 +177,16 @@ mod tests {
                                 Money::parse("2.51").unwrap()
                             };
                             let mut by_rule = product.clone();
-                            let rule_says = price_unchanged && by_rule.reserve(quantity).is_ok();
+                            let rule_says =
+                                price_unchanged && claim.apply(&mut by_rule, quantity).is_ok();
                             let mut tx = store.begin().await.unwrap();
                             let sql_says = tx
-                                .reserve_if_available(id, quantity, asked_price, at)
+                                .claim_stock(id, claim, quantity, asked_price, at)
                                 .await
                                 .unwrap();
                             let after = tx.lock_products(&[id]).await.unwrap().remove(0);
                             tx.commit().await.unwrap();
-                            let case = (on_hand, reserved, active, price_unchanged, units);
+                            let case = (claim, on_hand, reserved, active, price_unchanged, units);
                             assert_eq!(sql_says, rule_says, "{case:?}");
                             let expected = if rule_says { &by_rule } else { &product };
                             assert_eq!(
@@ -195,6 +199,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cases, 2 * 2 * 6 * (1 + 2 + 6));
+        assert_eq!(cases, 2 * 2 * 2 * 6 * (1 + 2 + 6));
     }
 }

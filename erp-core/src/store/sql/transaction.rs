@@ -23,8 +23,8 @@ use crate::domain::{
 };
 use crate::events::NewEvent;
 use crate::store::{
-    CustomerDraft, ProductDraft, RefreshTokenRecord, ReturnDraft, StoreResult, Transaction,
-    UniqueKey, UserDraft,
+    CustomerDraft, ProductDraft, RefreshTokenRecord, ReturnDraft, StockClaim, StoreResult,
+    Transaction, UniqueKey, UserDraft,
 };
 
 /// A unit of work of dialect `D`.
@@ -479,19 +479,26 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         D::fetch_in(&mut self.tx, statement, rows::product).await
     }
 
-    async fn reserve_if_available(
+    async fn claim_stock(
         &mut self,
         id: ProductId,
+        claim: StockClaim,
         quantity: Quantity,
         price: Money,
         at: Timestamp,
     ) -> StoreResult<bool> {
-        // `Product::reserve` written as one statement: active, and no more than available.
+        let (reserved, on_hand) = match claim {
+            StockClaim::Reserve => (quantity.as_i64(), 0),
+            StockClaim::Sell => (0, -quantity.as_i64()),
+        };
+        // `Product::reserve` / `Product::sell` as one statement: active, and no more than
+        // available.
         let statement = Statement::new(
-            "UPDATE products SET reserved = reserved + ?, updated_at = ? \
+            "UPDATE products SET reserved = reserved + ?, on_hand = on_hand + ?, updated_at = ? \
              WHERE id = ? AND active = ? AND price = ? AND on_hand - reserved >= ?",
         )
-        .int(quantity.as_i64())
+        .int(reserved)
+        .int(on_hand)
         .time(at)
         .int(id.get())
         .flag(true)
