@@ -684,6 +684,7 @@ async fn a_return_at_80x24_in_portuguese_and_english() {
             [
                 "Return #1 of order #1: refunded 3.19.",
                 "Return #1",
+                "Enter back",
                 "F1 help",
             ],
         ),
@@ -708,6 +709,7 @@ async fn a_return_at_80x24_in_portuguese_and_english() {
             [
                 "Devolução nº 1 do pedido nº 1: reembolso de R$ 3,19.",
                 "Devolução nº 1",
+                "Enter voltar",
                 "F1 ajuda",
             ],
         ),

@@ -560,6 +560,13 @@ impl Slip {
         })
         .into_iter()
         .filter(|h| !h.keys.is_empty())
+        .map(|mut hint| {
+            // Enter goes on to the next sale after a sale's receipt, else it closes the slip.
+            if hint.keys == "Enter" {
+                hint.label = self.enter_label;
+            }
+            hint
+        })
         .collect()
     }
 

@@ -488,6 +488,7 @@ impl ReturnFlow {
                     ctx.till.printer.is_some(),
                 );
                 slip.receipt = Some(receipt);
+                slip.enter_label = "back";
                 self.step = Step::Receipt(Box::new(slip));
                 Some(order)
             }
