@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     CashMovementKind, CashSessionId, CustomerId, EventId, Money, MoneyDelta, MovementKind, OrderId,
-    OrderStatus, PaymentId, PaymentKind, ProductId, RegisterId, ReturnId, Role, Tender, Timestamp,
-    UserId,
+    OrderStatus, ParkedSaleId, PaymentId, PaymentKind, ProductId, RegisterId, ReturnId, Role,
+    Tender, Timestamp, UserId,
 };
 
 /// Something that happened, as other programs learn of it.
@@ -172,6 +172,25 @@ pub enum DomainEvent {
         /// Its code.
         code: String,
     },
+    /// The shop's settings (what receipts print about it) were changed.
+    ShopSettingsChanged {
+        /// The shop's name now.
+        name: String,
+    },
+    /// A cart was parked at a till.
+    SaleParked {
+        /// The parked cart.
+        parked_sale_id: ParkedSaleId,
+        /// Its label.
+        label: String,
+        /// `(sku, quantity)` per line.
+        lines: Vec<(String, u32)>,
+    },
+    /// A parked cart was recalled (and is gone from the parked list).
+    ParkedSaleRecalled {
+        /// The parked cart.
+        parked_sale_id: ParkedSaleId,
+    },
 }
 
 impl DomainEvent {
@@ -196,6 +215,9 @@ impl DomainEvent {
             DomainEvent::SessionClosed { .. } => "SessionClosed",
             DomainEvent::ReturnRecorded { .. } => "ReturnRecorded",
             DomainEvent::RegisterCreated { .. } => "RegisterCreated",
+            DomainEvent::ShopSettingsChanged { .. } => "ShopSettingsChanged",
+            DomainEvent::SaleParked { .. } => "SaleParked",
+            DomainEvent::ParkedSaleRecalled { .. } => "ParkedSaleRecalled",
         }
     }
 
@@ -218,6 +240,12 @@ impl DomainEvent {
                 cash_session_id, ..
             } => ("cash_session", cash_session_id.get()),
             DomainEvent::RegisterCreated { register_id, .. } => ("register", register_id.get()),
+            // One shop per database: its settings are row 1.
+            DomainEvent::ShopSettingsChanged { .. } => ("shop", 1),
+            DomainEvent::SaleParked { parked_sale_id, .. }
+            | DomainEvent::ParkedSaleRecalled { parked_sale_id } => {
+                ("parked_sale", parked_sale_id.get())
+            }
             DomainEvent::StockAdjusted { product_id, .. }
             | DomainEvent::ProductCreated { product_id, .. }
             | DomainEvent::ProductUpdated { product_id, .. } => ("product", product_id.get()),

@@ -17,6 +17,11 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 
+mod parked;
+mod shop;
+pub use parked::ParkedSaleInput;
+pub use shop::ShopSettingsInput;
+
 /// Distinguishes a missing field (`None`) from an explicit `null` (`Some(None)`).
 fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where

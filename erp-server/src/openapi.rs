@@ -9,7 +9,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, customers, health, orders, products, tills, users};
+use crate::routes::{
+    auth, customers, health, orders, parked, products, receipts, shop, tills, users,
+};
 
 /// The API description served at `/api/schema` and shown at `/docs`.
 #[derive(OpenApi)]
@@ -31,12 +33,14 @@ use crate::routes::{auth, customers, health, orders, products, tills, users};
         users::list, users::get, users::update, users::change_password,
         tills::create_register, tills::registers, tills::open_session, tills::sessions,
         tills::move_cash, tills::report, tills::close, tills::sell, tills::pay, tills::take_back,
+        shop::get, shop::put, receipts::sale, receipts::sale_return,
+        parked::park, parked::list, parked::recall,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "health"), (name = "auth"), (name = "customers"), (name = "products"),
-        (name = "orders"), (name = "users"), (name = "tills")
+        (name = "orders"), (name = "users"), (name = "tills"), (name = "settings")
     )
 )]
 pub struct ApiDoc;

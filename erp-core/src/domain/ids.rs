@@ -38,6 +38,10 @@ id_type!(
     CustomerId
 );
 id_type!(
+    /// A parked sale's id (a cart put aside at a till, to be recalled by any till).
+    ParkedSaleId
+);
+id_type!(
     /// A product's id.
     ProductId
 );

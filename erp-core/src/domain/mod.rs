@@ -12,6 +12,7 @@ mod ids;
 mod invalid;
 mod money;
 mod order;
+mod parked;
 mod product;
 mod quantity;
 mod query;
@@ -33,8 +34,8 @@ pub use cash::{
 pub use contact::{Email, Phone};
 pub use customer::{Customer, CustomerChanges, NewCustomer};
 pub use ids::{
-    CashMovementId, CashSessionId, CustomerId, EventId, HistoryId, MovementId, OrderId, PaymentId,
-    ProductId, RegisterId, ReturnId, UserId,
+    CashMovementId, CashSessionId, CustomerId, EventId, HistoryId, MovementId, OrderId,
+    ParkedSaleId, PaymentId, ProductId, RegisterId, ReturnId, UserId,
 };
 pub use invalid::{FieldResult, Invalid};
 pub use money::Money;
@@ -42,6 +43,7 @@ pub use order::{
     IdempotencyKey, LineRequest, NewOrder, NewStatusChange, Order, OrderDraft, OrderLine,
     OrderReceipt, StatusChange,
 };
+pub use parked::{NewParkedSale, ParkedLabel, ParkedLine, ParkedSale};
 pub use product::{
     MAX_ON_HAND, MovementKind, NewMovement, NewProduct, Product, ProductChanges, StockAdjusted,
     StockChange, StockDelta, StockMovement, parse_stock_level,

@@ -83,6 +83,13 @@ text_type!(
     /// A person's, company's or product's name: 1 to 200 characters, any script, one line.
     Name, min = 1, max = 200, multiline = false
 );
+impl Name {
+    /// A name written in the program itself, known to be valid (a test parses each one).
+    pub(crate) fn literal(text: &'static str) -> Name {
+        Name(text.to_string())
+    }
+}
+
 text_type!(
     /// Why stock changed or an order moved: 1 to 200 characters, one line.
     Reason, min = 1, max = 200, multiline = false

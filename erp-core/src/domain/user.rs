@@ -41,6 +41,9 @@ pub enum Permission {
     CreateCustomer,
     /// Approve discounts, price overrides and returns; close any till; read every till's report.
     Supervise,
+    /// Change the shop's own settings (the name and CNPJ every receipt prints): admins only,
+    /// because they are the shop's legal identity.
+    ConfigureShop,
 }
 
 impl Permission {
@@ -56,6 +59,7 @@ impl Permission {
             Permission::Operate => "run maintenance tasks",
             Permission::CreateCustomer => "add customers",
             Permission::Supervise => "approve, close other tills and read their reports",
+            Permission::ConfigureShop => "change the shop's settings",
         }
     }
 }
@@ -73,6 +77,7 @@ impl Role {
             CancelOrder | ManageCatalog | ManageUsers | Operate | Supervise => {
                 self >= Role::Manager
             }
+            ConfigureShop => self >= Role::Admin,
         }
     }
 
@@ -286,6 +291,7 @@ mod tests {
             (Operate, [false, false, true, true]),
             (CreateCustomer, [false, true, true, true]),
             (Supervise, [false, false, true, true]),
+            (ConfigureShop, [false, false, false, true]),
         ];
         for (permission, expected) in table {
             for (role, allowed) in Role::ALL.into_iter().zip(expected) {

@@ -18,6 +18,7 @@ pub(super) struct Row {
 /// The words of one language.
 struct Labels {
     not_fiscal: &'static str,
+    phone: &'static str,
     reprint: &'static str,
     return_title: &'static str,
     order: &'static str,
@@ -30,6 +31,7 @@ struct Labels {
     discount: &'static str,
     subtotal: &'static str,
     sale_discount: &'static str,
+    not_refunded: &'static str,
     total: &'static str,
     total_refunded: &'static str,
     paid_with: &'static str,
@@ -39,6 +41,7 @@ struct Labels {
 
 const PT_BR: Labels = Labels {
     not_fiscal: "NÃO É DOCUMENTO FISCAL",
+    phone: "Tel.",
     reprint: "2ª VIA",
     return_title: "DEVOLUÇÃO",
     order: "Pedido",
@@ -51,6 +54,7 @@ const PT_BR: Labels = Labels {
     discount: "Desconto",
     subtotal: "Subtotal",
     sale_discount: "Desconto na venda",
+    not_refunded: "Não reembolsado",
     total: "TOTAL",
     total_refunded: "TOTAL DEVOLVIDO",
     paid_with: "Pagamento",
@@ -60,6 +64,7 @@ const PT_BR: Labels = Labels {
 
 const EN: Labels = Labels {
     not_fiscal: "NOT A FISCAL DOCUMENT",
+    phone: "Phone",
     reprint: "REPRINT",
     return_title: "RETURN",
     order: "Order",
@@ -72,6 +77,7 @@ const EN: Labels = Labels {
     discount: "Discount",
     subtotal: "Subtotal",
     sale_discount: "Sale discount",
+    not_refunded: "Not refunded",
     total: "TOTAL",
     total_refunded: "TOTAL REFUNDED",
     paid_with: "Payment",
@@ -250,10 +256,11 @@ pub(super) fn rows(document: &ReceiptDocument, layout: ReceiptLayout) -> Vec<Row
     if let Some(tax_id) = &shop.tax_id {
         sheet.center(&format!("CNPJ {}", tax_id.formatted()), false);
     }
-    if let Some(address) = &shop.address {
-        for line in address.as_str().lines() {
-            sheet.center(line, false);
-        }
+    for line in shop.address_lines() {
+        sheet.center(line, false);
+    }
+    if let Some(phone) = &shop.phone {
+        sheet.center(&format!("{} {phone}", words.phone), false);
     }
     sheet.rule('=');
     let notice = match document.fiscal {
@@ -315,11 +322,20 @@ pub(super) fn rows(document: &ReceiptDocument, layout: ReceiptLayout) -> Vec<Row
     sheet.rule('-');
 
     // The money.
-    if document.sale_discount.cents() != 0 {
+    if document.sale_discount.cents() != 0 || document.not_refunded.cents() != 0 {
         sheet.pair(words.subtotal, &money(document.subtotal, language), false);
+    }
+    if document.sale_discount.cents() != 0 {
         sheet.pair(
             words.sale_discount,
             &minus(document.sale_discount, language),
+            false,
+        );
+    }
+    if document.not_refunded.cents() != 0 {
+        sheet.pair(
+            words.not_refunded,
+            &minus(document.not_refunded, language),
             false,
         );
     }

@@ -27,6 +27,7 @@
 mod escpos;
 mod layout;
 mod sample;
+pub(crate) mod stored;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +40,7 @@ use crate::domain::{Money, OrderId, Quantity, ShopSettings, Sku, Timestamp};
 pub use escpos::print_to_path;
 /// Money as a receipt prints it (the till shows it the same way).
 pub use layout::money as format_money;
+pub(crate) use stored::Names;
 
 /// Everything a receipt shows, computed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -63,7 +65,10 @@ pub struct ReceiptDocument {
     pub subtotal: Money,
     /// The discount on the whole sale (zero when none).
     pub sale_discount: Money,
-    /// What was due (a sale) or refunded (a return): `subtotal - sale_discount`.
+    /// For a return: what the goods were worth but was not paid back (zero when the refund is
+    /// in full; always zero on a sale).
+    pub not_refunded: Money,
+    /// What was due (a sale) or refunded (a return): `subtotal - sale_discount - not_refunded`.
     pub total: Money,
     /// How it was paid, or refunded.
     pub tenders: Vec<ReceiptTender>,

@@ -6,7 +6,9 @@ use super::{
     FiscalStatus, ReceiptCustomer, ReceiptDocument, ReceiptKind, ReceiptLine, ReceiptTender,
     TenderKind,
 };
-use crate::domain::{FieldResult, Money, Name, Note, OrderId, Quantity, ShopSettings, Sku, TaxId};
+use crate::domain::{
+    FieldResult, Money, Name, Note, OrderId, Phone, Quantity, ShopSettings, Sku, TaxId,
+};
 use crate::error::{Error, Result};
 
 fn money(text: &str) -> Result<Money> {
@@ -37,6 +39,7 @@ pub(super) fn shop() -> Result<ShopSettings> {
         Name::parse("Empório Exemplo Ltda").field("name")?,
         Some(TaxId::parse("11.222.333/0001-81").field("tax_id")?),
         Some(Note::parse("Rua das Flores, 123 - Centro\nSão Paulo - SP").field("address")?),
+        Some(Phone::parse("(11) 3333-4444").field("phone")?),
         Some(Note::parse("Obrigado pela preferência!").field("footer")?),
         -180,
     )
@@ -81,6 +84,7 @@ pub(super) fn sale() -> Result<ReceiptDocument> {
         lines,
         subtotal,
         sale_discount,
+        not_refunded: Money::ZERO,
         total,
         tenders: vec![
             ReceiptTender {

@@ -9,10 +9,13 @@ mod customers;
 mod demo;
 mod operations;
 mod orders;
+mod parked;
 mod products;
+mod receipts;
 mod returns;
 mod sales;
 mod sessions;
+mod shop;
 mod users;
 
 use std::future::Future;

@@ -25,11 +25,12 @@ use crate::domain::audit::{
 use crate::domain::{
     CashMovement, CashMovementId, CashMovementKind, CashSession, CashSessionId, Channel, Customer,
     CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, Money, MovementId,
-    NewCashMovement, NewCashSession, NewMovement, NewPayment, NewRegister, NewStatusChange, Order,
-    OrderDraft, OrderId, OrderLine, OrderQuery, OrderStatus, Page, PageRequest, Payment, PaymentId,
-    PaymentKind, Product, ProductId, ProductQuery, Register, RegisterCode, RegisterId, ReturnId,
-    SaleReturn, SessionClosing, SessionTotals, Sku, StatusChange, StockMovement, Tender, Timestamp,
-    User, UserId, UserRecord, Username, fold,
+    NewCashMovement, NewCashSession, NewMovement, NewParkedSale, NewPayment, NewRegister,
+    NewStatusChange, Order, OrderDraft, OrderId, OrderLine, OrderQuery, OrderStatus, Page,
+    PageRequest, ParkedSale, ParkedSaleId, Payment, PaymentId, PaymentKind, Product, ProductId,
+    ProductQuery, Register, RegisterCode, RegisterId, ReturnId, SaleReturn, SessionClosing,
+    SessionTotals, ShopSettings, Sku, StatusChange, StockMovement, Tender, Timestamp, User, UserId,
+    UserRecord, Username, fold,
 };
 use crate::events::{EventRecord, NewEvent};
 use crate::sync::{Arc, Mutex, lock};
@@ -77,6 +78,9 @@ struct Tables {
     payments: Vec<Payment>,
     returns: BTreeMap<ReturnId, SaleReturn>,
     return_keys: HashMap<(OrderId, IdempotencyKey), ReturnId>,
+    parked: BTreeMap<ParkedSaleId, ParkedSale>,
+    /// `None` until first changed: [`ShopSettings::unconfigured`], as a new SQL database holds.
+    shop: Option<ShopSettings>,
     sequences: Sequences,
 }
 
@@ -95,6 +99,7 @@ struct Sequences {
     cash_movement: i64,
     payment: i64,
     sale_return: i64,
+    parked: i64,
 }
 
 fn next(counter: &mut i64) -> i64 {
@@ -119,6 +124,7 @@ enum LockKey {
     User(UserId),
     RefreshToken(String),
     CashSession(CashSessionId),
+    ParkedSale(ParkedSaleId),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -238,6 +244,9 @@ enum Write {
     UpdateOrderMoney(Order),
     SetLineReturned(OrderId, u32, u32),
     InsertReturn(SaleReturn),
+    SetShopSettings(ShopSettings),
+    InsertParkedSale(ParkedSale),
+    DeleteParkedSale(ParkedSaleId),
 }
 
 struct MemoryTransaction {
@@ -742,6 +751,38 @@ impl Transaction for MemoryTransaction {
         Ok(())
     }
 
+    async fn update_shop_settings(
+        &mut self,
+        settings: &ShopSettings,
+        _by: Option<UserId>,
+        _at: Timestamp,
+    ) -> StoreResult<()> {
+        self.writes.push(Write::SetShopSettings(settings.clone()));
+        Ok(())
+    }
+
+    async fn insert_parked_sale(
+        &mut self,
+        new: &NewParkedSale,
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> StoreResult<ParkedSaleId> {
+        let id = ParkedSaleId(self.allocate(|s| next(&mut s.parked)));
+        self.writes
+            .push(Write::InsertParkedSale(new.clone().into_parked(id, by, at)));
+        Ok(id)
+    }
+
+    async fn take_parked_sale(&mut self, id: ParkedSaleId) -> StoreResult<Option<ParkedSale>> {
+        self.acquire(LockKey::ParkedSale(id), LockMode::Exclusive)
+            .await;
+        let found = self.read(|t| t.parked.get(&id).cloned());
+        if found.is_some() {
+            self.writes.push(Write::DeleteParkedSale(id));
+        }
+        Ok(found)
+    }
+
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
         let writes = std::mem::take(&mut self.writes);
         let mut shared = lock(&self.shared);
@@ -789,6 +830,9 @@ enum Undo {
     PopPayment,
     RestoreOrder(Order),
     RemoveReturn(ReturnId),
+    RestoreShopSettings(Option<ShopSettings>),
+    RemoveParkedSale(ParkedSaleId),
+    RestoreParkedSale(ParkedSale),
 }
 
 fn missing(what: &str) -> StoreError {
@@ -1029,6 +1073,18 @@ impl Tables {
                 self.returns.insert(id, sale_return);
                 Undo::RemoveReturn(id)
             }
+            Write::SetShopSettings(settings) => {
+                Undo::RestoreShopSettings(self.shop.replace(settings))
+            }
+            Write::InsertParkedSale(sale) => {
+                let id = sale.id;
+                self.parked.insert(id, sale);
+                Undo::RemoveParkedSale(id)
+            }
+            Write::DeleteParkedSale(id) => match self.parked.remove(&id) {
+                Some(old) => Undo::RestoreParkedSale(old),
+                None => return Err(missing("parked sale")),
+            },
         })
     }
 
@@ -1125,6 +1181,13 @@ impl Tables {
                 if let Some(r) = self.returns.remove(&id) {
                     self.return_keys.remove(&(r.order_id, r.idempotency_key));
                 }
+            }
+            Undo::RestoreShopSettings(old) => self.shop = old,
+            Undo::RemoveParkedSale(id) => {
+                self.parked.remove(&id);
+            }
+            Undo::RestoreParkedSale(old) => {
+                self.parked.insert(old.id, old);
             }
         }
     }
@@ -1408,6 +1471,15 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    async fn shop_settings(&self) -> StoreResult<ShopSettings> {
+        Ok(self.read(|t| t.shop.clone().unwrap_or_else(ShopSettings::unconfigured)))
+    }
+
+    async fn parked_sales(&self, limit: u32) -> StoreResult<Vec<ParkedSale>> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(self.read(|t| t.parked.values().take(limit).cloned().collect()))
     }
 
     async fn audit_snapshot(&self) -> StoreResult<AuditSnapshot> {

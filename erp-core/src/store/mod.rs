@@ -25,11 +25,11 @@ use crate::domain::audit::AuditSnapshot;
 use crate::domain::{
     CashMovement, CashMovementId, CashSession, CashSessionId, Customer, CustomerId, CustomerQuery,
     EventId, HistoryId, IdempotencyKey, Money, MovementId, NewCashMovement, NewCashSession,
-    NewCustomer, NewMovement, NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft,
-    OrderId, OrderLine, OrderQuery, OrderStatus, Page, PageRequest, Payment, PaymentId, Product,
-    ProductId, ProductQuery, Quantity, Register, RegisterId, ReturnId, ReturnedLine, Role,
-    SaleReturn, SessionClosing, SessionTotals, Sku, StatusChange, StockMovement, Timestamp, User,
-    UserId, UserRecord, Username,
+    NewCustomer, NewMovement, NewParkedSale, NewPayment, NewRegister, NewStatusChange, Note, Order,
+    OrderDraft, OrderId, OrderLine, OrderQuery, OrderStatus, Page, PageRequest, ParkedSale,
+    ParkedSaleId, Payment, PaymentId, Product, ProductId, ProductQuery, Quantity, Register,
+    RegisterId, ReturnId, ReturnedLine, Role, SaleReturn, SessionClosing, SessionTotals,
+    ShopSettings, Sku, StatusChange, StockMovement, Timestamp, User, UserId, UserRecord, Username,
 };
 use crate::events::{EventRecord, NewEvent};
 
@@ -464,6 +464,26 @@ pub trait Transaction: Send {
         at: Timestamp,
     ) -> StoreResult<()>;
 
+    /// Writes every field of the shop's settings (one row per database), noting who and when.
+    async fn update_shop_settings(
+        &mut self,
+        settings: &ShopSettings,
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+
+    /// Parks a cart with its lines.
+    async fn insert_parked_sale(
+        &mut self,
+        new: &NewParkedSale,
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> StoreResult<ParkedSaleId>;
+
+    /// Locks a parked cart, reads it and deletes it, so that of two transactions taking one cart
+    /// only the first finds it (the second waits for the lock and then finds nothing).
+    async fn take_parked_sale(&mut self, id: ParkedSaleId) -> StoreResult<Option<ParkedSale>>;
+
     /// Makes every write of this transaction durable and visible, and releases its locks.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
@@ -550,6 +570,12 @@ pub trait Store: Send + Sync + 'static {
     async fn unpublished_events(&self, limit: u32) -> StoreResult<Vec<EventRecord>>;
     /// Marks events as published.
     async fn mark_events_published(&self, ids: &[EventId], at: Timestamp) -> StoreResult<()>;
+
+    /// The shop's settings ([`ShopSettings::unconfigured`] until an admin sets them).
+    async fn shop_settings(&self) -> StoreResult<ShopSettings>;
+
+    /// Parked carts with their lines, oldest first, at most `limit`.
+    async fn parked_sales(&self, limit: u32) -> StoreResult<Vec<ParkedSale>>;
 
     /// Everything the invariant check needs, read in one consistent snapshot where the engine
     /// offers one.

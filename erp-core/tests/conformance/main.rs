@@ -10,6 +10,7 @@
 mod common;
 mod fixture;
 mod sales;
+mod shop;
 mod suite;
 
 /// One `#[tokio::test]` per suite function, for the given backend.

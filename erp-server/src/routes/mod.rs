@@ -4,7 +4,10 @@ pub mod auth;
 pub mod customers;
 pub mod health;
 pub mod orders;
+pub mod parked;
 pub mod products;
+pub mod receipts;
+pub mod shop;
 pub mod tills;
 pub mod users;
 
@@ -130,6 +133,14 @@ pub fn api() -> Router<AppState> {
         .route("/sales", post(tills::sell))
         .route("/orders/{id}/payments", post(tills::pay))
         .route("/orders/{id}/returns", post(tills::take_back))
+        .route("/orders/{id}/receipt", get(receipts::sale))
+        .route(
+            "/orders/{id}/returns/{return_id}/receipt",
+            get(receipts::sale_return),
+        )
+        .route("/parked-sales", post(parked::park).get(parked::list))
+        .route("/parked-sales/{id}/recall", post(parked::recall))
+        .route("/settings/shop", get(shop::get).put(shop::put))
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::get).patch(users::update))
         .route("/users/{id}/password", put(users::change_password))

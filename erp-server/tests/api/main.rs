@@ -66,3 +66,5 @@ mod sqlite {
 mod mysql {
     all_api_tests!(crate::helpers::Backend::Mysql);
 }
+
+mod counter;

@@ -33,6 +33,16 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "counter_sales",
         sql: include_str!("../../../migrations/sqlite/0002_counter_sales.sql"),
     },
+    Migration {
+        version: 3,
+        name: "shop_settings",
+        sql: include_str!("../../../migrations/sqlite/0003_shop_settings.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "parked_sales",
+        sql: include_str!("../../../migrations/sqlite/0004_parked_sales.sql"),
+    },
 ];
 
 #[cfg(feature = "mysql")]
@@ -46,6 +56,16 @@ pub(crate) const MYSQL: &[Migration] = &[
         version: 2,
         name: "counter_sales",
         sql: include_str!("../../../migrations/mysql/0002_counter_sales.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "shop_settings",
+        sql: include_str!("../../../migrations/mysql/0003_shop_settings.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "parked_sales",
+        sql: include_str!("../../../migrations/mysql/0004_parked_sales.sql"),
     },
 ];
 

@@ -12,7 +12,9 @@ mod migrations;
 mod mysql;
 #[cfg(feature = "mysql")]
 mod mysql_connection;
+mod parked;
 mod rows;
+mod shop;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod statement;

@@ -15,9 +15,10 @@ use super::{backoff, contains_pattern, prefix_range, to_i64};
 use crate::domain::audit::{AuditSnapshot, OrderMoneyAudit, SessionAudit};
 use crate::domain::{
     CashMovement, CashSession, CashSessionId, Channel, Customer, CustomerId, CustomerQuery,
-    EventId, FOLD_VERSION, Order, OrderId, OrderQuery, Page, PageRequest, Payment, Product,
-    ProductId, ProductQuery, Register, RegisterId, SaleReturn, SessionTotals, Sku, StatusChange,
-    StockMovement, Tender, Timestamp, User, UserId, UserRecord, Username, fold,
+    EventId, FOLD_VERSION, Order, OrderId, OrderQuery, Page, PageRequest, ParkedSale, Payment,
+    Product, ProductId, ProductQuery, Register, RegisterId, SaleReturn, SessionTotals,
+    ShopSettings, Sku, StatusChange, StockMovement, Tender, Timestamp, User, UserId, UserRecord,
+    Username, fold,
 };
 use crate::events::EventRecord;
 use crate::store::{Store, StoreError, StoreResult, Transaction, UniqueKey};
@@ -456,6 +457,21 @@ impl<D: Dialect> Store for SqlStore<D> {
             .time(at)
             .ids(ids.iter().map(|id| id.get()));
         self.dialect.execute(statement).await
+    }
+
+    async fn shop_settings(&self) -> StoreResult<ShopSettings> {
+        let found = self
+            .dialect
+            .fetch(super::shop::select(), super::shop::settings)
+            .await?;
+        super::shop::the_row(found)
+    }
+
+    async fn parked_sales(&self, limit: u32) -> StoreResult<Vec<ParkedSale>> {
+        let mut tx = self.dialect.begin_read().await?;
+        let found = super::parked::list::<D>(&mut tx, limit).await?;
+        D::rollback(tx).await?;
+        Ok(found)
     }
 
     async fn audit_snapshot(&self) -> StoreResult<AuditSnapshot> {

@@ -16,10 +16,11 @@ use super::statement::{Statement, placeholders, rows_of};
 use crate::domain::{
     CashMovementId, CashMovementKind, CashSession, CashSessionId, Customer, CustomerId, EventId,
     HistoryId, IdempotencyKey, Money, MovementId, NewCashMovement, NewCashSession, NewMovement,
-    NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId, OrderLine,
-    OrderStatus, PaymentId, PaymentKind, Phone, Product, ProductId, Quantity, Reason, Reference,
-    Register, RegisterId, ReturnId, SaleReturn, SessionClosing, SessionTotals, Sku, StockMovement,
-    TaxId, Timestamp, User, UserId, UserRecord, Username, fold,
+    NewParkedSale, NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId,
+    OrderLine, OrderStatus, ParkedSale, ParkedSaleId, PaymentId, PaymentKind, Phone, Product,
+    ProductId, Quantity, Reason, Reference, Register, RegisterId, ReturnId, SaleReturn,
+    SessionClosing, SessionTotals, ShopSettings, Sku, StockMovement, TaxId, Timestamp, User,
+    UserId, UserRecord, Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
@@ -903,6 +904,29 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         .int(user.get());
         self.execute(statement).await?;
         Ok(())
+    }
+
+    async fn update_shop_settings(
+        &mut self,
+        settings: &ShopSettings,
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.execute(super::shop::update(settings, by, at)).await?;
+        Ok(())
+    }
+
+    async fn insert_parked_sale(
+        &mut self,
+        new: &NewParkedSale,
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> StoreResult<ParkedSaleId> {
+        super::parked::insert::<D>(&mut self.tx, new, by, at).await
+    }
+
+    async fn take_parked_sale(&mut self, id: ParkedSaleId) -> StoreResult<Option<ParkedSale>> {
+        super::parked::take::<D>(&mut self.tx, id).await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {

@@ -1,0 +1,86 @@
+//! Parked sales: a cart put aside at one till and recalled by any till of the shop. Parking
+//! reserves nothing; recalling hands the lines back (and removes the cart, so two tills never both
+//! get it) and the checkout is an ordinary counter sale, priced and checked then.
+
+use super::orders::live_customer;
+use super::{Attempt, Erp, no_unique, store_error};
+use crate::Actor;
+use crate::domain::{NewParkedSale, ParkedSale, ParkedSaleId, Permission};
+use crate::error::{Error, Result};
+use crate::events::DomainEvent;
+
+impl Erp {
+    /// Parks a cart under a label (operators and up). The register and customer, when given,
+    /// must exist (and the customer not be deleted); the SKUs are checked at checkout, not now.
+    pub async fn park_sale(&self, actor: &Actor, cart: &NewParkedSale) -> Result<ParkedSale> {
+        self.run(|| self.try_park(actor, cart), no_unique).await
+    }
+
+    async fn try_park(&self, actor: &Actor, cart: &NewParkedSale) -> Attempt<ParkedSale> {
+        let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::CreateOrder))
+            .await?;
+        if let Some(register) = cart.register_id()
+            && tx.register(register).await?.is_none()
+        {
+            return Err(Error::not_found("register", register).into());
+        }
+        if let Some(customer) = cart.customer_id() {
+            live_customer(&mut tx, customer).await?;
+        }
+        let now = self.now();
+        let id = tx.insert_parked_sale(cart, actor.user_id(), now).await?;
+        let parked = cart.clone().into_parked(id, actor.user_id(), now);
+        let event = DomainEvent::SaleParked {
+            parked_sale_id: id,
+            label: parked.label.to_string(),
+            lines: parked
+                .lines
+                .iter()
+                .map(|l| (l.sku.to_string(), l.quantity.get()))
+                .collect(),
+        };
+        self.record(&mut tx, actor, event, now).await?;
+        tx.commit().await?;
+        Ok(parked)
+    }
+
+    /// The parked carts, oldest first (at most [`ParkedSale::MAX_LISTED`]).
+    pub async fn parked_sales(&self, actor: &Actor) -> Result<Vec<ParkedSale>> {
+        actor.require(Permission::Read)?;
+        self.store
+            .parked_sales(ParkedSale::MAX_LISTED)
+            .await
+            .map_err(store_error)
+    }
+
+    /// Takes a parked cart back to a till (operators and up): returns its lines and removes it
+    /// in the same unit of work, so of two tills recalling one cart only one gets it; the other
+    /// gets [`Error::NotFound`]. Nothing is priced or reserved: sell the lines with
+    /// [`Erp::sell_at_counter`].
+    pub async fn recall_parked_sale(&self, actor: &Actor, id: ParkedSaleId) -> Result<ParkedSale> {
+        self.run(|| self.try_recall(actor, id), no_unique).await
+    }
+
+    async fn try_recall(&self, actor: &Actor, id: ParkedSaleId) -> Attempt<ParkedSale> {
+        let mut tx = self.begin().await?;
+        let actor = &self
+            .authorize(&mut tx, actor, Some(Permission::CreateOrder))
+            .await?;
+        let parked = tx
+            .take_parked_sale(id)
+            .await?
+            .ok_or_else(|| Error::not_found("parked sale", id))?;
+        let now = self.now();
+        self.record(
+            &mut tx,
+            actor,
+            DomainEvent::ParkedSaleRecalled { parked_sale_id: id },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(parked)
+    }
+}

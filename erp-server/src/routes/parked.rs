@@ -1,0 +1,104 @@
+//! Parked sales: a cart put aside at one till and recalled by any till. Parking reserves
+//! nothing; recalling returns the lines and removes the cart (a second recall is 404), and the
+//! checkout is an ordinary `POST /sales`, priced and checked then.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Utc};
+use erp_core::domain::{ParkedSale, ParkedSaleId};
+use erp_core::input::ParkedSaleInput;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::location;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, AuthUser, PathId};
+use crate::state::AppState;
+
+/// One line of a parked cart.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParkedLineDto {
+    pub sku: String,
+    pub quantity: u32,
+}
+
+/// A parked cart.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParkedSaleDto {
+    pub id: i64,
+    /// What the till calls it.
+    pub label: String,
+    pub register_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    /// SKUs and quantities only: prices are decided at checkout.
+    pub lines: Vec<ParkedLineDto>,
+    /// Who parked it.
+    pub parked_by: Option<i64>,
+    pub parked_at: DateTime<Utc>,
+}
+
+impl From<ParkedSale> for ParkedSaleDto {
+    fn from(p: ParkedSale) -> Self {
+        ParkedSaleDto {
+            id: p.id.get(),
+            label: p.label.to_string(),
+            register_id: p.register_id.map(|r| r.get()),
+            customer_id: p.customer_id.map(|c| c.get()),
+            lines: p
+                .lines
+                .into_iter()
+                .map(|l| ParkedLineDto {
+                    sku: l.sku.to_string(),
+                    quantity: l.quantity.get(),
+                })
+                .collect(),
+            parked_by: p.parked_by.map(|u| u.get()),
+            parked_at: p.parked_at,
+        }
+    }
+}
+
+/// Parks a cart under a label (operators and up). Nothing is reserved.
+#[utoipa::path(post, path = "/api/v1/parked-sales", tag = "tills",
+    request_body = ParkedSaleInput, security(("bearer" = [])),
+    responses((status = 201, body = ParkedSaleDto), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn park(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    ApiJson(input): ApiJson<ParkedSaleInput>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<ParkedSaleDto>)> {
+    let parked = state.erp.park_sale(&actor, &input.parse()?).await?;
+    let headers = location(&format!("/api/v1/parked-sales/{}", parked.id));
+    Ok((StatusCode::CREATED, headers, Json(parked.into())))
+}
+
+/// The parked carts of the shop, oldest first (at most 500).
+#[utoipa::path(get, path = "/api/v1/parked-sales", tag = "tills", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ParkedSaleDto>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+) -> ApiResult<Json<Vec<ParkedSaleDto>>> {
+    let all = state.erp.parked_sales(&actor).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+/// Takes a parked cart back to a till: answers its lines and removes it, atomically, so of two
+/// tills recalling one cart one gets it and the other gets 404 `not_found`.
+#[utoipa::path(post, path = "/api/v1/parked-sales/{id}/recall", tag = "tills",
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
+    responses((status = 200, body = ParkedSaleDto), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn recall(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<ParkedSaleDto>> {
+    let parked = state
+        .erp
+        .recall_parked_sale(&actor, ParkedSaleId(id))
+        .await?;
+    Ok(Json(parked.into()))
+}
