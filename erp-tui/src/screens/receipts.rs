@@ -34,6 +34,7 @@ fn shop() -> Result<ShopSettings, Error> {
         None,
         None,
         None,
+        None,
         offset,
     )
 }
@@ -105,6 +106,7 @@ pub async fn return_receipt(
         lines,
         subtotal,
         sale_discount: Money::ZERO,
+        not_refunded: Money::ZERO,
         total: back.refund_total,
         tenders: back
             .refunds
@@ -165,6 +167,7 @@ pub async fn sale_receipt(
         lines,
         subtotal,
         sale_discount: order.discount,
+        not_refunded: Money::ZERO,
         total: order.total,
         tenders,
         change: order.change,
