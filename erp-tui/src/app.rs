@@ -390,7 +390,8 @@ impl App {
                 msg @ (Msg::Orders(..)
                 | Msg::OrderDetail(_)
                 | Msg::StatusChanged(_)
-                | Msg::Returned(..)),
+                | Msg::Returned(..)
+                | Msg::Reprinted(_)),
             )
             | (Screen::Orders(s), msg @ Msg::Customers(..)) => s.on_msg(msg, ctx),
             (Screen::Products(s), msg @ (Msg::Products(..) | Msg::ProductSaved(_))) => {

@@ -51,6 +51,8 @@ pub enum Msg {
         String,
         Result<Box<crate::screens::returns::Returned>, Error>,
     ),
+    /// An order's receipt, to print again.
+    Reprinted(Result<Box<erp_core::receipt::ReceiptDocument>, Error>),
     /// This till's register and its open cash session (if any).
     Till(Result<TillState, Error>),
     /// A cash session was opened.

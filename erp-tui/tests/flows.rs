@@ -1396,3 +1396,50 @@ fn return_key_shown(app: &erp_tui::app::App) -> Option<String> {
         .and_then(|d| d.ret.as_ref())
         .map(|r| r.key.clone())
 }
+
+/// A receipt printed again by order number from the orders screen, built by erp-core from the
+/// stored sale and the shop's settings (the shop's name set by an admin is on it).
+#[tokio::test]
+async fn a_receipt_is_printed_again_by_order_number_with_the_shop_header() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let admin = erp.authenticate("root", common::PASSWORD).await.unwrap();
+    let mut settings = erp.shop_settings(&admin).await.unwrap();
+    settings.name = erp_core::domain::Name::parse("Mercearia Boa Vista").unwrap();
+    erp.update_shop_settings(&admin, &settings).await.unwrap();
+    let printed = db.dir.path().join("printer.out");
+    let mut app = logged_in(&erp, "root", Some(register(&db, "CAIXA-01"))).await;
+    app.app.config.printer = Some(printed.clone());
+    app.type_text("BRD-LOAF").await;
+    app.press(KeyCode::Enter).await;
+    let receipt = pay_cash(&mut app).await;
+    assert_shows(&receipt, &["Mercearia Boa Vista"]);
+    let first = std::fs::read(&printed).unwrap().len();
+    app.press(KeyCode::F(3)).await;
+    app.press(KeyCode::Char('#')).await;
+    assert_shows(&app.screen(), &["Print a receipt again", "Order number"]);
+    app.type_text("x").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["\"x\" is not an order number."]);
+    app.press(KeyCode::Backspace).await;
+    app.type_text("#1").await;
+    app.press(KeyCode::Enter).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Receipt, sale #1 (reprint)",
+            "Mercearia Boa Vista",
+            "REPRINT",
+        ],
+    );
+    assert!(
+        std::fs::read(&printed).unwrap().len() > first,
+        "sent to the printer again"
+    );
+    app.press(KeyCode::Enter).await;
+    // From the order's detail too.
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('#')).await;
+    assert_shows(&app.screen(), &["Receipt, sale #1 (reprint)"]);
+}

@@ -16,9 +16,11 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, TableState};
 
+use super::checkout::{ReceiptAct, Slip};
 use super::picker::{Picker, PickerEvent};
 use super::returns::{Open, ReturnFlow};
 use crate::app::{Ctx, Go};
+use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
 use crate::task::Task;
@@ -43,6 +45,8 @@ pub enum ListAct {
     Customer,
     /// Clear the filters.
     Clear,
+    /// Print an order's receipt again, by its number.
+    Reprint,
 }
 
 const LIST_KEYS: &[Binding<ListAct>] = &[
@@ -57,6 +61,7 @@ const LIST_KEYS: &[Binding<ListAct>] = &[
         ListAct::Customer,
     ),
     key(KeyCode::Char('x'), "x", "clear filters", ListAct::Clear),
+    key(KeyCode::Char('#'), "#", "reprint", ListAct::Reprint),
 ];
 
 /// What the detail's keys do.
@@ -70,6 +75,8 @@ pub enum DetailAct {
     Down,
     /// Take goods back (a delivered order).
     Return,
+    /// Print the order's receipt again.
+    Reprint,
     /// Back to the list.
     Back,
 }
@@ -106,6 +113,7 @@ const DETAIL_KEYS: &[Binding<DetailAct>] = &[
         DetailAct::Move(OrderStatus::Cancelled),
     ),
     key(KeyCode::Char('r'), "r", "return", DetailAct::Return),
+    key(KeyCode::Char('#'), "#", "reprint", DetailAct::Reprint),
     key(KeyCode::Up, "↑↓", "lines", DetailAct::Up),
     key(KeyCode::Down, "", "", DetailAct::Down),
     key(KeyCode::Esc, "Esc", "back", DetailAct::Back),
@@ -149,6 +157,10 @@ pub struct Orders {
     pub detail: Option<Detail>,
     /// Picking a customer for the filter.
     pub picker: Option<Picker>,
+    /// Asking which order's receipt to print again.
+    pub reprint: Option<Form>,
+    /// A receipt printed again, shown.
+    pub slip: Option<Box<Slip>>,
     seq: u64,
     ticks: u64,
     opening: Option<OrderId>,
@@ -180,6 +192,8 @@ impl Orders {
             customer: None,
             detail: None,
             picker: None,
+            reprint: None,
+            slip: None,
             seq: 0,
             ticks: 0,
             opening: None,
@@ -191,6 +205,7 @@ impl Orders {
     /// Whether typed text goes into a field.
     pub fn typing(&self) -> bool {
         self.picker.is_some()
+            || self.reprint.is_some()
             || self
                 .detail
                 .as_ref()
@@ -259,7 +274,11 @@ impl Orders {
     /// Refreshes the list or the open order every couple of seconds.
     pub fn on_tick(&mut self, ctx: &mut Ctx) {
         self.ticks += 1;
-        if !self.ticks.is_multiple_of(REFRESH_TICKS) || self.picker.is_some() {
+        if !self.ticks.is_multiple_of(REFRESH_TICKS)
+            || self.picker.is_some()
+            || self.reprint.is_some()
+            || self.slip.is_some()
+        {
             return;
         }
         match &self.detail {
@@ -310,8 +329,49 @@ impl Orders {
         }));
     }
 
+    /// Asks erp-core for order `id`'s receipt, to print it again.
+    fn ask_reprint(id: OrderId, ctx: &mut Ctx) {
+        let actor = ctx.actor();
+        ctx.spawn(Task::new("reprinting", move |erp| async move {
+            Msg::Reprinted(
+                super::receipts::reprint(&erp, &actor, id)
+                    .await
+                    .map(Box::new),
+            )
+        }));
+    }
+
     /// Keys.
     pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        if let Some(slip) = self.slip.as_mut() {
+            match slip.on_key(key) {
+                Some(ReceiptAct::Close) => self.slip = None,
+                Some(ReceiptAct::Print) => {
+                    if let Some(receipt) = &slip.receipt {
+                        super::sale::print(receipt, ctx);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        if let Some(form) = self.reprint.as_mut() {
+            match form.on_key(key) {
+                FormEvent::Cancel => self.reprint = None,
+                FormEvent::None => {}
+                FormEvent::Submit(values) => {
+                    let typed = values[0].trim().trim_start_matches('#');
+                    match typed.parse::<i64>() {
+                        Ok(id) if id > 0 => {
+                            self.reprint = None;
+                            Self::ask_reprint(OrderId(id), ctx);
+                        }
+                        _ => form.message = Some(t!("reprint-invalid", text = typed)),
+                    }
+                }
+            }
+            return;
+        }
         if let Some(picker) = self.picker.as_mut() {
             match picker.on_key(key, ctx) {
                 PickerEvent::Picked(customer) => {
@@ -351,6 +411,7 @@ impl Orders {
                 }
                 Some(DetailAct::Down) => {}
                 Some(DetailAct::Return) => detail.ret = ReturnFlow::open(&detail.order, ctx),
+                Some(DetailAct::Reprint) => Self::ask_reprint(detail.order.id, ctx),
                 Some(DetailAct::Back) => ctx.go = Some(Go::Back),
                 None => {}
             }
@@ -380,6 +441,12 @@ impl Orders {
                 self.load(ctx);
             }
             Some(ListAct::Customer) => self.picker = Some(Picker::open(ctx)),
+            Some(ListAct::Reprint) => {
+                self.reprint = Some(
+                    Form::new(t!("reprint-title"), &[&t!("reprint-field")])
+                        .with_message(t!("reprint-hint")),
+                );
+            }
             Some(ListAct::Clear) => {
                 self.status = None;
                 self.customer = None;
@@ -444,6 +511,22 @@ impl Orders {
                     Err(error) => ctx.fail(&error),
                 }
             }
+            Msg::Reprinted(result) => match result {
+                Ok(receipt) => {
+                    let layout =
+                        erp_core::receipt::ReceiptLayout::new(ctx.till.paper, i18n::current());
+                    let text = receipt.render_text(layout);
+                    super::sale::print(&receipt, ctx);
+                    let mut slip = Slip::new(
+                        t!("reprint-slip-title", id = receipt.order_id.to_string()),
+                        &text,
+                        ctx.till.printer.is_some(),
+                    );
+                    slip.receipt = Some(*receipt);
+                    self.slip = Some(Box::new(slip));
+                }
+                Err(error) => ctx.fail(&error),
+            },
             Msg::Returned(key, result) => {
                 if let Some(detail) = self.detail.as_mut()
                     && let Some(ret) = detail.ret.as_mut()
@@ -463,6 +546,12 @@ impl Orders {
 
     /// The footer.
     pub fn hints(&self, actor: Option<&Actor>) -> Vec<Hint> {
+        if let Some(slip) = &self.slip {
+            return slip.hints();
+        }
+        if self.reprint.is_some() {
+            return crate::form::hints();
+        }
         if self.picker.is_some() {
             return super::picker::hints()
                 .into_iter()
@@ -515,6 +604,7 @@ impl Orders {
             if let Some(ret) = &detail.ret {
                 ret.draw(frame, area);
             }
+            self.draw_popups(frame, area);
             return;
         }
         let [filters, list] =
@@ -579,6 +669,16 @@ impl Orders {
         frame.render_stateful_widget(table, list, &mut state);
         if let Some(picker) = &self.picker {
             picker.draw(frame, area);
+        }
+        self.draw_popups(frame, area);
+    }
+
+    fn draw_popups(&self, frame: &mut Frame, area: Rect) {
+        if let Some(form) = &self.reprint {
+            form.draw(frame, area);
+        }
+        if let Some(slip) = &self.slip {
+            slip.draw(frame, area);
         }
     }
 

@@ -427,7 +427,6 @@ impl ReturnFlow {
                 let receipt = super::receipts::return_receipt(
                     &erp,
                     &actor,
-                    &register,
                     &order,
                     &outcome.sale_return,
                     outcome.replayed,

@@ -722,7 +722,6 @@ impl Sale {
                 let carts = ctx.carts.clone();
                 let version = ctx.next_seq();
                 let actor = ctx.actor();
-                let register_code = ctx.till.register.clone();
                 ctx.spawn(Task::new("making the sale", move |erp| async move {
                     if let Some((store, user)) = carts
                         && let Err(error) = store.save_version(&user, &cart, version)
@@ -730,11 +729,9 @@ impl Sale {
                         return Msg::SaleNotSent(key, error.to_string());
                     }
                     let result = match erp.sell_at_counter(&actor, &sale).await {
-                        Ok(paid) => {
-                            super::receipts::sale_receipt(&erp, &actor, &register_code, paid)
-                                .await
-                                .map(|(paid, receipt)| Box::new(Sold { paid, receipt }))
-                        }
+                        Ok(paid) => super::receipts::sale_receipt(&erp, &actor, paid)
+                            .await
+                            .map(|(paid, receipt)| Box::new(Sold { paid, receipt })),
                         Err(error) => Err(error),
                     };
                     Msg::Sold(key, result)
