@@ -53,6 +53,12 @@ pub enum Msg {
     ),
     /// An order's receipt, to print again.
     Reprinted(Result<Box<erp_core::receipt::ReceiptDocument>, Error>),
+    /// The sale was parked.
+    Parked(Result<erp_core::domain::ParkedSale, Error>),
+    /// The parked sales, to recall one.
+    ParkedList(Result<Vec<erp_core::domain::ParkedSale>, Error>),
+    /// A parked sale was recalled: it, its products as they are now, and its customer.
+    Recalled(Result<Box<Recalled>, Error>),
     /// This till's register and its open cash session (if any).
     Till(Result<TillState, Error>),
     /// A cash session was opened.
@@ -77,6 +83,17 @@ pub enum Msg {
     UserSaved(Result<User, Error>),
     /// The cart file was written (or not).
     CartSaved(Result<(), String>),
+}
+
+/// A parked sale taken back, with what the till shows of it.
+#[derive(Debug)]
+pub struct Recalled {
+    /// The parked sale (now gone from the list).
+    pub parked: erp_core::domain::ParkedSale,
+    /// Its products as they are now (a product that cannot be read is missing).
+    pub products: Vec<Product>,
+    /// Its customer, if it named one that can be read.
+    pub customer: Option<Customer>,
 }
 
 /// A counter sale as made: the order with its payments, and its receipt.

@@ -1443,3 +1443,65 @@ async fn a_receipt_is_printed_again_by_order_number_with_the_shop_header() {
     app.press(KeyCode::Char('#')).await;
     assert_shows(&app.screen(), &["Receipt, sale #1 (reprint)"]);
 }
+
+/// Park on till A, recall on till B: the lines come back at today's prices with the customer,
+/// the sale completes on B, once; A's cart is empty and nothing is left parked.
+#[tokio::test]
+async fn a_sale_parked_on_one_till_is_recalled_and_sold_on_another_once() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    user(&erp, "bia", Role::Operator).await;
+    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    let mut b = logged_in(&erp, "bia", Some(register(&db, "CAIXA-02"))).await;
+    a.type_text("2*SALT-1K").await;
+    a.press(KeyCode::Enter).await;
+    a.type_text("BRD-LOAF").await;
+    a.press(KeyCode::Enter).await;
+    a.press(KeyCode::F(8)).await;
+    a.type_text("souza").await;
+    a.press(KeyCode::Enter).await;
+    assert_shows(&a.screen(), &["^P park", "^R recall"]);
+    a.ctrl('p').await;
+    assert_shows(&a.screen(), &["Park the sale", "Label"]);
+    a.type_text("Ana - mesa 4").await;
+    a.press(KeyCode::Enter).await;
+    assert_shows(
+        &a.screen(),
+        &[
+            "Sale parked as \"Ana - mesa 4\" (#1); a new sale starts.",
+            "Cart (empty)",
+        ],
+    );
+    // A sale in progress is not mixed with a recalled one.
+    b.type_text("MLK-1L").await;
+    b.press(KeyCode::Enter).await;
+    b.ctrl('r').await;
+    assert_shows(&b.screen(), &["Finish or park the sale in progress"]);
+    b.press(KeyCode::Tab).await;
+    b.press(KeyCode::Delete).await;
+    // Bia recalls it on the other till.
+    b.ctrl('r').await;
+    assert_shows(&b.screen(), &["Parked sales", "Ana - mesa 4", "3"]);
+    b.press(KeyCode::Enter).await;
+    let screen = b.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Recalled \"Ana - mesa 4\": 2 line(s)",
+            "Customer: Ana Beatriz Souza",
+            "SALT-1K",
+            "BRD-LOAF",
+            "3 item(s)",
+        ],
+    );
+    // Gone from the list for both tills.
+    a.ctrl('r').await;
+    assert_shows(&a.screen(), &["No parked sales."]);
+    pay_cash(&mut b).await;
+    let placed = orders(&erp).await;
+    assert_eq!(placed.len(), 1, "sold once");
+    assert_eq!(lines_of(&placed[0]).len(), 2);
+    assert!(erp.parked_sales(&Actor::system()).await.unwrap().is_empty());
+    assert!(a.app.sale.cart.is_empty());
+}

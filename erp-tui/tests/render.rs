@@ -791,3 +791,43 @@ async fn footers_fit_cart_lines_show_discounts_and_the_z_report_is_named_once() 
         assert_eq!(screen.matches(z).count(), 1, "{screen}");
     }
 }
+
+/// Parking and recalling at 80x24 in both languages: the keys in the footer, the label form and
+/// the list of parked sales.
+#[tokio::test]
+async fn park_and_recall_at_80x24_in_portuguese_and_english() {
+    use erp_tui::i18n::Lang;
+    let cases = [
+        (
+            Lang::En,
+            ["^P park", "^R recall", "F1 help"],
+            ["Park the sale", "Label:"],
+            ["Parked sales", "Label", "Items", "mesa 4", "Enter recall"],
+        ),
+        (
+            Lang::PtBr,
+            ["^P suspende", "^R recupera", "F1 ajuda"],
+            ["Suspender a venda", "Nome:"],
+            [
+                "Vendas suspensas",
+                "Nome",
+                "Itens",
+                "mesa 4",
+                "Enter recupera",
+            ],
+        ),
+    ];
+    for (lang, footer, form, list) in cases {
+        let erp = demo().await;
+        let mut app = logged_in_speaking(&erp, lang).await;
+        app.type_text("SALT-1K").await;
+        app.press(KeyCode::Enter).await;
+        assert_shows(&app.screen(), &footer);
+        app.ctrl('p').await;
+        assert_shows(&app.screen(), &form);
+        app.type_text("mesa 4").await;
+        app.press(KeyCode::Enter).await;
+        app.ctrl('r').await;
+        assert_shows(&app.screen(), &list);
+    }
+}

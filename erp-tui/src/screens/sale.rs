@@ -75,6 +75,10 @@ pub enum Act {
     Quantity,
     /// Void a sale whose payment was sent without a known answer (a manager's login).
     Void,
+    /// Park the sale under a label; a new sale starts.
+    Park,
+    /// List the parked sales to recall one.
+    Recall,
 }
 
 /// Keys of a frozen sale (sent, answer unknown), looked up before the others: F9 sends the same
@@ -96,6 +100,8 @@ const SEARCH_KEYS: &[Binding<Act>] = &[
     key(KeyCode::F(12), "F12", "caixa", Act::Caixa),
     key(KeyCode::F(11), "F11", "sale discount", Act::Discount),
     key(KeyCode::Esc, "Esc", "clear", Act::Clear),
+    ctrl('p', "^P", "park", Act::Park),
+    ctrl('r', "^R", "recall", Act::Recall),
 ];
 
 const CART_KEYS: &[Binding<Act>] = &[
@@ -111,6 +117,7 @@ const CART_KEYS: &[Binding<Act>] = &[
     key(KeyCode::Char('%'), "%", "discount/price", Act::Discount),
     key(KeyCode::F(8), "F8", "customer", Act::Customer),
     key(KeyCode::F(12), "F12", "caixa", Act::Caixa),
+    ctrl('p', "^P", "park", Act::Park),
 ];
 
 /// Which part of the screen takes keys.
@@ -143,6 +150,10 @@ pub enum Popup {
     Discount(Form, Option<usize>),
     /// A manager's login to void a frozen sale (true: being checked).
     Void(Form, bool),
+    /// The label to park the sale under.
+    Park(Form),
+    /// The parked sales, one highlighted (true: being recalled).
+    Parked(Vec<erp_core::domain::ParkedSale>, usize, bool),
 }
 
 /// The sale screen.
@@ -843,6 +854,98 @@ impl Sale {
         }
     }
 
+    /// Parks the cart under `label` (erp-core keeps SKUs and quantities, the customer and the
+    /// register; the cart is cleared once it is parked).
+    fn park(&mut self, label: &str, ctx: &mut Ctx) -> Result<(), String> {
+        let input = erp_core::input::ParkedSaleInput {
+            label: label.to_string(),
+            register_id: self.till.as_ref().map(|t| t.register.id.get()),
+            customer_id: self.cart.customer.as_ref().map(|c| c.id),
+            lines: self
+                .cart
+                .lines
+                .iter()
+                .map(|l| erp_core::input::OrderLineInput {
+                    sku: l.sku.clone(),
+                    quantity: i64::from(l.quantity),
+                })
+                .collect(),
+        };
+        let parked = input.parse().map_err(|e| crate::notice::explain(&e).text)?;
+        let actor = ctx.actor();
+        ctx.spawn(Task::new("parking the sale", move |erp| async move {
+            Msg::Parked(erp.park_sale(&actor, &parked).await)
+        }));
+        Ok(())
+    }
+
+    /// A recalled sale becomes the cart: its lines at today's prices (checked again at F9), its
+    /// customer or the walk-in.
+    fn recalled(&mut self, recalled: crate::msg::Recalled, ctx: &mut Ctx) {
+        let crate::msg::Recalled {
+            parked,
+            products,
+            customer,
+        } = recalled;
+        if !self.cart.is_empty() || self.cart.is_frozen() {
+            // The cart filled meanwhile: the recalled sale goes back to the parked list.
+            ctx.notice = Some(Notice::error(t!("recall-cart-busy")));
+            let again = erp_core::input::ParkedSaleInput {
+                label: parked.label.as_str().to_string(),
+                register_id: parked.register_id.map(|r| r.get()),
+                customer_id: parked.customer_id.map(|c| c.get()),
+                lines: parked
+                    .lines
+                    .iter()
+                    .map(|l| erp_core::input::OrderLineInput {
+                        sku: l.sku.to_string(),
+                        quantity: l.quantity.as_i64(),
+                    })
+                    .collect(),
+            };
+            if let Ok(again) = again.parse() {
+                let actor = ctx.actor();
+                ctx.spawn(Task::new("parking the sale", move |erp| async move {
+                    Msg::ParkedList(erp.park_sale(&actor, &again).await.map(|p| vec![p]))
+                }));
+            }
+            return;
+        }
+        let mut cart = Cart::default();
+        for line in &parked.lines {
+            let quantity = line.quantity.get();
+            match products.iter().find(|p| p.sku == line.sku) {
+                Some(product) => {
+                    cart.add(
+                        product.sku.as_str(),
+                        product.name.as_str(),
+                        product.price,
+                        quantity,
+                    );
+                    if let Some(l) = cart.lines.last_mut() {
+                        l.available = Some(product.available());
+                    }
+                }
+                None => cart.add(line.sku.as_str(), line.sku.as_str(), Money::ZERO, quantity),
+            }
+        }
+        cart.customer = customer.map(|c| CartCustomer {
+            id: c.id.get(),
+            name: c.name.to_string(),
+        });
+        self.cart = cart;
+        self.approver = None;
+        self.unknown.clear();
+        self.line = self.cart.lines.len().saturating_sub(1);
+        ctx.info(t!(
+            "recalled",
+            label = parked.label.as_str(),
+            count = self.cart.lines.len()
+        ));
+        self.changed(ctx);
+        self.find_walk_in(ctx);
+    }
+
     /// The next sale starts afresh, with the walk-in customer.
     fn new_sale(&mut self, ctx: &mut Ctx) {
         self.cart = Cart::default();
@@ -887,7 +990,9 @@ impl Sale {
     fn act(&mut self, act: Act, ctx: &mut Ctx) {
         let changes_the_sale = matches!(
             act,
-            Act::Customer
+            Act::Park
+                | Act::Recall
+                | Act::Customer
                 | Act::NewCustomer
                 | Act::Discount
                 | Act::More
@@ -934,6 +1039,26 @@ impl Sale {
                 if self.cart.is_frozen() {
                     self.popup = Some(Popup::Void(void_form(), false));
                 }
+            }
+            Act::Park => {
+                if self.cart.is_empty() {
+                    ctx.notice = Some(Notice::error(t!("sale-empty-cart")));
+                } else {
+                    self.popup = Some(Popup::Park(
+                        Form::new(t!("park-title"), &[&t!("park-label")])
+                            .with_message(t!("park-hint")),
+                    ));
+                }
+            }
+            Act::Recall => {
+                if !self.cart.is_empty() {
+                    ctx.notice = Some(Notice::error(t!("recall-cart-busy")));
+                    return;
+                }
+                let actor = ctx.actor();
+                ctx.spawn(Task::new("listing parked sales", move |erp| async move {
+                    Msg::ParkedList(erp.parked_sales(&actor).await)
+                }));
             }
             Act::Clear => {
                 self.unknown.clear();
@@ -1126,6 +1251,43 @@ impl Sale {
                     self.pay(payment, ctx);
                 }
             },
+            Popup::Park(mut form) => match form.on_key(key) {
+                FormEvent::Cancel => {}
+                FormEvent::None => self.popup = Some(Popup::Park(form)),
+                FormEvent::Submit(values) => match self.park(values[0].trim(), ctx) {
+                    Ok(()) => {}
+                    Err(message) => {
+                        form.message = Some(message);
+                        self.popup = Some(Popup::Park(form));
+                    }
+                },
+            },
+            Popup::Parked(list, selected, true) => {
+                self.popup = Some(Popup::Parked(list, selected, true))
+            }
+            Popup::Parked(list, mut selected, false) => match keys::find(PARKED_KEYS, &key) {
+                Some(ParkedAct::Up) => {
+                    selected = selected.saturating_sub(1);
+                    self.popup = Some(Popup::Parked(list, selected, false));
+                }
+                Some(ParkedAct::Down) => {
+                    if selected + 1 < list.len() {
+                        selected += 1;
+                    }
+                    self.popup = Some(Popup::Parked(list, selected, false));
+                }
+                Some(ParkedAct::Recall) => {
+                    if let Some(id) = list.get(selected).map(|p| p.id) {
+                        let actor = ctx.actor();
+                        ctx.spawn(Task::new("recalling a sale", move |erp| async move {
+                            Msg::Recalled(recall(&erp, &actor, id).await)
+                        }));
+                        self.popup = Some(Popup::Parked(list, selected, true));
+                    }
+                }
+                Some(ParkedAct::Close) => {}
+                None => self.popup = Some(Popup::Parked(list, selected, false)),
+            },
             Popup::Void(form, true) => self.popup = Some(Popup::Void(form, true)),
             Popup::Void(mut form, false) => match form.on_key(key) {
                 FormEvent::Cancel => {}
@@ -1305,6 +1467,37 @@ impl Sale {
                 }
             }
             Msg::VoidChecked(key, result) => self.void_checked(&key, result, ctx),
+            Msg::Parked(result) => match result {
+                Ok(parked) => {
+                    ctx.info(t!(
+                        "parked",
+                        label = parked.label.as_str(),
+                        id = parked.id.to_string()
+                    ));
+                    self.new_sale(ctx);
+                }
+                Err(error) => ctx.fail(&error),
+            },
+            Msg::ParkedList(result) => match result {
+                Ok(list) if list.is_empty() => {
+                    ctx.notice = Some(Notice::error(t!("recall-none")));
+                }
+                Ok(list) => {
+                    if self.popup.is_none() {
+                        self.popup = Some(Popup::Parked(list, 0, false));
+                    }
+                }
+                Err(error) => ctx.fail(&error),
+            },
+            Msg::Recalled(result) => {
+                if let Some(Popup::Parked(..)) = self.popup {
+                    self.popup = None;
+                }
+                match result {
+                    Ok(recalled) => self.recalled(*recalled, ctx),
+                    Err(error) => ctx.fail(&error),
+                }
+            }
             Msg::Till(result) => self.on_till(result, ctx),
             Msg::SessionOpened(result) => {
                 if let Some(Popup::Caixa(_)) = self.popup {
@@ -1481,7 +1674,12 @@ impl Sale {
                 | Popup::Quantity(..)
                 | Popup::Approval(..)
                 | Popup::Void(..)
+                | Popup::Park(_)
                 | Popup::Discount(..) => crate::form::hints(),
+                Popup::Parked(..) => keys::hints(PARKED_KEYS, |_| true)
+                    .into_iter()
+                    .filter(|h| !h.keys.is_empty())
+                    .collect(),
             };
         }
         let table = match self.focus {
@@ -1599,7 +1797,9 @@ impl Sale {
             | Some(Popup::Quantity(form, _))
             | Some(Popup::Approval(form, _))
             | Some(Popup::Void(form, _))
+            | Some(Popup::Park(form))
             | Some(Popup::Discount(form, _)) => form.draw(frame, area),
+            Some(Popup::Parked(list, selected, _)) => draw_parked(frame, area, list, *selected),
             Some(Popup::Payment(payment)) => payment.draw(frame, area),
             Some(Popup::Slip(slip)) => slip.draw(frame, area),
             Some(Popup::Caixa(caixa)) => caixa.draw(frame, area, self.till.as_ref()),
@@ -1787,6 +1987,8 @@ fn popup_kind(popup: &Popup) -> PopupKind {
         | Popup::Slip(_)
         | Popup::Caixa(_)
         | Popup::Approval(..)
+        | Popup::Park(_)
+        | Popup::Parked(..)
         | Popup::Void(..) => PopupKind::Checkout,
     }
 }
@@ -1812,6 +2014,100 @@ fn refused_for_certain(error: &Error, with_approver: bool) -> bool {
         Error::ApprovalRequired { .. } => !with_approver,
         _ => false,
     }
+}
+
+/// What the parked sales list's keys do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ParkedAct {
+    Up,
+    Down,
+    Recall,
+    Close,
+}
+
+const PARKED_KEYS: &[Binding<ParkedAct>] = &[
+    key(KeyCode::Up, "↑↓", "pick", ParkedAct::Up),
+    key(KeyCode::Down, "", "", ParkedAct::Down),
+    key(KeyCode::Enter, "Enter", "recall", ParkedAct::Recall),
+    key(KeyCode::Esc, "Esc", "back", ParkedAct::Close),
+];
+
+/// Takes parked sale `id` back (erp-core removes it in the same unit of work, so of two tills
+/// only one gets it), then reads its products and customer as they are now.
+async fn recall(
+    erp: &erp_core::Erp,
+    actor: &Actor,
+    id: erp_core::domain::ParkedSaleId,
+) -> Result<Box<crate::msg::Recalled>, Error> {
+    let parked = erp.recall_parked_sale(actor, id).await?;
+    // Recalled and gone from the list: from here on nothing may lose it, so a product or
+    // customer that cannot be read is left out of the lookups, not fatal.
+    let mut products = Vec::with_capacity(parked.lines.len());
+    for line in &parked.lines {
+        if let Ok(product) = erp.product_by_sku(actor, &line.sku).await {
+            products.push(product);
+        }
+    }
+    let customer = match parked.customer_id {
+        Some(id) => erp.customer(actor, id).await.ok(),
+        None => None,
+    };
+    Ok(Box::new(crate::msg::Recalled {
+        parked,
+        products,
+        customer,
+    }))
+}
+
+fn draw_parked(
+    frame: &mut Frame,
+    area: Rect,
+    list: &[erp_core::domain::ParkedSale],
+    selected: usize,
+) {
+    let popup = crate::widgets::centered(area, 70, area.height.saturating_sub(2));
+    frame.render_widget(ratatui::widgets::Clear, popup);
+    let rows: Vec<Row> = list
+        .iter()
+        .map(|p| {
+            let units: u32 = p.lines.iter().map(|l| l.quantity.get()).sum();
+            Row::new(vec![
+                format!("#{}", p.id),
+                fit(p.label.as_str(), 30),
+                format!("{units:>5}"),
+                i18n::time(p.parked_at),
+            ])
+        })
+        .collect();
+    let mut state = TableState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(5),
+                Constraint::Min(12),
+                Constraint::Length(5),
+                Constraint::Length(16),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "#".to_string(),
+                t!("col-label"),
+                format!("{:>5}", t!("col-items")),
+                t!("col-parked"),
+            ])
+            .style(Style::new().add_modifier(Modifier::BOLD)),
+        )
+        .row_highlight_style(selected_style())
+        .block(
+            Block::bordered()
+                .title(format!(" {} ", t!("recall-title")))
+                .border_style(Style::new().fg(Color::Cyan)),
+        ),
+        popup,
+        &mut state,
+    );
 }
 
 /// The form asking a manager to void a frozen sale.
