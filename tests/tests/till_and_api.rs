@@ -107,31 +107,73 @@ async fn till_and_api_share_one_database(url: &str) {
     till.type_text(PASSWORD).await;
     till.press(KeyCode::Enter).await;
 
-    // A sale at the till...
+    // The till opens its caixa (the register is created at a manager's first login)...
+    assert_shows(&till.screen(), &["Open the caixa", "Float counted"]);
+    till.type_text("100").await;
+    till.press(KeyCode::Enter).await;
+    assert_shows(&till.screen(), &["Caixa open: session"]);
+
+    // ...and sells at the counter, paid in cash, the exact amount prefilled.
     till.type_text("2*tea-grn-20").await;
     till.press(KeyCode::Enter).await;
     till.press(KeyCode::F(9)).await;
+    assert_shows(&till.screen(), &["TOTAL DUE", "19.60"]);
+    till.press(KeyCode::Enter).await;
     assert_shows(
         &till.screen(),
-        &["Order #1 placed: 2 item(s), total 19.60."],
+        &[
+            "Receipt, sale #1",
+            "NOT A FISCAL DOCUMENT",
+            "Sale #1: 2 item(s), total 19.60",
+        ],
     );
+    till.press(KeyCode::Enter).await;
 
-    // ...is the API's order #1, with its lines, its history and its reservation.
+    // ...which is the API's order #1: a counter sale, handed over and paid, the stock gone.
     let orders = api.get("/orders").await;
     assert_eq!(orders["total"], 1);
     let order = api.get("/orders/1").await;
-    assert_eq!(order["status"], "PENDING");
+    assert_eq!(order["status"], "DELIVERED");
+    assert_eq!(order["channel"], "counter");
     assert_eq!(order["total"], "19.60");
     assert_eq!(order["lines"][0]["sku"], "TEA-GRN-20");
     assert_eq!(order["lines"][0]["quantity"], 2);
     assert_eq!(order["created_by"], root.id.get());
-    assert_eq!(api.stock("TEA-GRN-20").await, (45, 2));
+    assert_eq!(api.stock("TEA-GRN-20").await, (43, 0));
+    let receipt = api
+        .client
+        .get(format!(
+            "{}/api/v1/orders/1/receipt?width=42&lang=en",
+            api.base
+        ))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(receipt.status(), StatusCode::OK);
+    let receipt = receipt.text().await.unwrap();
+    assert!(receipt.contains("NOT A FISCAL DOCUMENT"), "{receipt}");
+    assert!(receipt.contains("19.60"), "{receipt}");
 
-    // The API confirms it and places a second order for a named customer.
+    // The API places a delivery order for a named customer and confirms it.
+    let customers = api.get("/customers?q=souza").await;
+    let souza = customers["items"][0]["id"].as_i64().unwrap();
+    let place = |key: &'static str| {
+        api.client
+            .post(format!("{}/api/v1/orders", api.base))
+            .bearer_auth(&api.token)
+            .header("Idempotency-Key", key)
+            .json(&json!({"customer_id": souza, "lines": [{"sku": "COF-250", "quantity": 3}]}))
+            .send()
+    };
+    let response = place("web-shop-77").await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let second: Value = response.json().await.unwrap();
+    assert_eq!(second["id"], 2);
     let (status, moved) = api
         .call(
             Method::PATCH,
-            "/orders/1/status",
+            "/orders/2/status",
             Some(json!({"status": "CONFIRMED"})),
         )
         .await;
@@ -139,20 +181,6 @@ async fn till_and_api_share_one_database(url: &str) {
         (status, moved["status"].as_str()),
         (StatusCode::OK, Some("CONFIRMED"))
     );
-    let customers = api.get("/customers?q=souza").await;
-    let souza = customers["items"][0]["id"].as_i64().unwrap();
-    let response = api
-        .client
-        .post(format!("{}/api/v1/orders", api.base))
-        .bearer_auth(&api.token)
-        .header("Idempotency-Key", "web-shop-77")
-        .json(&json!({"customer_id": souza, "lines": [{"sku": "COF-250", "quantity": 3}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let second: Value = response.json().await.unwrap();
-    assert_eq!(second["id"], 2);
 
     // The till's order list refreshes itself (every two ticks, about two seconds) and shows both.
     till.press(KeyCode::F(3)).await;
@@ -160,16 +188,22 @@ async fn till_and_api_share_one_database(url: &str) {
     till.tick().await;
     assert_shows(
         &till.screen(),
-        &["#2", "Ana Beatriz Souza", "#1", "CONFIRMED", "(2 orders)"],
+        &[
+            "#2",
+            "Ana Beatriz Souza",
+            "#1",
+            "CONFIRMED",
+            "DELIVERED",
+            "(2 orders)",
+        ],
     );
 
-    // The till picks order #1 (the second row, newest first); the API sees the move and who made it.
-    till.press(KeyCode::Down).await;
+    // The till picks order #2 (the first row, newest first); the API sees the move and who made it.
     till.press(KeyCode::Enter).await;
     assert_shows(&till.screen(), &["CONFIRMED", "p pick"]);
     till.press(KeyCode::Char('p')).await;
-    assert_shows(&till.screen(), &["Order #1 is now PICKED."]);
-    let order = api.get("/orders/1").await;
+    assert_shows(&till.screen(), &["Order #2 is now PICKED."]);
+    let order = api.get("/orders/2").await;
     assert_eq!(order["status"], "PICKED");
     let history = order["history"].as_array().unwrap();
     let path: Vec<&str> = history.iter().map(|h| h["to"].as_str().unwrap()).collect();
@@ -177,20 +211,22 @@ async fn till_and_api_share_one_database(url: &str) {
     assert_eq!(history[2]["changed_by"], root.id.get());
 
     // The rules are the same on both sides: a picked order cannot be cancelled through the API.
-    let (status, problem) = api.call(Method::DELETE, "/orders/1", None).await;
+    let (status, problem) = api.call(Method::DELETE, "/orders/2", None).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::CONFLICT, Some("invalid_transition"))
     );
-    // The API cancels order #2; its stock goes back, and the till's list says so.
-    assert_eq!(api.stock("COF-250").await, (60, 3));
-    let (status, _) = api.call(Method::DELETE, "/orders/2", None).await;
+    // The API places and cancels order #3; its stock goes back, and the till's list says so.
+    let response = place("web-shop-78").await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(api.stock("COF-250").await, (60, 6));
+    let (status, _) = api.call(Method::DELETE, "/orders/3", None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(api.stock("COF-250").await, (60, 0));
+    assert_eq!(api.stock("COF-250").await, (60, 3));
     till.press(KeyCode::Esc).await;
     till.tick().await;
     till.tick().await;
-    assert_shows(&till.screen(), &["CANCELLED", "PICKED"]);
+    assert_shows(&till.screen(), &["CANCELLED", "PICKED", "DELIVERED"]);
 
     for erp in [&server_erp, &till_erp] {
         let found = erp.check_invariants(&Actor::system()).await.unwrap();
