@@ -244,6 +244,17 @@ pub enum Error {
         /// Detail for logs.
         message: String,
     },
+    /// The connection to the database was lost while the command was committing: it may or may
+    /// not have taken effect. Retrying with the same idempotency key tells (a replay if it did,
+    /// the command done now if it did not).
+    #[error(
+        "the connection to the database was lost during the commit; the change may or may not \
+         have been made ({message})"
+    )]
+    OutcomeUnknown {
+        /// Detail for logs.
+        message: String,
+    },
     /// A bug or corrupted data. The detail is for logs, not for clients.
     #[error("internal error: {message}")]
     Internal {
@@ -287,12 +298,13 @@ impl Error {
             Error::AlreadyDone { .. } => "already_done",
             Error::Busy { .. } => "busy",
             Error::Unavailable { .. } => "unavailable",
+            Error::OutcomeUnknown { .. } => "outcome_unknown",
             Error::Internal { .. } => "internal",
         }
     }
 
     /// Every code, for documentation and exhaustive mapping tests.
-    pub const CODES: [&'static str; 30] = [
+    pub const CODES: [&'static str; 31] = [
         "validation_failed",
         "not_found",
         "forbidden",
@@ -322,6 +334,7 @@ impl Error {
         "already_done",
         "busy",
         "unavailable",
+        "outcome_unknown",
         "internal",
     ];
 
@@ -345,7 +358,10 @@ impl Error {
     pub fn is_client_error(&self) -> bool {
         !matches!(
             self,
-            Error::Busy { .. } | Error::Unavailable { .. } | Error::Internal { .. }
+            Error::Busy { .. }
+                | Error::Unavailable { .. }
+                | Error::OutcomeUnknown { .. }
+                | Error::Internal { .. }
         )
     }
 }

@@ -116,7 +116,7 @@ pub fn status_of(code: &str) -> StatusCode {
         | "no_open_session"
         | "session_already_open"
         | "session_closed" => StatusCode::CONFLICT,
-        "busy" | "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+        "busy" | "unavailable" | "outcome_unknown" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -153,6 +153,7 @@ fn title_of(code: &str) -> &'static str {
         "already_done" => "Already done",
         "busy" => "Database busy",
         "unavailable" => "Service unavailable",
+        "outcome_unknown" => "Outcome unknown",
         "malformed_json" => "Malformed JSON",
         "unsupported_media_type" => "Unsupported media type",
         "payload_too_large" => "Payload too large",
@@ -314,6 +315,15 @@ impl From<Error> for ApiError {
                 api.detail = "the database is unavailable; nothing was changed".into();
                 api = api.retry_after(5);
             }
+            Error::OutcomeUnknown { .. } => {
+                tracing::error!(%error, "connection lost during a commit");
+                api.detail = "the connection to the database was lost while the change was being \
+                              committed, so it may or may not have been made: retry with the same \
+                              Idempotency-Key, which replays the change if it was made and makes \
+                              it otherwise"
+                    .into();
+                api = api.retry_after(5);
+            }
             Error::Internal { .. } => {
                 tracing::error!(%error, "internal error");
                 api.detail = "an internal error occurred; it has been logged".into();
@@ -368,7 +378,9 @@ mod tests {
             let status = status_of(code);
             match code {
                 "internal" => assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR),
-                "busy" | "unavailable" => assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE),
+                "busy" | "unavailable" | "outcome_unknown" => {
+                    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE)
+                }
                 _ => assert!(status.is_client_error(), "{code} -> {status}"),
             }
             if code != "internal" {

@@ -113,28 +113,21 @@ impl RateLimiter {
 
     async fn redis_answer(&self, key: &str, interval: u64, period: u64) -> Option<[u64; 4]> {
         let link = self.redis.as_ref()?;
-        let mut connection = link.connection().await?;
         let mut invocation = self.gcra.key(key);
         invocation.arg(interval).arg(period);
-        let call = invocation.invoke_async::<Vec<i64>>(&mut connection);
-        match tokio::time::timeout(COMMAND_TIMEOUT, call).await {
-            Ok(Ok(values)) if values.len() == 4 => {
-                let mut answer = [0u64; 4];
-                for (slot, value) in answer.iter_mut().zip(values) {
-                    *slot = u64::try_from(value).unwrap_or(0);
-                }
-                Some(answer)
-            }
-            Ok(Ok(_)) => None,
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "rate limit in Redis failed; using the local limiter");
-                None
-            }
-            Err(_) => {
-                tracing::warn!("rate limit in Redis timed out; using the local limiter");
-                None
-            }
+        let values = link
+            .guard(COMMAND_TIMEOUT, |mut connection| async move {
+                invocation.invoke_async::<Vec<i64>>(&mut connection).await
+            })
+            .await?;
+        if values.len() != 4 {
+            return None;
         }
+        let mut answer = [0u64; 4];
+        for (slot, value) in answer.iter_mut().zip(values) {
+            *slot = u64::try_from(value).unwrap_or(0);
+        }
+        Some(answer)
     }
 
     fn local_answer(&self, key: &str, interval: u64, period: u64) -> [u64; 4] {
@@ -154,13 +147,15 @@ impl RateLimiter {
     /// How many logins failed from `ip` in the current window.
     pub async fn failed_logins(&self, ip: &str) -> u64 {
         let key = format!("{}:loginfail:{ip}", self.prefix);
-        if let Some(link) = &self.redis
-            && let Some(mut connection) = link.connection().await
-        {
+        if let Some(link) = &self.redis {
             let mut get = redis::cmd("GET");
             get.arg(&key);
-            let query = get.query_async::<Option<u64>>(&mut connection);
-            if let Ok(Ok(count)) = tokio::time::timeout(COMMAND_TIMEOUT, query).await {
+            let count = link
+                .guard(COMMAND_TIMEOUT, |mut connection| async move {
+                    get.query_async::<Option<u64>>(&mut connection).await
+                })
+                .await;
+            if let Some(count) = count {
                 return count.unwrap_or(0);
             }
         }
@@ -174,14 +169,16 @@ impl RateLimiter {
     /// Counts one failed login from `ip`.
     pub async fn note_failed_login(&self, ip: &str) {
         let key = format!("{}:loginfail:{ip}", self.prefix);
-        if let Some(link) = &self.redis
-            && let Some(mut connection) = link.connection().await
-        {
+        if let Some(link) = &self.redis {
             let window_ms = u64::try_from(LOGIN_FAILURE_WINDOW.as_millis()).unwrap_or(900_000);
             let mut invocation = self.count.key(&key);
             invocation.arg(window_ms);
-            let call = invocation.invoke_async::<i64>(&mut connection);
-            if matches!(tokio::time::timeout(COMMAND_TIMEOUT, call).await, Ok(Ok(_))) {
+            let counted = link
+                .guard(COMMAND_TIMEOUT, |mut connection| async move {
+                    invocation.invoke_async::<i64>(&mut connection).await
+                })
+                .await;
+            if counted.is_some() {
                 return;
             }
         }

@@ -48,7 +48,12 @@ pub async fn run(
                 };
             }
             Err(error) => {
-                tracing::warn!(%error, "event relay paused");
+                // A Redis failure has been logged by the breaker already.
+                if redis.is_open() {
+                    tracing::debug!(%error, "event relay paused");
+                } else {
+                    tracing::warn!(%error, "event relay paused");
+                }
                 backoff = (backoff * 2).clamp(interval, Duration::from_secs(10));
             }
         }
@@ -64,15 +69,16 @@ async fn relay_once(
     instance: &str,
     interval: Duration,
 ) -> anyhow::Result<usize> {
-    let mut connection = redis
-        .connection()
-        .await
-        .ok_or_else(|| anyhow::anyhow!("Redis unreachable"))?;
+    // While Redis is down the breaker says so (once, in the log); the events wait.
+    let Some(mut connection) = redis.connection().await else {
+        return Ok(0);
+    };
     let lease_ms = u64::try_from((interval * 10).as_millis())
         .unwrap_or(5_000)
         .max(1_000);
     // SET NX takes a free lease; a holder renews its own. Anyone else waits for it to expire.
-    let taken: Option<String> = tokio::time::timeout(
+    let taken: Option<String> = step(
+        redis,
         COMMAND_TIMEOUT,
         redis::cmd("SET")
             .arg(lease_key)
@@ -82,26 +88,28 @@ async fn relay_once(
             .arg(lease_ms)
             .query_async(&mut connection),
     )
-    .await??;
+    .await?;
     if taken.is_none() {
-        let holder: Option<String> = tokio::time::timeout(
+        let holder: Option<String> = step(
+            redis,
             COMMAND_TIMEOUT,
             redis::cmd("GET")
                 .arg(lease_key)
                 .query_async(&mut connection),
         )
-        .await??;
+        .await?;
         if holder.as_deref() != Some(instance) {
             return Ok(0);
         }
-        let _: () = tokio::time::timeout(
+        let _: () = step(
+            redis,
             COMMAND_TIMEOUT,
             redis::cmd("PEXPIRE")
                 .arg(lease_key)
                 .arg(lease_ms)
                 .query_async(&mut connection),
         )
-        .await??;
+        .await?;
     }
     let system = Actor::system();
     let events = erp.unpublished_events(&system, BATCH).await?;
@@ -129,9 +137,35 @@ async fn relay_once(
             .arg(event.actor.map_or(String::new(), |a| a.to_string()))
             .ignore();
     }
-    let _: () =
-        tokio::time::timeout(COMMAND_TIMEOUT * 4, pipe.query_async(&mut connection)).await??;
+    let _: () = step(
+        redis,
+        COMMAND_TIMEOUT * 4,
+        pipe.query_async(&mut connection),
+    )
+    .await?;
     let ids: Vec<_> = events.iter().map(|e| e.id).collect();
     erp.mark_events_published(&system, &ids).await?;
     Ok(events.len())
+}
+
+/// One Redis step of the relay, bounded by `timeout`, its outcome fed to the link's breaker.
+async fn step<T>(
+    redis: &RedisLink,
+    timeout: Duration,
+    command: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(timeout, command).await {
+        Ok(Ok(value)) => {
+            redis.succeeded();
+            Ok(value)
+        }
+        Ok(Err(error)) => {
+            redis.failed(&error);
+            Err(error.into())
+        }
+        Err(_) => {
+            redis.failed(&"no answer in time");
+            Err(anyhow::anyhow!("Redis gave no answer in time"))
+        }
+    }
 }

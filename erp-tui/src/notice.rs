@@ -194,6 +194,7 @@ pub fn explain(error: &Error) -> Notice {
         Error::Unavailable { message } => {
             t!("error-unavailable", detail = first_line(message))
         }
+        Error::OutcomeUnknown { .. } => t!("error-outcome-unknown"),
         Error::Internal { message } => t!("error-internal", detail = first_line(message)),
     };
     Notice::error(text)

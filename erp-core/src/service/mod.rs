@@ -97,6 +97,7 @@ pub(crate) fn store_error(error: StoreError) -> Error {
     match error {
         StoreError::Retryable(message) => Error::Busy { message },
         StoreError::Unavailable(message) => Error::Unavailable { message },
+        StoreError::OutcomeUnknown(message) => Error::OutcomeUnknown { message },
         StoreError::Other(message) => Error::Internal { message },
         StoreError::Unique(key) => Error::Internal {
             message: format!("unexpected unique violation on {key:?}"),

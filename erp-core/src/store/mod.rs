@@ -70,9 +70,14 @@ pub enum StoreError {
     /// command may be run again.
     #[error("transient conflict: {0}")]
     Retryable(String),
-    /// The database cannot be reached (connection refused, pool exhausted, connection lost).
+    /// The database cannot be reached (connection refused, pool exhausted, connection lost
+    /// before the commit was sent): nothing was written.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The connection was lost while the commit was under way: the transaction may or may not
+    /// have been committed, and this process cannot tell which.
+    #[error("outcome unknown: {0}")]
+    OutcomeUnknown(String),
     /// Anything else: a bug, corrupted data, an unexpected database error.
     #[error("{0}")]
     Other(String),

@@ -32,17 +32,32 @@ pub async fn alive() -> Json<Alive> {
     Json(Alive { status: "ok" })
 }
 
+/// How long the readiness probe waits for the database or Redis: a probe that gets no answer
+/// within this counts the dependency as unavailable, so load balancers (which give up after a
+/// second or two) always get an answer.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(900);
+
 /// The database and Redis status. 503 when the database does not answer; Redis being down only
-/// degrades (rate limits per process, events wait in the outbox).
+/// degrades (rate limits per process, events wait in the outbox). Answers within a second.
 #[utoipa::path(get, path = "/health/ready", tag = "health", responses(
     (status = 200, body = Ready), (status = 503, body = Ready)))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Ready>) {
-    let database = state.erp.ping().await.is_ok();
-    let redis = match &state.redis {
-        None => "disabled",
-        Some(link) if link.ping().await => "ok",
-        Some(_) => "unavailable",
+    let database = async {
+        matches!(
+            tokio::time::timeout(READY_TIMEOUT, state.erp.ping()).await,
+            Ok(Ok(()))
+        )
     };
+    let redis = async {
+        match &state.redis {
+            None => "disabled",
+            Some(link) => match tokio::time::timeout(READY_TIMEOUT, link.ping()).await {
+                Ok(true) => "ok",
+                _ => "unavailable",
+            },
+        }
+    };
+    let (database, redis) = tokio::join!(database, redis);
     let status = if database {
         StatusCode::OK
     } else {

@@ -203,7 +203,19 @@ pub async fn spawn_app_with(backend: Backend, args: ServeArgs) -> Option<TestApp
         acquire_timeout: Duration::from_secs(30),
         ..ConnectOptions::default()
     };
-    let erp = Erp::connect(&db.url, &options).await.unwrap();
+    let url = db.url.clone();
+    Some(spawn_app_on(db, &url, &options, args).await)
+}
+
+/// Starts the server on `db` reached through `url` (a proxy in front of it, say), opened with
+/// `options`.
+pub async fn spawn_app_on(
+    db: TestDatabase,
+    url: &str,
+    options: &ConnectOptions,
+    args: ServeArgs,
+) -> TestApp {
+    let erp = Erp::connect(url, options).await.unwrap();
     erp.create_user(
         &Actor::system(),
         NewUser {
@@ -229,7 +241,7 @@ pub async fn spawn_app_with(backend: Backend, args: ServeArgs) -> Option<TestApp
         db,
     };
     app.admin_token = app.login("root", PASSWORD).await;
-    Some(app)
+    app
 }
 
 impl TestApp {

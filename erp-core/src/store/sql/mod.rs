@@ -7,6 +7,8 @@
 //! needs a database).
 
 mod dialect;
+#[cfg(feature = "mysql")]
+mod gate;
 mod migrations;
 #[cfg(feature = "mysql")]
 mod mysql;

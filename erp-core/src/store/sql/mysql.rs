@@ -14,6 +14,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlQueryRe
 use sqlx::{Executor, MySql, Row};
 
 use super::dialect::{Dialect, RowMap};
+use super::gate::{Gate, Guarded};
 use super::migrations::{self, Migration};
 use super::mysql_connection::{GuardedConnection, is_broken, tries_for};
 use super::rows::Columns;
@@ -28,6 +29,7 @@ use crate::store::{StoreError, StoreResult, UniqueKey};
 /// MySQL's connections.
 pub(crate) struct MySqlDialect {
     pool: MySqlPool,
+    gate: Gate,
 }
 
 /// The MySQL store.
@@ -70,6 +72,25 @@ fn db_error(error: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Other(error.to_string())
+}
+
+/// Classifies a failed COMMIT. A deadlock or certification failure reported for the COMMIT
+/// means InnoDB rolled the transaction back, as certain as any other error; but a connection
+/// that broke after COMMIT was sent (lost, reset, killed, server shutting down) leaves the outcome
+/// unknown: the server may have committed before it went, and only a later read can tell.
+fn commit_error(error: sqlx::Error) -> StoreError {
+    let lost = match &error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        _ => matches!(error_number(&error), Some(2006 | 2013 | 1053 | 1927)),
+    };
+    if lost {
+        StoreError::OutcomeUnknown(error.to_string())
+    } else {
+        db_error(error)
+    }
 }
 
 /// MySQL's error number of a database error.
@@ -173,9 +194,15 @@ impl Columns for MySqlRow {
 // Opening and migrating
 
 impl MySqlDialect {
-    async fn connect(url: &str, options: &ConnectOptions) -> Result<MySqlPool> {
+    async fn connect(url: &str, options: &ConnectOptions) -> Result<(MySqlPool, Gate)> {
         let connect = MySqlConnectOptions::from_str(url)
             .map_err(|e| Error::validation("database_url", e.to_string()))?;
+        // The pool's first connection would retry a refused address until the acquire timeout
+        // and then say only "pool timed out": ask once, and name the address.
+        let gate = Gate::new(connect.clone());
+        gate.probe()
+            .await
+            .map_err(|message| Error::Unavailable { message })?;
         let lock_wait_secs = options.lock_timeout.as_secs().max(1);
         MySqlPoolOptions::new()
             .max_connections(options.max_connections.max(1))
@@ -204,17 +231,18 @@ impl MySqlDialect {
             })
             .connect_with(connect)
             .await
+            .map(|pool| (pool, gate))
             .map_err(|e| Error::Unavailable {
                 message: format!("cannot connect to MySQL: {e}"),
             })
     }
 
     pub(crate) async fn open(url: &str, options: &ConnectOptions) -> Result<MySqlStore> {
-        let pool = MySqlDialect::connect(url, options).await?;
+        let (pool, gate) = MySqlDialect::connect(url, options).await?;
         if options.migrate {
             run_migrations(&pool).await?;
         }
-        let store = SqlStore::new(MySqlDialect { pool });
+        let store = SqlStore::new(MySqlDialect { pool, gate });
         if options.migrate {
             store.refold().await.map_err(migration_error)?;
         }
@@ -222,7 +250,7 @@ impl MySqlDialect {
     }
 
     pub(crate) async fn migrate_url(url: &str, options: &ConnectOptions) -> Result<()> {
-        let pool = MySqlDialect::connect(url, options).await?;
+        let (pool, _) = MySqlDialect::connect(url, options).await?;
         run_migrations(&pool).await?;
         pool.close().await;
         Ok(())
@@ -387,6 +415,24 @@ fn map_rows<T>(rows: &[MySqlRow], map: RowMap<T>) -> StoreResult<Vec<T>> {
     rows.iter().map(|row| map(row)).collect()
 }
 
+/// A guarded acquire's failure as a store error.
+fn guarded(error: Guarded) -> StoreError {
+    match error {
+        Guarded::Work(error) => db_error(error),
+        Guarded::Down(reason) => StoreError::Unavailable(reason),
+    }
+}
+
+impl MySqlDialect {
+    /// A connection from the pool, or `Unavailable` at once while the server is down.
+    async fn acquire(&self) -> StoreResult<GuardedConnection> {
+        self.gate
+            .guard(GuardedConnection::acquire(&self.pool))
+            .await
+            .map_err(guarded)
+    }
+}
+
 fn insert_id(done: &MySqlQueryResult) -> i64 {
     i64::try_from(done.last_insert_id()).unwrap_or(i64::MAX)
 }
@@ -421,16 +467,22 @@ impl Dialect for MySqlDialect {
          GROUP BY o.id, o.status, o.channel, o.total, o.discount ORDER BY o.id";
 
     async fn begin(&self) -> StoreResult<Tx> {
-        GuardedConnection::begin(&self.pool).await.map_err(db_error)
+        self.gate
+            .guard(GuardedConnection::begin(&self.pool))
+            .await
+            .map_err(guarded)
     }
 
     async fn begin_read(&self) -> StoreResult<Tx> {
         // REPEATABLE READ: every read of the transaction sees the snapshot of its first.
-        GuardedConnection::begin(&self.pool).await.map_err(db_error)
+        self.gate
+            .guard(GuardedConnection::begin(&self.pool))
+            .await
+            .map_err(guarded)
     }
 
     async fn commit(tx: Tx) -> StoreResult<()> {
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(commit_error)
     }
 
     async fn rollback(tx: Tx) -> StoreResult<()> {
@@ -474,9 +526,7 @@ impl Dialect for MySqlDialect {
         let (mut tries, most) = (0, tries_for(&self.pool));
         loop {
             tries += 1;
-            let mut conn = GuardedConnection::acquire(&self.pool)
-                .await
-                .map_err(db_error)?;
+            let mut conn = self.acquire().await?;
             match conn.run(|conn| query(&statement).fetch_all(conn)).await {
                 Ok(rows) => return map_rows(&rows, map),
                 Err(error) if is_broken(&error) && tries < most => conn.discard(),
@@ -486,9 +536,7 @@ impl Dialect for MySqlDialect {
     }
 
     async fn execute(&self, statement: Statement) -> StoreResult<()> {
-        let mut conn = GuardedConnection::acquire(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let mut conn = self.acquire().await?;
         conn.run(|conn| query(&statement).execute(conn))
             .await
             .map_err(|e| statement_error(e, &statement))?;
