@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
@@ -113,7 +114,9 @@ impl RunningServer {
 /// Binds, starts the relay (with Redis) and serves in a background task.
 pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
     let state = state(&args, erp.clone())?;
-    let listener = TcpListener::bind(args.bind).await?;
+    let listener = TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
     let (shutdown, stop) = watch::channel(false);
     if let Some(redis) = state.redis.clone() {

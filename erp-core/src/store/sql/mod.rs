@@ -31,6 +31,14 @@ use crate::connect::ConnectOptions;
 use crate::domain::{Invalid, SearchTerm};
 use crate::error::{Error, Result};
 
+/// The refusal of a URL no backend of this build takes.
+fn unsupported_url() -> Error {
+    Error::validation(
+        "database_url",
+        "must be memory, sqlite://PATH or mysql://USER:PASSWORD@HOST/DATABASE",
+    )
+}
+
 /// Opens a SQL store from its URL, migrating it unless the options say not to.
 pub(crate) async fn open(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Store>> {
     let (scheme, _) = url.split_once("://").unwrap_or((url, ""));
@@ -39,12 +47,7 @@ pub(crate) async fn open(url: &str, options: &ConnectOptions) -> Result<Arc<dyn 
         "sqlite" => Arc::new(sqlite::SqliteDialect::open(url, options).await?),
         #[cfg(feature = "mysql")]
         "mysql" | "mariadb" => Arc::new(mysql::MySqlDialect::open(url, options).await?),
-        _ => {
-            return Err(Error::validation(
-                "database_url",
-                "must be memory, sqlite://PATH or mysql://USER:PASSWORD@HOST/DATABASE",
-            ));
-        }
+        _ => return Err(unsupported_url()),
     };
     Ok(store)
 }
@@ -57,7 +60,8 @@ pub(crate) async fn migrate(url: &str, options: &ConnectOptions) -> Result<()> {
         "sqlite" => sqlite::SqliteDialect::migrate_url(url, options).await,
         #[cfg(feature = "mysql")]
         "mysql" | "mariadb" => mysql::MySqlDialect::migrate_url(url, options).await,
-        _ => Ok(()),
+        // Saying "migrations applied" for a URL nothing was done to would hide a typo.
+        _ => Err(unsupported_url()),
     }
 }
 
