@@ -52,6 +52,14 @@ fn positive_id(id: i64, field: &str) -> Result<()> {
 }
 
 /// Refuses more lines than an order (or a counter sale, which is an order) may have.
+/// Line `i`'s SKU and quantity, with errors that name `lines[i].sku` / `lines[i].quantity`.
+fn sku_and_quantity(i: usize, sku: &str, quantity: i64) -> Result<(Sku, Quantity)> {
+    Ok((
+        Sku::parse(sku).field(&format!("lines[{i}].sku"))?,
+        Quantity::new(quantity).field(&format!("lines[{i}].quantity"))?,
+    ))
+}
+
 fn at_most_order_lines(count: usize) -> Result<()> {
     if count > NewOrder::MAX_LINES {
         return Err(Error::validation(
@@ -98,11 +106,8 @@ impl OrderInput {
             .iter()
             .enumerate()
             .map(|(i, line)| {
-                Ok(LineRequest {
-                    sku: Sku::parse(&line.sku).field(&format!("lines[{i}].sku"))?,
-                    quantity: Quantity::new(line.quantity)
-                        .field(&format!("lines[{i}].quantity"))?,
-                })
+                let (sku, quantity) = sku_and_quantity(i, &line.sku, line.quantity)?;
+                Ok(LineRequest { sku, quantity })
             })
             .collect::<Result<Vec<_>>>()?;
         let note = optional(self.note.as_deref(), "note", Note::parse)?;
@@ -496,10 +501,10 @@ impl SaleInput {
             .iter()
             .enumerate()
             .map(|(i, line)| {
+                let (sku, quantity) = sku_and_quantity(i, &line.sku, line.quantity)?;
                 Ok(SaleLine {
-                    sku: Sku::parse(&line.sku).field(&format!("lines[{i}].sku"))?,
-                    quantity: Quantity::new(line.quantity)
-                        .field(&format!("lines[{i}].quantity"))?,
+                    sku,
+                    quantity,
                     unit_price: line
                         .unit_price
                         .as_deref()
@@ -607,10 +612,10 @@ impl ReturnInput {
                 } else {
                     Disposition::Restock
                 };
+                let (sku, quantity) = sku_and_quantity(i, &line.sku, line.quantity)?;
                 Ok(ReturnLineRequest {
-                    sku: Sku::parse(&line.sku).field(&format!("lines[{i}].sku"))?,
-                    quantity: Quantity::new(line.quantity)
-                        .field(&format!("lines[{i}].quantity"))?,
+                    sku,
+                    quantity,
                     disposition,
                 })
             })

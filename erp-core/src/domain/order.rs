@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::sale::minus;
+use super::sale::{minus, refundable};
 use super::{
     CashSessionId, Channel, CustomerId, HistoryId, Invalid, Money, Name, Note, OrderId,
     OrderStatus, ProductId, Quantity, RegisterId, Sku, Timestamp, UserId, allocate,
@@ -102,6 +102,23 @@ impl Order {
             .zip(shares)
             .map(|(net, share)| minus(net, share))
             .collect()
+    }
+
+    /// The most a return of `returning[i]` units of line `i` may refund: each line's share of
+    /// what it cost after every discount ([`refundable`]), capped by what was paid and not yet
+    /// refunded (an order delivered unpaid refunds nothing). Lines past `returning` give nothing.
+    pub fn refund_cap(&self, returning: &[u32]) -> Money {
+        let lines: i64 = self
+            .lines
+            .iter()
+            .zip(self.line_paid_amounts())
+            .zip(returning)
+            .map(|((line, paid), &units)| {
+                refundable(paid, line.quantity, line.returned, units).cents()
+            })
+            .sum();
+        let still_paid = self.paid.cents() - self.refunded.cents();
+        Money::from_cents(lines.min(still_paid).max(0)).unwrap_or(Money::ZERO)
     }
 }
 

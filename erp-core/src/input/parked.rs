@@ -2,10 +2,8 @@
 
 use serde::Deserialize;
 
-use super::{OrderLineInput, at_most_order_lines, positive_id};
-use crate::domain::{
-    CustomerId, FieldResult, NewParkedSale, ParkedLabel, ParkedLine, Quantity, RegisterId, Sku,
-};
+use super::{OrderLineInput, at_most_order_lines, positive_id, sku_and_quantity};
+use crate::domain::{CustomerId, FieldResult, NewParkedSale, ParkedLabel, ParkedLine, RegisterId};
 use crate::error::Result;
 
 /// A cart to park under a label.
@@ -41,11 +39,8 @@ impl ParkedSaleInput {
             .iter()
             .enumerate()
             .map(|(i, line)| {
-                Ok(ParkedLine {
-                    sku: Sku::parse(&line.sku).field(&format!("lines[{i}].sku"))?,
-                    quantity: Quantity::new(line.quantity)
-                        .field(&format!("lines[{i}].quantity"))?,
-                })
+                let (sku, quantity) = sku_and_quantity(i, &line.sku, line.quantity)?;
+                Ok(ParkedLine { sku, quantity })
             })
             .collect::<Result<Vec<_>>>()?;
         NewParkedSale::new(

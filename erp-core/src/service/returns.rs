@@ -14,7 +14,6 @@ use crate::Actor;
 use crate::domain::{
     ApprovalReason, Disposition, Money, MovementKind, NewMovement, NewPayment, NewReturn, OrderId,
     OrderStatus, PaymentKind, Permission, ReturnOutcome, ReturnedLine, SaleReturn, Tender,
-    refundable,
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
@@ -95,9 +94,8 @@ impl Erp {
             .into());
         }
 
-        let paid_per_line = order.line_paid_amounts();
         let mut lines = Vec::with_capacity(request.lines().len());
-        let mut refundable_total = Money::ZERO;
+        let mut returning = vec![0; order.lines.len()];
         for (index, wanted) in request.lines().iter().enumerate() {
             let (line_no, line) = order
                 .lines
@@ -119,13 +117,7 @@ impl Erp {
                 }
                 .into());
             }
-            let value = refundable(
-                paid_per_line[line_no],
-                line.quantity,
-                line.returned,
-                wanted.quantity.get(),
-            );
-            refundable_total = refundable_total.checked_add(value).unwrap_or(Money::ZERO);
+            returning[line_no] = wanted.quantity.get();
             let (restocked, reason) = match &wanted.disposition {
                 Disposition::Restock => (true, None),
                 Disposition::WriteOff(reason) => (false, Some(reason.clone())),
@@ -139,10 +131,7 @@ impl Erp {
                 reason,
             });
         }
-        // What was actually paid and not yet given back caps it too (an order delivered unpaid).
-        let still_paid =
-            Money::from_cents(order.paid.cents() - order.refunded.cents()).unwrap_or(Money::ZERO);
-        let cap = refundable_total.min(still_paid);
+        let cap = order.refund_cap(&returning);
         let refund_total = request
             .refunds()
             .iter()

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crossterm::event::{KeyCode, KeyEvent};
-use erp_core::domain::{Money, Order, OrderStatus, Permission, Tender, refundable};
+use erp_core::domain::{Money, Order, OrderStatus, Permission, Tender};
 use erp_core::input::{ApproverInput, ReturnInput, ReturnLineInput, TenderInput};
 use erp_core::receipt::ReceiptDocument;
 use erp_core::{Error, domain::ReturnOutcome};
@@ -223,22 +223,10 @@ impl ReturnFlow {
         )
     }
 
-    /// What the chosen units may refund at most (erp-core's `refundable` over what each line
-    /// cost after every discount, capped by what was paid and not yet refunded).
+    /// What the chosen units may refund at most (erp-core's rule).
     pub fn refundable(&self) -> Money {
-        let paid = self.order.line_paid_amounts();
-        let cents: i64 = self
-            .order
-            .lines
-            .iter()
-            .zip(&self.lines)
-            .zip(paid)
-            .map(|((line, back), paid)| {
-                refundable(paid, line.quantity, line.returned, back.back).cents()
-            })
-            .sum();
-        let still_paid = (self.order.paid.cents() - self.order.refunded.cents()).max(0);
-        Money::from_cents(cents.min(still_paid).max(0)).unwrap_or(Money::ZERO)
+        let returning: Vec<u32> = self.lines.iter().map(|line| line.back).collect();
+        self.order.refund_cap(&returning)
     }
 
     /// A key.
