@@ -9,17 +9,7 @@ pub const PASSWORD: &str = "a long enough password";
 /// `ERP_TEST_MYSQL_URL`, or `None` after saying the test is skipped. With
 /// `ERP_REQUIRE_SERVICES=1` a missing URL is a failure instead.
 pub fn mysql_server_url() -> Option<String> {
-    match std::env::var("ERP_TEST_MYSQL_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("ERP_REQUIRE_SERVICES").as_deref() != Ok("1"),
-                "ERP_TEST_MYSQL_URL is not set but ERP_REQUIRE_SERVICES=1"
-            );
-            eprintln!("skipped: ERP_TEST_MYSQL_URL is not set");
-            None
-        }
-    }
+    erp_test_services::mysql_url()
 }
 
 /// A database that exists for one test.

@@ -45,35 +45,15 @@ enum Cleanup {
     },
 }
 
-/// `ERP_TEST_MYSQL_URL`, or `None` (after saying so) when the test should be skipped.
+/// `ERP_TEST_MYSQL_URL`, or `None` (counted as skipped) when the test should be skipped.
 pub fn mysql_url() -> Option<String> {
-    match std::env::var("ERP_TEST_MYSQL_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            if std::env::var("ERP_REQUIRE_SERVICES").as_deref() == Ok("1") {
-                panic!("ERP_TEST_MYSQL_URL is not set but ERP_REQUIRE_SERVICES=1");
-            }
-            eprintln!("skipped: ERP_TEST_MYSQL_URL is not set");
-            None
-        }
-    }
+    erp_test_services::mysql_url()
 }
 
 /// The nodes of `ERP_TEST_GALERA_URLS`, or `None` (after saying so) when the test should be
 /// skipped.
 pub fn galera_urls() -> Option<Vec<String>> {
-    match std::env::var("ERP_TEST_GALERA_URLS") {
-        Ok(urls) if !urls.trim().is_empty() => {
-            Some(urls.split(',').map(|u| u.trim().to_string()).collect())
-        }
-        _ => {
-            if std::env::var("ERP_REQUIRE_GALERA").as_deref() == Ok("1") {
-                panic!("ERP_TEST_GALERA_URLS is not set but ERP_REQUIRE_GALERA=1");
-            }
-            eprintln!("skipped: ERP_TEST_GALERA_URLS is not set (see .ci/galera)");
-            None
-        }
-    }
+    erp_test_services::galera_urls()
 }
 
 /// Waits until every node has applied the transactions the cluster committed before the call:

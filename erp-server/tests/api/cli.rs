@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use tokio::process::Command;
 
+use crate::helpers::closed_port;
+
 /// Runs `erp-server` with `args` and `env`; its output and how long it took.
 async fn run(args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_erp-server"));
@@ -54,10 +56,7 @@ async fn migrate_refuses_a_database_url_it_does_not_support() {
 
 #[tokio::test]
 async fn an_unreachable_mysql_is_named_at_once() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let (_reserved, port) = closed_port();
     let url = format!("mysql://shop:hunter2@127.0.0.1:{port}/erp");
     for command in ["migrate", "serve"] {
         let (output, took) = run(&[command], &[("DATABASE_URL", &url)]).await;

@@ -21,46 +21,30 @@ pub enum Backend {
 
 pub const PASSWORD: &str = "a long enough password";
 
-/// `ERP_TEST_MYSQL_URL`, or `None` (after saying so) when MySQL tests are to be skipped.
+/// `ERP_TEST_MYSQL_URL`, or `None` (counted as skipped) when MySQL tests are to be skipped.
 pub fn mysql_url() -> Option<String> {
-    env_url("ERP_TEST_MYSQL_URL")
+    erp_test_services::mysql_url()
 }
 
-/// `ERP_TEST_REDIS_URL`, or `None` (after saying so) when Redis tests are to be skipped.
+/// `ERP_TEST_REDIS_URL`, or `None` (counted as skipped) when Redis tests are to be skipped.
 pub fn redis_url() -> Option<String> {
-    env_url("ERP_TEST_REDIS_URL")
+    erp_test_services::redis_url()
 }
 
-/// The nodes of `ERP_TEST_GALERA_URLS` (comma-separated), or `None` (after saying so) when the
+/// The nodes of `ERP_TEST_GALERA_URLS` (comma-separated), or `None` (counted as skipped) when the
 /// cluster tests are to be skipped; `.ci/galera ci` sets `ERP_REQUIRE_GALERA=1`.
 pub fn galera_urls() -> Option<Vec<String>> {
-    match std::env::var("ERP_TEST_GALERA_URLS") {
-        Ok(urls) if !urls.trim().is_empty() => {
-            Some(urls.split(',').map(|u| u.trim().to_string()).collect())
-        }
-        _ => {
-            assert!(
-                std::env::var("ERP_REQUIRE_GALERA").as_deref() != Ok("1"),
-                "ERP_TEST_GALERA_URLS is not set but ERP_REQUIRE_GALERA=1"
-            );
-            eprintln!("skipped: ERP_TEST_GALERA_URLS is not set (see .ci/galera)");
-            None
-        }
-    }
+    erp_test_services::galera_urls()
 }
 
-fn env_url(name: &str) -> Option<String> {
-    match std::env::var(name) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("ERP_REQUIRE_SERVICES").as_deref() != Ok("1"),
-                "{name} is not set but ERP_REQUIRE_SERVICES=1"
-            );
-            eprintln!("skipped: {name} is not set");
-            None
-        }
-    }
+/// A loopback port on which nothing listens and which no other test can take while the returned
+/// socket lives: bound but never listening, so every connection to it is refused. Binding a
+/// listener and dropping it frees the port, and a parallel test's listener could then answer.
+pub fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }
 
 /// A unique name for a database or a Redis prefix.

@@ -11,7 +11,7 @@ use erp_server::redis_link::RedisLink;
 use reqwest::{Method, StatusCode};
 
 use crate::helpers::{
-    Backend, TestApp, TestDatabase, assert_problem, redis_url, spawn_app_on, unique,
+    Backend, TestApp, TestDatabase, assert_problem, closed_port, redis_url, spawn_app_on, unique,
 };
 use crate::proxy::{CommitTrap, Proxy};
 
@@ -249,10 +249,7 @@ async fn checks(limiter: &RateLimiter, key: &str, n: u32) -> (u32, Duration) {
 /// not once per check or once per reconnection attempt.
 #[tokio::test]
 async fn redis_at_a_closed_port_is_logged_once_and_skipped_while_down() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let (_reserved, port) = closed_port();
     let link = Arc::new(RedisLink::new(&format!("redis://127.0.0.1:{port}")).unwrap());
     let limiter = RateLimiter::new(Some(link.clone()), &unique("erp_breaker"));
     let (captured, _guard) = Captured::start();

@@ -559,19 +559,7 @@ mod galera_tests {
     use crate::{Actor, Erp};
 
     fn galera_urls() -> Option<Vec<String>> {
-        match std::env::var("ERP_TEST_GALERA_URLS") {
-            Ok(urls) if !urls.trim().is_empty() => {
-                Some(urls.split(',').map(|u| u.trim().to_string()).collect())
-            }
-            _ => {
-                assert!(
-                    std::env::var("ERP_REQUIRE_GALERA").as_deref() != Ok("1"),
-                    "ERP_TEST_GALERA_URLS is not set but ERP_REQUIRE_GALERA=1"
-                );
-                eprintln!("skipped: ERP_TEST_GALERA_URLS is not set");
-                None
-            }
-        }
+        erp_test_services::galera_urls()
     }
 
     fn on_database(node: &str, database: &str) -> String {
