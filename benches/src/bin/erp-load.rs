@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, ValueEnum};
+use erp_benches::{Run, prepare, send};
 use hdrhistogram::Histogram;
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Spread {
@@ -62,13 +63,6 @@ struct Outcome {
     unresolved: u64,
 }
 
-async fn send(request: reqwest::RequestBuilder) -> anyhow::Result<(StatusCode, Value)> {
-    let response = request.send().await?;
-    let status = response.status();
-    let text = response.text().await?;
-    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -82,56 +76,17 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
     let base = args.url.trim_end_matches('/').to_string();
 
-    let (status, tokens) = send(
-        client
-            .post(format!("{base}/api/v1/auth/jwt/login"))
-            .json(&json!({"username": args.username, "password": args.password})),
-    )
-    .await
-    .context("logging in")?;
-    ensure!(status == StatusCode::OK, "login failed: {status} {tokens}");
-    let token = tokens["access_token"]
-        .as_str()
-        .context("no access token")?
-        .to_string();
-
-    let run = format!("L{:06X}", fastrand::u32(..0xFF_FFFF));
     let count = if args.skus == Spread::Hot {
         1
     } else {
         args.sku_count.max(1)
     };
-    let mut products = Vec::with_capacity(count);
-    for i in 0..count {
-        let sku = format!("{run}-{i:04}");
-        let (status, product) = send(
-            client
-                .post(format!("{base}/api/v1/products"))
-                .bearer_auth(&token)
-                .json(
-                    &json!({"sku": sku, "name": format!("Load test {i}"), "price": "1.00",
-                              "initial_stock": 1_000_000_000}),
-                ),
-        )
-        .await?;
-        ensure!(
-            status == StatusCode::CREATED,
-            "creating {sku}: {status} {product}"
-        );
-        products.push((sku, product["id"].as_i64().context("product id")?));
-    }
-    let (status, customer) = send(
-        client
-            .post(format!("{base}/api/v1/customers"))
-            .bearer_auth(&token)
-            .json(&json!({"name": format!("Load {run}"), "email": format!("{}@load.example", run.to_lowercase())})),
-    )
-    .await?;
-    ensure!(
-        status == StatusCode::CREATED,
-        "creating the customer: {status} {customer}"
-    );
-    let customer = customer["id"].as_i64().context("customer id")?;
+    let Run {
+        tag: run,
+        token,
+        products,
+        customer,
+    } = prepare(&client, &base, &args.username, &args.password, count).await?;
 
     println!(
         "{} clients for {} s, {} ({} SKU{}) against {base}",
