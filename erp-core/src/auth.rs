@@ -11,13 +11,16 @@ use crate::error::{Error, Result};
 /// Who is acting. Every command takes one and checks the permission matrix against its role.
 ///
 /// Frontends get an actor from [`crate::Erp::authenticate`] (username and password) or
-/// [`crate::Erp::actor`] (a user id from a verified session token). [`Actor::system`] is for
-/// operator tools that run with the database's own credentials (migrations, seeding).
+/// [`crate::Erp::actor`] (a user id from a verified session token, checked against the
+/// database). [`Actor::system`] is for operator tools that run with the database's own
+/// credentials (migrations, seeding). [`Actor::claimed`] saves that read for commands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
     user_id: Option<UserId>,
     username: String,
     role: Role,
+    /// False for [`Actor::claimed`]: the user and role are not known until a command reads them.
+    checked: bool,
 }
 
 impl Actor {
@@ -28,6 +31,23 @@ impl Actor {
             user_id: None,
             username: "system".to_string(),
             role: Role::Admin,
+            checked: true,
+        }
+    }
+
+    /// The user a verified session token names, not yet checked against the database.
+    ///
+    /// Every command re-reads its acting user inside its own transaction (a deactivated user or a
+    /// changed role takes effect at once) and then acts as that user, so a frontend can hand a
+    /// command this actor and skip a query of its own before it. Anything that does not read the
+    /// user in a transaction (reads, listings) refuses it with [`Error::Internal`]: get an actor
+    /// from [`crate::Erp::actor`] for those.
+    pub fn claimed(user_id: UserId) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            username: String::new(),
+            role: Role::Viewer,
+            checked: false,
         }
     }
 
@@ -36,7 +56,13 @@ impl Actor {
             user_id: Some(user.id),
             username: user.username.to_string(),
             role: user.role,
+            checked: true,
         }
+    }
+
+    /// Whether the user and role were read from the database (false for [`Actor::claimed`]).
+    pub fn is_checked(&self) -> bool {
+        self.checked
     }
 
     /// The user's id (None for the system).
@@ -54,13 +80,21 @@ impl Actor {
         self.role
     }
 
-    /// Whether the role allows `permission`.
+    /// Whether the role allows `permission` (never, for an actor not checked yet).
     pub fn can(&self, permission: Permission) -> bool {
-        self.role.allows(permission)
+        self.checked && self.role.allows(permission)
     }
 
-    /// Fails with [`Error::Forbidden`] unless the role allows `permission`.
+    /// Fails with [`Error::Forbidden`] unless the role allows `permission`, and with
+    /// [`Error::Internal`] for an actor not checked yet (a frontend bug, never the user's doing).
     pub fn require(&self, permission: Permission) -> Result<()> {
+        if !self.checked {
+            return Err(Error::Internal {
+                message: "an actor taken from a token reached an operation that does not check \
+                          its user"
+                    .to_string(),
+            });
+        }
         if self.can(permission) {
             Ok(())
         } else {
@@ -152,6 +186,19 @@ pub fn login_delay_secs(failed_logins: u32) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claimed_actor_is_allowed_nothing_until_a_command_checks_it() {
+        let claimed = Actor::claimed(UserId(7));
+        assert_eq!(claimed.user_id(), Some(UserId(7)));
+        assert!(!claimed.is_checked());
+        assert!(!claimed.can(Permission::Read));
+        assert!(matches!(
+            claimed.require(Permission::Read),
+            Err(Error::Internal { .. })
+        ));
+        assert!(Actor::system().is_checked());
+    }
 
     #[test]
     fn hashes_verify_and_are_salted() {

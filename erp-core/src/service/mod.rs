@@ -207,10 +207,14 @@ impl Erp {
         let current = match actor.user_id() {
             None => actor.clone(),
             Some(id) => {
-                let user = tx
-                    .acting_user(id)
-                    .await?
-                    .ok_or_else(|| Error::not_found("user", id))?;
+                let user = tx.acting_user(id).await?.ok_or_else(|| {
+                    if actor.is_checked() {
+                        Error::not_found("user", id)
+                    } else {
+                        // The token names a user that does not exist: the token is worthless.
+                        Error::InvalidToken
+                    }
+                })?;
                 if !user.active {
                     return Err(Error::UserInactive {
                         username: user.username.to_string(),

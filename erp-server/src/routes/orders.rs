@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use super::{created_or_replayed, location, page_request, required_idempotency_key};
 use crate::dto::{HistoryDto, OrderDto, PageDto};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, AuthUser, PathId};
+use crate::extract::{ApiJson, ApiQuery, AuthUser, CommandUser, PathId};
 use crate::state::AppState;
 
 /// Order list parameters.
@@ -58,7 +58,7 @@ pub struct CancelParams {
         (status = 422, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
-    AuthUser(actor): AuthUser,
+    CommandUser(actor): CommandUser,
     headers: HeaderMap,
     ApiJson(input): ApiJson<OrderInput>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<OrderDto>)> {

@@ -151,6 +151,53 @@ pub async fn wrong_password_is_401_and_deactivated_users_are_refused(app: &TestA
     assert_problem(refused, StatusCode::FORBIDDEN, "user_inactive").await;
 }
 
+/// Placing an order reads the user once, in the order's own transaction (not in a query of its
+/// own before it): a role taken away or a user deactivated still counts at once.
+pub async fn orders_check_the_user_in_the_orders_own_transaction(app: &TestApp) {
+    let token = app.user("olga", "operator").await;
+    app.product("OLGA-1", "3.00", 10).await;
+    let customer = app.customer("Olga").await;
+    let placed = app
+        .order(&token, customer, &[("OLGA-1", 1)], "olga-1")
+        .await;
+    assert_eq!(placed.status(), StatusCode::CREATED);
+    let (_, me) = app
+        .call(Method::GET, "/api/v1/auth/me", Some(&token), None)
+        .await;
+    let path = format!("/api/v1/users/{}", me["id"].as_i64().unwrap());
+
+    let (status, _) = app
+        .admin(Method::PATCH, &path, Some(json!({"role": "viewer"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let demoted = app
+        .order(&token, customer, &[("OLGA-1", 1)], "olga-2")
+        .await;
+    assert_problem(demoted, StatusCode::FORBIDDEN, "forbidden").await;
+
+    let (status, _) = app
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"role": "operator", "active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let inactive = app
+        .order(&token, customer, &[("OLGA-1", 1)], "olga-3")
+        .await;
+    assert_problem(inactive, StatusCode::FORBIDDEN, "user_inactive").await;
+
+    let (status, products) = app
+        .admin(Method::GET, "/api/v1/products?q=OLGA-1", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        products["items"][0]["reserved"], 1,
+        "only the first order: {products}"
+    );
+}
+
 pub async fn customers_are_created_listed_changed_and_deleted(app: &TestApp) {
     let response = app
         .request(Method::POST, "/api/v1/customers", Some(&app.admin_token))

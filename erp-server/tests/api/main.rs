@@ -46,6 +46,7 @@ macro_rules! all_api_tests {
             flows::health_and_docs_are_served,
             flows::login_refresh_logout_and_me,
             flows::wrong_password_is_401_and_deactivated_users_are_refused,
+            flows::orders_check_the_user_in_the_orders_own_transaction,
             flows::customers_are_created_listed_changed_and_deleted,
             flows::products_stock_and_movements,
             flows::orders_are_placed_replayed_moved_and_cancelled,
