@@ -123,8 +123,7 @@ pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
         tokio::spawn(crate::relay::run(
             erp,
             redis,
-            args.redis_prefix.clone(),
-            args.relay_interval(),
+            args.relay_settings(),
             stop.clone(),
         ));
     }

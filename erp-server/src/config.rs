@@ -154,6 +154,32 @@ pub struct ServeArgs {
     /// How often the outbox relay looks for new events, in milliseconds.
     #[arg(long, env = "ERP_RELAY_INTERVAL_MS", default_value_t = 500)]
     pub relay_interval_ms: u64,
+    /// About how many events the Redis stream keeps: each XADD trims it to roughly this length
+    /// (`MAXLEN ~`, so it may run a little over). 0: never trimmed.
+    #[arg(long, env = "ERP_EVENTS_STREAM_MAX_LEN", default_value_t = 100_000)]
+    pub events_stream_max_len: u64,
+    /// How long published events stay in the outbox table (for readers of the table), in
+    /// seconds; the relay then deletes them. Unpublished events are never deleted.
+    #[arg(long, env = "ERP_OUTBOX_RETENTION_SECONDS", default_value_t = 7 * 24 * 3600)]
+    pub outbox_retention_seconds: u64,
+    /// How often the relay deletes expired published events, in milliseconds.
+    #[arg(long, env = "ERP_OUTBOX_PURGE_INTERVAL_MS", default_value_t = 60_000)]
+    pub outbox_purge_interval_ms: u64,
+}
+
+/// The outbox relay's settings.
+#[derive(Clone, Debug)]
+pub struct RelaySettings {
+    /// Prefix of the stream and lease keys.
+    pub prefix: String,
+    /// How often the relay looks for new events.
+    pub interval: Duration,
+    /// Approximate length the stream is trimmed to (0: never).
+    pub stream_max_len: u64,
+    /// How long published events stay in the outbox.
+    pub retention: Duration,
+    /// How often expired published events are deleted.
+    pub purge_interval: Duration,
 }
 
 /// A secret from the command line or the environment; its `Debug` says `[REDACTED]`.
@@ -223,6 +249,9 @@ impl ServeArgs {
             max_body_bytes: 64 * 1024,
             redis_prefix: "erp".into(),
             relay_interval_ms: 100,
+            events_stream_max_len: 100_000,
+            outbox_retention_seconds: 7 * 24 * 3600,
+            outbox_purge_interval_ms: 60_000,
             request_timeout_ms: 30_000,
             header_read_timeout_ms: 10_000,
             shutdown_deadline_ms: 5_000,
@@ -244,9 +273,15 @@ impl ServeArgs {
         Duration::from_millis(self.shutdown_deadline_ms)
     }
 
-    /// The relay interval as a duration.
-    pub fn relay_interval(&self) -> Duration {
-        Duration::from_millis(self.relay_interval_ms.max(10))
+    /// What the outbox relay needs to know.
+    pub fn relay_settings(&self) -> RelaySettings {
+        RelaySettings {
+            prefix: self.redis_prefix.clone(),
+            interval: Duration::from_millis(self.relay_interval_ms.max(10)),
+            stream_max_len: self.events_stream_max_len,
+            retention: Duration::from_secs(self.outbox_retention_seconds),
+            purge_interval: Duration::from_millis(self.outbox_purge_interval_ms.max(10)),
+        }
     }
 }
 

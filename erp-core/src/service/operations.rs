@@ -54,4 +54,40 @@ impl Erp {
             .await
             .map_err(store_error)
     }
+
+    /// Deletes the events published longer than `retention` ago, `batch` rows per unit of work,
+    /// for at most `max_batches` batches; returns how many it deleted. Unpublished events are
+    /// never deleted, however old. Published events are kept for a while for readers of
+    /// [`Erp::events_after`]; past the retention only the Redis stream has them.
+    ///
+    /// A relay calls this now and then; the batch bound keeps each delete's locks short, and the
+    /// batch count bounds one call when a large backlog expires at once (the rest goes next time).
+    pub async fn delete_published_events(
+        &self,
+        actor: &Actor,
+        retention: std::time::Duration,
+        batch: u32,
+        max_batches: u32,
+    ) -> Result<u64> {
+        actor.require(Permission::Operate)?;
+        let retention = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+        let Some(cutoff) = self.now().checked_sub_signed(retention) else {
+            // A retention longer than all of time so far: nothing has expired.
+            return Ok(0);
+        };
+        let batch = batch.clamp(1, 10_000);
+        let mut deleted = 0;
+        for _ in 0..max_batches {
+            let removed = self
+                .store
+                .delete_published_events(cutoff, batch)
+                .await
+                .map_err(store_error)?;
+            deleted += removed;
+            if removed < u64::from(batch) {
+                break;
+            }
+        }
+        Ok(deleted)
+    }
 }

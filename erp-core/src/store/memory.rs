@@ -1473,6 +1473,24 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn delete_published_events(
+        &self,
+        published_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let mut shared = lock(&self.shared);
+        let mut left = limit;
+        shared.tables.events.retain(|event| {
+            let expired = event.published_at.is_some_and(|at| at < published_before);
+            if expired && left > 0 {
+                left -= 1;
+                return false;
+            }
+            true
+        });
+        Ok(u64::from(limit - left))
+    }
+
     async fn shop_settings(&self) -> StoreResult<ShopSettings> {
         Ok(self.read(|t| t.shop.clone().unwrap_or_else(ShopSettings::unconfigured)))
     }

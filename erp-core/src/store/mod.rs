@@ -575,6 +575,14 @@ pub trait Store: Send + Sync + 'static {
     async fn unpublished_events(&self, limit: u32) -> StoreResult<Vec<EventRecord>>;
     /// Marks events as published.
     async fn mark_events_published(&self, ids: &[EventId], at: Timestamp) -> StoreResult<()>;
+    /// Deletes at most `limit` events published before `published_before` (never an unpublished
+    /// one); returns how many it deleted. One short unit of work, so a large backlog of old
+    /// events is removed in bounded batches that never hold locks for long.
+    async fn delete_published_events(
+        &self,
+        published_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64>;
 
     /// The shop's settings ([`ShopSettings::unconfigured`] until an admin sets them).
     async fn shop_settings(&self) -> StoreResult<ShopSettings>;

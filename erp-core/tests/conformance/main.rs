@@ -60,6 +60,7 @@ macro_rules! conformance {
         refresh_tokens_rotate_and_a_reused_one_revokes_its_family,
         every_command_writes_its_event_to_the_outbox,
         published_events_leave_the_unpublished_queue,
+        published_events_are_deleted_after_their_retention_and_unpublished_ones_kept,
         demo_data_loads_once_and_is_consistent,
         a_mixed_workload_keeps_every_invariant,
         counter_sale_is_born_delivered_paid_and_takes_stock_with_a_sale_movement,

@@ -1918,6 +1918,77 @@ pub async fn published_events_leave_the_unpublished_queue(erp: Erp) {
     assert!(all[0].published_at.is_some() && all[2].published_at.is_none());
 }
 
+pub async fn published_events_are_deleted_after_their_retention_and_unpublished_ones_kept(
+    erp: Erp,
+) {
+    let clock = TestClock::at(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap());
+    let shop = Shop::new(erp.with_clock(clock.clone()));
+    for sku in ["A", "B", "C", "D", "E"] {
+        shop.product(sku, "1.00", 1).await;
+    }
+    let events = shop.erp.events_after(&shop.admin, None, 10).await.unwrap();
+    assert_eq!(events.len(), 5);
+    let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
+    // A, B and C published at 9:00; D an hour later; E never.
+    shop.erp
+        .mark_events_published(&shop.admin, &ids[..3])
+        .await
+        .unwrap();
+    clock.advance(Duration::hours(1));
+    shop.erp
+        .mark_events_published(&shop.admin, &ids[3..4])
+        .await
+        .unwrap();
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let minutes_30 = std::time::Duration::from_secs(30 * 60);
+    // Nothing is older than a day yet.
+    let deleted = shop
+        .erp
+        .delete_published_events(&shop.admin, day, 2, 10)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 0);
+    // Past 30 minutes: the three published at 9:00 go, in batches of two.
+    clock.advance(Duration::minutes(1));
+    let deleted = shop
+        .erp
+        .delete_published_events(&shop.admin, minutes_30, 2, 10)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 3);
+    let left: Vec<EventId> = shop
+        .erp
+        .events_after(&shop.admin, None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(left, ids[3..].to_vec());
+    // A week later, only the unpublished one is left; one batch per call when asked so.
+    clock.advance(Duration::days(7));
+    let deleted = shop
+        .erp
+        .delete_published_events(&shop.admin, minutes_30, 1, 1)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let left = shop.erp.events_after(&shop.admin, None, 10).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].id, ids[4]);
+    assert!(left[0].published_at.is_none());
+    let pending = shop.erp.unpublished_events(&shop.admin, 10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    // Only an operator may delete events.
+    let viewer = shop.user("vera", Role::Viewer).await;
+    let refused = shop
+        .erp
+        .delete_published_events(&viewer, minutes_30, 10, 10)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Forbidden { .. }), "{refused:?}");
+}
+
 pub async fn demo_data_loads_once_and_is_consistent(erp: Erp) {
     let shop = Shop::new(erp);
     shop.product("COF-250", "1.00", 1).await; // an existing SKU is left alone

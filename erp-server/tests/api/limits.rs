@@ -2,8 +2,11 @@
 
 use std::time::{Duration, Instant};
 
+use erp_core::input::CustomerInput;
+use erp_core::{Actor, Erp};
 use erp_server::app::spawn;
 use erp_server::config::ServeArgs;
+use erp_server::relay::Lease;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -312,4 +315,257 @@ async fn committed_events_reach_the_redis_stream_even_after_redis_was_down() {
     assert!(pending.is_empty(), "relayed events are marked published");
     relay.stop().await.unwrap();
     app.stop().await;
+}
+
+// The relay keeps both its stores bounded and publishes from one instance at a time: the Redis
+// stream is trimmed, published outbox rows go after their retention, and the lease is taken and
+// renewed in one atomic step.
+
+/// Writes `n` events to the outbox (one customer each).
+async fn make_events(erp: &Erp, n: usize) {
+    for i in 0..n {
+        let customer = CustomerInput {
+            name: format!("Customer {i}"),
+            email: format!("c{i}@example.com"),
+            phone: None,
+            tax_id: None,
+        }
+        .parse()
+        .unwrap();
+        erp.create_customer(&Actor::system(), customer)
+            .await
+            .unwrap();
+    }
+}
+
+/// Waits (up to 30 s) until the relay has published every event.
+async fn wait_until_published(erp: &Erp) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let pending = erp.unpublished_events(&Actor::system(), 10).await.unwrap();
+        if pending.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "events still unpublished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+async fn stream_length(url: &str, stream: &str) -> u64 {
+    redis::cmd("XLEN")
+        .arg(stream)
+        .query_async(&mut redis_connection(url).await)
+        .await
+        .unwrap()
+}
+
+async fn remove_keys(url: &str, prefix: &str) {
+    let mut connection = redis_connection(url).await;
+    let _: () = redis::cmd("DEL")
+        .arg(format!("{prefix}:events"))
+        .arg(format!("{prefix}:relay:lease"))
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_is_trimmed_to_about_its_configured_length() {
+    let Some(redis) = redis_url() else {
+        return;
+    };
+    let prefix = unique("erptest");
+    let args = ServeArgs {
+        redis_url: Some(redis.clone().into()),
+        redis_prefix: prefix.clone(),
+        events_stream_max_len: 10,
+        ..ServeArgs::for_tests()
+    };
+    let app = spawn_app_with(Backend::Sqlite, args).await.unwrap();
+    let published = 350;
+    make_events(&app.erp, published).await;
+    wait_until_published(&app.erp).await;
+    let stream = format!("{prefix}:events");
+    let length = stream_length(&redis, &stream).await;
+    // `MAXLEN ~` trims whole stream nodes (100 entries each by default), so the stream may hold
+    // up to one node more than asked; untrimmed it would hold all 350.
+    assert!(
+        (10..=110).contains(&length),
+        "{length} entries after {published} events"
+    );
+    // What is kept is the newest: the last event published is the stream's last entry.
+    let newest = app
+        .erp
+        .events_after(&Actor::system(), None, 1000)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .id
+        .get();
+    let last: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+        .arg(&stream)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(&mut redis_connection(&redis).await)
+        .await
+        .unwrap();
+    let id: String = last.ids[0].get("id").unwrap();
+    assert_eq!(id, newest.to_string());
+    remove_keys(&redis, &prefix).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relay_deletes_published_outbox_rows_after_their_retention_only() {
+    let Some(redis) = redis_url() else {
+        return;
+    };
+    let prefix = unique("erptest");
+    let keep_an_hour = ServeArgs {
+        redis_url: Some(redis.clone().into()),
+        redis_prefix: prefix.clone(),
+        outbox_retention_seconds: 3600,
+        outbox_purge_interval_ms: 50,
+        ..ServeArgs::for_tests()
+    };
+    let mut app = spawn_app_with(Backend::Sqlite, keep_an_hour).await.unwrap();
+    make_events(&app.erp, 5).await;
+    wait_until_published(&app.erp).await;
+    let events = app
+        .erp
+        .events_after(&Actor::system(), None, 100)
+        .await
+        .unwrap()
+        .len();
+    assert!(events >= 5);
+    // Several purges later, events published a moment ago are all still there.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let kept = app
+        .erp
+        .events_after(&Actor::system(), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.len(),
+        events,
+        "published events within their retention stay"
+    );
+    app.server.take().unwrap().stop().await.unwrap();
+
+    // A relay that keeps published events for no time deletes them at its next purge.
+    let keep_nothing = ServeArgs {
+        redis_url: Some(redis.clone().into()),
+        redis_prefix: prefix.clone(),
+        outbox_retention_seconds: 0,
+        outbox_purge_interval_ms: 50,
+        ..ServeArgs::for_tests()
+    };
+    let relay = spawn(keep_nothing, app.erp.clone()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = app
+            .erp
+            .events_after(&Actor::system(), None, 100)
+            .await
+            .unwrap();
+        if left.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{} events left", left.len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The stream still has them: deleting outbox rows is the database's housekeeping only.
+    assert_eq!(
+        stream_length(&redis, &format!("{prefix}:events")).await,
+        events as u64
+    );
+    relay.stop().await.unwrap();
+    remove_keys(&redis, &prefix).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_lease_held_by_one_relay_cannot_be_renewed_or_taken_by_another() {
+    let Some(redis) = redis_url() else {
+        return;
+    };
+    let key = format!("{}:relay:lease", unique("erptest"));
+    let mut connection = redis_connection(&redis).await;
+    let first = Lease::new(&key, "first");
+    let second = Lease::new(&key, "second");
+    let long = Duration::from_secs(30);
+    assert!(first.take_or_renew(&mut connection, long).await.unwrap());
+    assert!(
+        !second.take_or_renew(&mut connection, long).await.unwrap(),
+        "the second relay took a held lease"
+    );
+    // The holder renews; the other still cannot, and the lease keeps its holder.
+    assert!(
+        first
+            .take_or_renew(&mut connection, Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    assert!(!second.take_or_renew(&mut connection, long).await.unwrap());
+    let holder: String = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(holder, "first");
+    let ttl_ms: i64 = redis::cmd("PTTL")
+        .arg(&key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(
+        ttl_ms > 30_000,
+        "the renewal extended the lease: {ttl_ms} ms"
+    );
+
+    // Once the holder stops renewing and the lease expires, another takes it, and the old
+    // holder cannot renew its way back.
+    let short = Duration::from_millis(200);
+    let _: () = redis::cmd("PEXPIRE")
+        .arg(&key)
+        .arg(150)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(second.take_or_renew(&mut connection, long).await.unwrap());
+    assert!(!first.take_or_renew(&mut connection, short).await.unwrap());
+
+    // Many relays racing for a free lease: exactly one gets it.
+    let race_key = format!("{key}:race");
+    let mut racers = tokio::task::JoinSet::new();
+    for n in 0..16 {
+        let lease = Lease::new(&race_key, format!("relay-{n}"));
+        let mut connection = redis_connection(&redis).await;
+        racers.spawn(async move { lease.take_or_renew(&mut connection, long).await.unwrap() });
+    }
+    let winners = racers
+        .join_all()
+        .await
+        .into_iter()
+        .filter(|won| *won)
+        .count();
+    assert_eq!(winners, 1);
+    let _: () = redis::cmd("DEL")
+        .arg(&key)
+        .arg(&race_key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
 }

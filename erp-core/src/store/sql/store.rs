@@ -459,6 +459,25 @@ impl<D: Dialect> Store for SqlStore<D> {
         self.dialect.execute(statement).await
     }
 
+    async fn delete_published_events(
+        &self,
+        published_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        // MySQL refuses LIMIT in an IN subquery and SQLite's DELETE takes no LIMIT, but both
+        // accept the ids from a derived table, which MySQL materialises before deleting.
+        let sql = "DELETE FROM outbox_events WHERE id IN (SELECT id FROM (\
+                   SELECT id FROM outbox_events \
+                   WHERE published_at IS NOT NULL AND published_at < ? LIMIT ?) AS expired)";
+        let statement = Statement::new(sql)
+            .time(published_before)
+            .int(i64::from(limit));
+        let mut tx = self.dialect.begin().await?;
+        let deleted = D::execute_counted_in(&mut tx, statement).await?;
+        D::commit(tx).await?;
+        Ok(deleted)
+    }
+
     async fn shop_settings(&self) -> StoreResult<ShopSettings> {
         let found = self
             .dialect
