@@ -122,6 +122,17 @@ pub enum Error {
         /// The movement that key made.
         movement_id: MovementId,
     },
+    /// The idempotency key of a status change was already used on this order for a different
+    /// change (another status, or another note).
+    #[error(
+        "idempotency key {key} was already used for the order's change to {status} with a different request"
+    )]
+    StatusRequestConflict {
+        /// The key.
+        key: String,
+        /// The status that key moved the order to.
+        status: OrderStatus,
+    },
     /// The return's idempotency key was already used on this order for a different return.
     #[error(
         "idempotency key {key} was already used for return {return_id} with a different request"
@@ -282,6 +293,7 @@ impl Error {
             Error::InvalidTransition { .. } => "invalid_transition",
             Error::IdempotencyConflict { .. }
             | Error::StockRequestConflict { .. }
+            | Error::StatusRequestConflict { .. }
             | Error::ReturnRequestConflict { .. } => "idempotency_conflict",
             Error::Overpayment { .. } => "overpayment",
             Error::PaymentShort { .. } => "payment_short",

@@ -235,6 +235,11 @@ impl From<Error> for ApiError {
                     .with("key", key.as_str())
                     .with("movement_id", movement_id.get());
             }
+            Error::StatusRequestConflict { key, status } => {
+                api = api
+                    .with("key", key.as_str())
+                    .with("changed_to", status.as_str());
+            }
             Error::ReturnRequestConflict { key, return_id } => {
                 api = api
                     .with("key", key.as_str())

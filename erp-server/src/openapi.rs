@@ -245,4 +245,28 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn status_changes_and_cancels_take_an_optional_idempotency_key() {
+        let doc = document();
+        for (path, method) in [
+            ("/api/v1/orders/{id}/status", "patch"),
+            ("/api/v1/orders/{id}", "delete"),
+            ("/api/v1/products/{id}/stock", "patch"),
+        ] {
+            let operation = &doc["paths"][path][method];
+            let key = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == "Idempotency-Key")
+                .unwrap_or_else(|| panic!("{method} {path} documents no Idempotency-Key"));
+            assert_eq!(key["in"], "header", "{method} {path}");
+            assert_ne!(key["required"], true, "{method} {path}");
+            assert!(
+                operation["responses"]["422"].is_object(),
+                "{method} {path}: the key conflict"
+            );
+        }
+    }
 }

@@ -108,6 +108,10 @@ pub fn explain(error: &Error) -> Notice {
             t!("error-idempotency-conflict", id = order_id.to_string())
         }
         Error::StockRequestConflict { .. } => t!("error-stock-request-conflict"),
+        Error::StatusRequestConflict { status, .. } => t!(
+            "error-status-request-conflict",
+            status = i18n::status(*status)
+        ),
         Error::ReturnRequestConflict { return_id, .. } => {
             t!("error-return-request-conflict", id = return_id.to_string())
         }

@@ -41,7 +41,7 @@ pub use invalid::{FieldResult, Invalid};
 pub use money::Money;
 pub use order::{
     IdempotencyKey, LineRequest, NewOrder, NewStatusChange, Order, OrderDraft, OrderLine,
-    OrderReceipt, StatusChange,
+    OrderReceipt, StatusChange, StatusChanged,
 };
 pub use parked::{NewParkedSale, ParkedLabel, ParkedLine, ParkedSale};
 pub use product::{

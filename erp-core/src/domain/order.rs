@@ -411,6 +411,18 @@ pub struct NewStatusChange {
     pub changed_at: Timestamp,
     /// Why.
     pub note: Option<Note>,
+    /// The client's idempotency key of the status change, if it sent one: a retried request finds
+    /// this row instead of failing as a transition the order already made.
+    pub request_key: Option<IdempotencyKey>,
+}
+
+/// The outcome of a status change (or cancellation) made at most once per key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusChanged {
+    /// The order as the change left it: for a replay, the answer the first request got.
+    pub order: Order,
+    /// True when the key had already been used for this same change: nothing moved this time.
+    pub replayed: bool,
 }
 
 /// The result of placing an order.

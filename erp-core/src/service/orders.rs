@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use super::{Attempt, Erp, Failure, no_unique};
 use crate::Actor;
 use crate::domain::{
-    Money, MovementKind, NewMovement, NewOrder, NewStatusChange, Note, Order, OrderDraft, OrderId,
-    OrderLine, OrderQuery, OrderReceipt, OrderStatus, Page, Permission, Product, ProductId,
-    StatusChange, StockEffect,
+    IdempotencyKey, Money, MovementKind, NewMovement, NewOrder, NewStatusChange, Note, Order,
+    OrderDraft, OrderId, OrderLine, OrderQuery, OrderReceipt, OrderStatus, Page, Permission,
+    Product, ProductId, StatusChange, StatusChanged, StockEffect,
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
@@ -144,6 +144,7 @@ impl Erp {
             changed_by: actor.user_id(),
             changed_at: now,
             note: None,
+            request_key: None,
         })
         .await?;
         let event = DomainEvent::OrderCreated {
@@ -189,8 +190,43 @@ impl Erp {
         to: OrderStatus,
         note: Option<Note>,
     ) -> Result<Order> {
+        let changed = self
+            .run(
+                || self.try_change_status(actor, order_id, to, note.as_ref(), None),
+                no_unique,
+            )
+            .await?;
+        Ok(changed.order)
+    }
+
+    /// Like [`Erp::change_status`], at most once per order and client key: repeating the same
+    /// change with the same key (a retry after a timeout or a lost answer) moves nothing and
+    /// answers what the first request answered (the order as that change left it), marked as a
+    /// replay; the same key with another status or note is [`Error::StatusRequestConflict`]. The
+    /// key is written with the change, in its transaction, so the two cannot be separated. A
+    /// refused change does not bind its key.
+    pub async fn change_status_once(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        to: OrderStatus,
+        note: Option<Note>,
+        key: &IdempotencyKey,
+    ) -> Result<StatusChanged> {
         self.run(
-            || self.try_change_status(actor, order_id, to, note.as_ref()),
+            || async {
+                match self
+                    .try_change_status(actor, order_id, to, note.as_ref(), Some(key))
+                    .await
+                {
+                    // The order lock makes this unlikely; should another request with the key
+                    // have committed in between, the next attempt finds its change and replays.
+                    Err(Failure::Store(StoreError::Unique(UniqueKey::StatusRequest))) => Err(
+                        Failure::Store(StoreError::Retryable("status request key taken".into())),
+                    ),
+                    other => other,
+                }
+            },
             no_unique,
         )
         .await
@@ -207,13 +243,28 @@ impl Erp {
             .await
     }
 
+    /// Like [`Erp::cancel_order`], at most once per order and client key; see
+    /// [`Erp::change_status_once`]. A key shares its order's keys with status changes: the key of
+    /// a confirmation cannot also cancel.
+    pub async fn cancel_order_once(
+        &self,
+        actor: &Actor,
+        order_id: OrderId,
+        note: Option<Note>,
+        key: &IdempotencyKey,
+    ) -> Result<StatusChanged> {
+        self.change_status_once(actor, order_id, OrderStatus::Cancelled, note, key)
+            .await
+    }
+
     async fn try_change_status(
         &self,
         actor: &Actor,
         order_id: OrderId,
         to: OrderStatus,
         note: Option<&Note>,
-    ) -> Attempt<Order> {
+        key: Option<&IdempotencyKey>,
+    ) -> Attempt<StatusChanged> {
         let mut tx = self.begin().await?;
         let actor = &self
             .authorize(&mut tx, actor, Some(to.permission_to_enter()))
@@ -223,6 +274,13 @@ impl Erp {
             .lock_order(order_id)
             .await?
             .ok_or_else(|| Error::not_found("order", order_id))?;
+        // Under the order's lock, so a concurrent request with the same key has either
+        // committed its change (found here) or not begun it.
+        if let Some(key) = key
+            && let Some(done) = tx.status_change_by_request_key(order_id, key).await?
+        {
+            return replay_status_change(order, done, to, note, key);
+        }
         let from = order.status;
         if !from.can_become(to) {
             return Err(Error::InvalidTransition { from, to }.into());
@@ -271,6 +329,7 @@ impl Erp {
             changed_by: actor.user_id(),
             changed_at: now,
             note: note.cloned(),
+            request_key: key.cloned(),
         })
         .await?;
         let event = if to == OrderStatus::Cancelled {
@@ -282,7 +341,10 @@ impl Erp {
         tx.commit().await?;
         order.status = to;
         order.updated_at = now;
-        Ok(order)
+        Ok(StatusChanged {
+            order,
+            replayed: false,
+        })
     }
 
     /// An order with its lines.
@@ -323,6 +385,31 @@ impl Erp {
     }
 }
 
+/// The answer to a status change whose key already made `done`: the order as that change left it
+/// (what the first request answered, even if the order has moved on since), if the request is the
+/// same; the same key with another status or note is a conflict.
+fn replay_status_change(
+    mut order: Order,
+    done: StatusChange,
+    to: OrderStatus,
+    note: Option<&Note>,
+    key: &IdempotencyKey,
+) -> Attempt<StatusChanged> {
+    if done.to != to || done.note.as_ref() != note {
+        return Err(Error::StatusRequestConflict {
+            key: key.to_string(),
+            status: done.to,
+        }
+        .into());
+    }
+    order.status = done.to;
+    order.updated_at = done.changed_at;
+    Ok(StatusChanged {
+        order,
+        replayed: true,
+    })
+}
+
 /// The original order for a repeated key: a replay if the request is the same, else a conflict.
 fn replay(order: Order, request: &NewOrder, fingerprint: &str) -> Attempt<OrderReceipt> {
     let order = same_request(order, request.idempotency_key(), fingerprint)?;
@@ -336,7 +423,7 @@ fn replay(order: Order, request: &NewOrder, fingerprint: &str) -> Attempt<OrderR
 /// key with another request is a conflict. Orders and counter sales share this rule.
 pub(crate) fn same_request(
     order: Order,
-    key: &crate::domain::IdempotencyKey,
+    key: &IdempotencyKey,
     fingerprint: &str,
 ) -> Attempt<Order> {
     if order.request_fingerprint == fingerprint {

@@ -225,6 +225,7 @@ impl Erp {
             changed_by: actor.user_id(),
             changed_at: now,
             note: Note::parse("sold and handed over at the counter").ok(),
+            request_key: None,
         })
         .await?;
         let payments = self

@@ -63,6 +63,7 @@ struct Tables {
     orders: BTreeMap<OrderId, Order>,
     order_keys: HashMap<(CustomerId, IdempotencyKey), OrderId>,
     history: HashMap<OrderId, Vec<StatusChange>>,
+    history_keys: HashMap<(OrderId, IdempotencyKey), HistoryId>,
     movements: HashMap<ProductId, Vec<StockMovement>>,
     movement_keys: HashMap<(ProductId, IdempotencyKey), MovementId>,
     users: BTreeMap<UserId, UserRecord>,
@@ -227,7 +228,7 @@ enum Write {
     InsertOrder(Order),
     UpdateOrderStatus(OrderId, OrderStatus, Timestamp),
     InsertMovement(StockMovement, Option<IdempotencyKey>),
-    InsertStatusChange(StatusChange),
+    InsertStatusChange(StatusChange, Option<IdempotencyKey>),
     InsertEvent(EventRecord),
     InsertUser(UserRecord),
     UpdateUser(UserRecord),
@@ -514,6 +515,17 @@ impl Transaction for MemoryTransaction {
         }))
     }
 
+    async fn status_change_by_request_key(
+        &mut self,
+        order: OrderId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<StatusChange>> {
+        Ok(self.read(|t| {
+            let id = t.history_keys.get(&(order, key.clone()))?;
+            t.history.get(&order)?.iter().find(|c| c.id == *id).cloned()
+        }))
+    }
+
     async fn movement_by_request_key(
         &mut self,
         product: ProductId,
@@ -671,15 +683,18 @@ impl Transaction for MemoryTransaction {
 
     async fn insert_status_change(&mut self, change: &NewStatusChange) -> StoreResult<HistoryId> {
         let id = HistoryId(self.allocate(|s| next(&mut s.history)));
-        self.writes.push(Write::InsertStatusChange(StatusChange {
-            id,
-            order_id: change.order_id,
-            from: change.from,
-            to: change.to,
-            changed_by: change.changed_by,
-            changed_at: change.changed_at,
-            note: change.note.clone(),
-        }));
+        self.writes.push(Write::InsertStatusChange(
+            StatusChange {
+                id,
+                order_id: change.order_id,
+                from: change.from,
+                to: change.to,
+                changed_by: change.changed_by,
+                changed_at: change.changed_at,
+                note: change.note.clone(),
+            },
+            change.request_key.clone(),
+        ));
         Ok(id)
     }
 
@@ -816,7 +831,7 @@ enum Undo {
     RemoveOrder(OrderId),
     RestoreOrderStatus(OrderId, OrderStatus, Timestamp),
     PopMovement(ProductId, Option<IdempotencyKey>),
-    PopStatusChange(OrderId),
+    PopStatusChange(OrderId, Option<IdempotencyKey>),
     PopEvent,
     RemoveUser(UserId),
     RestoreUser(UserRecord),
@@ -952,10 +967,17 @@ impl Tables {
                 self.movements.entry(product).or_default().push(movement);
                 Undo::PopMovement(product, request_key)
             }
-            Write::InsertStatusChange(change) => {
+            Write::InsertStatusChange(change, request_key) => {
                 let order = change.order_id;
+                if let Some(key) = &request_key {
+                    let entry = (order, key.clone());
+                    if self.history_keys.contains_key(&entry) {
+                        return Err(StoreError::Unique(UniqueKey::StatusRequest));
+                    }
+                    self.history_keys.insert(entry, change.id);
+                }
                 self.history.entry(order).or_default().push(change);
-                Undo::PopStatusChange(order)
+                Undo::PopStatusChange(order, request_key)
             }
             Write::InsertEvent(mut event) => {
                 event.id = EventId(next(&mut self.sequences.event));
@@ -1124,9 +1146,12 @@ impl Tables {
                     self.movement_keys.remove(&(product, key));
                 }
             }
-            Undo::PopStatusChange(order) => {
+            Undo::PopStatusChange(order, key) => {
                 if let Some(list) = self.history.get_mut(&order) {
                     list.pop();
+                }
+                if let Some(key) = key {
+                    self.history_keys.remove(&(order, key));
                 }
             }
             Undo::PopEvent => {

@@ -52,6 +52,8 @@ pub enum UniqueKey {
     RefreshToken,
     /// `stock_movements (product_id, request_key)`.
     StockRequest,
+    /// `order_status_history (order_id, request_key)`.
+    StatusRequest,
     /// `registers.code`.
     RegisterCode,
     /// One open cash session per register.
@@ -294,6 +296,14 @@ pub trait Transaction: Send {
         product: ProductId,
         key: &IdempotencyKey,
     ) -> StoreResult<Option<StockMovement>>;
+
+    /// The status change a client's request with this key made on this order, if any. Called with
+    /// the order locked, so it sees every committed change of the order.
+    async fn status_change_by_request_key(
+        &mut self,
+        order: OrderId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<StatusChange>>;
 
     /// Reads a customer and keeps it from being changed or deleted until commit, without
     /// blocking other readers (a shared lock where the engine has one).

@@ -46,6 +46,8 @@ macro_rules! conformance {
         cancel_returns_reserved_stock,
         shipped_or_picked_order_cannot_be_cancelled,
         illegal_transitions_are_refused_and_change_nothing,
+        a_keyed_status_change_happens_once_and_replays_its_answer,
+        concurrent_status_changes_with_one_key_change_the_order_once,
         unknown_order_is_not_found,
         order_list_filters_by_status_customer_and_time_newest_first,
         the_first_admin_is_created_once,

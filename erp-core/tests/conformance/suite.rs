@@ -1185,6 +1185,163 @@ pub async fn illegal_transitions_are_refused_and_change_nothing(erp: Erp) {
     shop.assert_consistent().await;
 }
 
+pub async fn a_keyed_status_change_happens_once_and_replays_its_answer(erp: Erp) {
+    use OrderStatus::{Cancelled, Confirmed, Picked};
+    let shop = Shop::new(erp);
+    shop.product("TEA-1", "4.90", 10).await;
+    let ana = shop.customer("Ana").await;
+    let key = |text: &str| IdempotencyKey::parse(text).unwrap();
+    let note = |text: &str| Some(Note::parse(text).unwrap());
+    let placed = |k: &'static str| {
+        let shop = &shop;
+        async move { shop.order(ana.id, &[("TEA-1", 2)], k).await.unwrap().order }
+    };
+    let once = |id, to, why: Option<Note>, k: &'static str| {
+        let shop = &shop;
+        async move {
+            shop.erp
+                .change_status_once(&shop.admin, id, to, why, &key(k))
+                .await
+        }
+    };
+    let history = |id| {
+        let shop = &shop;
+        async move { shop.erp.order_history(&shop.admin, id).await.unwrap().len() }
+    };
+    let order = placed("o1").await;
+
+    let first = once(order.id, Confirmed, None, "c1").await.unwrap();
+    assert!(!first.replayed);
+    assert_eq!(first.order.status, Confirmed);
+    assert_eq!(history(order.id).await, 2);
+
+    // The retry after a lost answer: nothing moves, the first answer comes back.
+    let again = once(order.id, Confirmed, None, "c1").await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.order, first.order);
+    assert_eq!(history(order.id).await, 2);
+
+    // Without a key, the repeated confirmation is the transition the order already made.
+    let err = shop
+        .erp
+        .change_status(&shop.admin, order.id, Confirmed, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidTransition {
+            from: Confirmed,
+            to: Confirmed
+        }
+    );
+
+    // The same key for another change (another status, a cancellation, another note) is a
+    // conflict naming what the key did.
+    for (to, why) in [
+        (Picked, None),
+        (Cancelled, None),
+        (Confirmed, note("call first")),
+    ] {
+        let err = once(order.id, to, why, "c1").await.unwrap_err();
+        assert_eq!(
+            err,
+            Error::StatusRequestConflict {
+                key: "c1".into(),
+                status: Confirmed
+            }
+        );
+        assert_eq!(err.code(), "idempotency_conflict");
+    }
+    let err = shop
+        .erp
+        .cancel_order_once(&shop.admin, order.id, None, &key("c1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "idempotency_conflict");
+    assert_eq!(history(order.id).await, 2);
+
+    // Once the order has moved on, the retry still answers what the first request answered.
+    let picked = once(order.id, Picked, note("aisle 3"), "p1").await.unwrap();
+    assert_eq!(picked.order.status, Picked);
+    let late = once(order.id, Confirmed, None, "c1").await.unwrap();
+    assert!(late.replayed);
+    assert_eq!(late.order, first.order);
+    let picked_again = once(order.id, Picked, note("aisle 3"), "p1").await.unwrap();
+    assert_eq!(picked_again.order, picked.order);
+    assert_eq!(history(order.id).await, 3);
+
+    // Keys are per order; a refused change does not bind its key.
+    let other = placed("o2").await;
+    let refused = once(other.id, Picked, None, "c1").await.unwrap_err();
+    assert_eq!(refused.code(), "invalid_transition");
+    let confirmed = once(other.id, Confirmed, None, "c1").await.unwrap();
+    assert!(!confirmed.replayed);
+
+    // A keyed cancellation releases the reservation once.
+    assert_eq!(shop.stock("TEA-1").await, (10, 4));
+    let cancel = |k: &'static str| {
+        let shop = &shop;
+        async move {
+            shop.erp
+                .cancel_order_once(&shop.admin, other.id, note("changed mind"), &key(k))
+                .await
+        }
+    };
+    let cancelled = cancel("x1").await.unwrap();
+    assert!(!cancelled.replayed);
+    assert_eq!(cancelled.order.status, Cancelled);
+    assert_eq!(shop.stock("TEA-1").await, (10, 2));
+    let cancelled_again = cancel("x1").await.unwrap();
+    assert!(cancelled_again.replayed);
+    assert_eq!(cancelled_again.order, cancelled.order);
+    assert_eq!(shop.stock("TEA-1").await, (10, 2));
+
+    // Rights are checked before the key is looked at: an operator cannot cancel, not even by
+    // replaying a manager's cancellation.
+    let clerk = shop.user("clerk", Role::Operator).await;
+    let err = shop
+        .erp
+        .cancel_order_once(&clerk, other.id, note("changed mind"), &key("x1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "forbidden");
+    shop.assert_consistent().await;
+}
+
+pub async fn concurrent_status_changes_with_one_key_change_the_order_once(erp: Erp) {
+    let shop = Shop::new(erp);
+    shop.product("TEA-1", "4.90", 10).await;
+    let ana = shop.customer("Ana").await;
+    let order = shop
+        .order(ana.id, &[("TEA-1", 2)], "o1")
+        .await
+        .unwrap()
+        .order;
+    let key = IdempotencyKey::parse("ship-1").unwrap();
+    let order = shop.advance(&order, OrderStatus::Picked).await;
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let erp = shop.erp.clone();
+            let admin = shop.admin.clone();
+            let key = key.clone();
+            tokio::spawn(async move {
+                erp.change_status_once(&admin, order.id, OrderStatus::Shipped, None, &key)
+                    .await
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap().unwrap());
+    }
+    assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1);
+    assert!(answers.iter().all(|a| a.order == answers[0].order));
+    assert_eq!(shop.stock("TEA-1").await, (8, 0), "shipped once");
+    let history = shop.erp.order_history(&shop.admin, order.id).await.unwrap();
+    assert_eq!(history.len(), 4);
+    shop.assert_consistent().await;
+}
+
 pub async fn unknown_order_is_not_found(erp: Erp) {
     let shop = Shop::new(erp);
     let missing = erp_core::domain::OrderId(777_777);

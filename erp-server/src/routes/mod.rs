@@ -21,7 +21,7 @@ use utoipa::IntoParams;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// The header that makes creating an order or changing stock safe to retry.
+/// The header that makes creating an order, changing stock or an order's status safe to retry.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// The `Idempotency-Key` header's text, if the request has one.

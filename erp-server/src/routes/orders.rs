@@ -4,12 +4,17 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
-use erp_core::domain::{CustomerId, FieldResult, Note, OrderId, OrderQuery, OrderStatus};
+use erp_core::domain::{
+    CustomerId, FieldResult, IdempotencyKey, Note, OrderId, OrderQuery, OrderStatus, StatusChanged,
+};
 use erp_core::input::{OrderInput, StatusInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{created_or_replayed, location, page_request, required_idempotency_key};
+use super::{
+    created_or_replayed, idempotency_key, location, mark_replayed, page_request,
+    required_idempotency_key,
+};
 use crate::dto::{HistoryDto, OrderDto, PageDto};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, AuthUser, CommandUser, PathId};
@@ -114,43 +119,86 @@ pub async fn get(
     Ok(Json(dto))
 }
 
-/// Moves an order to another status if the state machine and the caller's role allow it.
+/// Moves an order to another status if the state machine and the caller's role allow it. With an
+/// `Idempotency-Key` the change happens at most once: repeating it with the same key moves
+/// nothing and answers what the first request answered, with `Idempotent-Replayed: true`; the
+/// same key with another status or note is 422 `idempotency_conflict`. Keys are per order and
+/// shared with cancellations.
 #[utoipa::path(patch, path = "/api/v1/orders/{id}/status", tag = "orders",
-    params(("id" = i64, Path, minimum = 1)), request_body = StatusInput, security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per change; scoped per order")),
+    request_body = StatusInput, security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+        (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn change_status(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     PathId(id): PathId,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<StatusInput>,
-) -> ApiResult<Json<OrderDto>> {
+) -> ApiResult<(HeaderMap, Json<OrderDto>)> {
     let (to, note) = input.parse()?;
-    let order = state
+    let id = OrderId(id);
+    let Some(key) = status_request_key(&headers)? else {
+        let order = state.erp.change_status(&actor, id, to, note).await?;
+        return Ok((HeaderMap::new(), Json(order.into())));
+    };
+    let changed = state
         .erp
-        .change_status(&actor, OrderId(id), to, note)
+        .change_status_once(&actor, id, to, note, &key)
         .await?;
-    Ok(Json(order.into()))
+    Ok(replayable(changed))
 }
 
-/// Cancels an order (from PENDING or CONFIRMED); its reserved stock is returned.
+/// Cancels an order (from PENDING or CONFIRMED); its reserved stock is returned. With an
+/// `Idempotency-Key` a retry replays the first answer, as for status changes (whose keys it
+/// shares).
 #[utoipa::path(delete, path = "/api/v1/orders/{id}", tag = "orders",
-    params(("id" = i64, Path, minimum = 1), CancelParams), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1), CancelParams,
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per change; scoped per order")),
+    security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+        (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn cancel(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     PathId(id): PathId,
+    headers: HeaderMap,
     ApiQuery(params): ApiQuery<CancelParams>,
-) -> ApiResult<Json<OrderDto>> {
+) -> ApiResult<(HeaderMap, Json<OrderDto>)> {
     let note = params
         .note
         .as_deref()
         .map(|n| Note::parse(n).field("note"))
         .transpose()?;
-    let order = state.erp.cancel_order(&actor, OrderId(id), note).await?;
-    Ok(Json(order.into()))
+    let id = OrderId(id);
+    let Some(key) = status_request_key(&headers)? else {
+        let order = state.erp.cancel_order(&actor, id, note).await?;
+        return Ok((HeaderMap::new(), Json(order.into())));
+    };
+    let changed = state.erp.cancel_order_once(&actor, id, note, &key).await?;
+    Ok(replayable(changed))
+}
+
+/// The optional key of a status change or cancellation, validated.
+fn status_request_key(headers: &HeaderMap) -> ApiResult<Option<IdempotencyKey>> {
+    idempotency_key(headers)?
+        .map(|key| IdempotencyKey::parse(key).field("idempotency_key"))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// The answer to a keyed status change: the order, marked as a replay when it is one.
+fn replayable(changed: StatusChanged) -> (HeaderMap, Json<OrderDto>) {
+    let mut headers = HeaderMap::new();
+    if changed.replayed {
+        mark_replayed(&mut headers);
+    }
+    (headers, Json(changed.order.into()))
 }
 
 /// The order's status history, oldest first.

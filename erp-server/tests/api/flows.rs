@@ -398,6 +398,118 @@ pub async fn products_stock_and_movements(app: &TestApp) {
     app.assert_consistent().await;
 }
 
+/// A status change or cancellation whose answer was lost can be sent again with the same
+/// `Idempotency-Key`: the retry gets the first answer, not 409 `invalid_transition`.
+pub async fn status_changes_and_cancels_replay_with_the_same_key(app: &TestApp) {
+    let tea = app.product("TEA-01", "4.90", 10).await["id"]
+        .as_i64()
+        .unwrap();
+    let ana = app.customer("Ana").await;
+    let mut ids = Vec::new();
+    for key in ["o1", "o2"] {
+        let (status, order) = read(
+            app.order(&app.admin_token, ana, &[("TEA-01", 2)], key)
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
+        ids.push(order["id"].as_i64().unwrap());
+    }
+    let (first_id, second_id) = (ids[0], ids[1]);
+    let change = |id: i64, key: Option<&str>, status: &str| {
+        let mut builder = app.request(
+            Method::PATCH,
+            &format!("/api/v1/orders/{id}/status"),
+            Some(&app.admin_token),
+        );
+        if let Some(key) = key {
+            builder = builder.header("Idempotency-Key", key);
+        }
+        builder.json(&json!({"status": status})).send()
+    };
+
+    let confirmed = change(first_id, Some("confirm-1"), "CONFIRMED")
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    assert!(!confirmed.headers().contains_key("idempotent-replayed"));
+    let (_, first_answer) = read(confirmed).await;
+    assert_eq!(first_answer["status"], "CONFIRMED");
+
+    // The retry: the same status code and body, marked as a replay; nothing new in the history.
+    let again = change(first_id, Some("confirm-1"), "CONFIRMED")
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let (_, replayed) = read(again).await;
+    assert_eq!(replayed, first_answer);
+    let (_, history) = app
+        .admin(
+            Method::GET,
+            &format!("/api/v1/orders/{first_id}/history"),
+            None,
+        )
+        .await;
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+
+    // The same key for another transition is a conflict; without a key, the old answer.
+    let other = change(first_id, Some("confirm-1"), "PICKED").await.unwrap();
+    let problem = assert_problem(
+        other,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_conflict",
+    )
+    .await;
+    assert_eq!(problem["changed_to"], "CONFIRMED", "{problem}");
+    let cancel_with_it = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/orders/{first_id}"),
+            Some(&app.admin_token),
+        )
+        .header("Idempotency-Key", "confirm-1")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(
+        cancel_with_it,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_conflict",
+    )
+    .await;
+    let keyless = change(first_id, None, "CONFIRMED").await.unwrap();
+    assert_problem(keyless, StatusCode::CONFLICT, "invalid_transition").await;
+    let bad_key = change(first_id, Some(" "), "PICKED").await.unwrap();
+    assert_problem(
+        bad_key,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+
+    // A cancellation retried with its key releases the reservation once.
+    let cancel = || {
+        app.request(
+            Method::DELETE,
+            &format!("/api/v1/orders/{second_id}?note=changed%20mind"),
+            Some(&app.admin_token),
+        )
+        .header("Idempotency-Key", "cancel-2")
+        .send()
+    };
+    let (status, cancelled) = read(cancel().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["status"], "CANCELLED");
+    assert_eq!(app.stock(tea).await, (10, 2));
+    let again = cancel().await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let (status, replayed) = read(again).await;
+    assert_eq!((status, replayed), (StatusCode::OK, cancelled));
+    assert_eq!(app.stock(tea).await, (10, 2));
+    app.assert_consistent().await;
+}
+
 pub async fn orders_are_placed_replayed_moved_and_cancelled(app: &TestApp) {
     let tea = app.product("TEA-01", "4.90", 10).await["id"]
         .as_i64()

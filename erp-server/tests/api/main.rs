@@ -50,6 +50,7 @@ macro_rules! all_api_tests {
             flows::customers_are_created_listed_changed_and_deleted,
             flows::products_stock_and_movements,
             flows::orders_are_placed_replayed_moved_and_cancelled,
+            flows::status_changes_and_cancels_replay_with_the_same_key,
             flows::users_are_listed_changed_and_passwords_reset,
             bad_input::malformed_bodies_are_refused_without_changes,
             bad_input::odd_text_is_stored_verbatim_or_refused,

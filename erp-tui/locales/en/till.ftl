@@ -130,6 +130,7 @@ error-stock-below-reserved = { $sku }: on hand would be { $on_hand }, below the 
 error-invalid-transition = The order is { $from } now and cannot become { $to } (it may have changed elsewhere).
 error-idempotency-conflict = This sale was already placed as order #{ $id } before the cart changed; see Orders.
 error-stock-request-conflict = This stock change was already recorded differently; reopen the form and check the stock.
+error-status-request-conflict = This key already moved the order to { $status } with another request; reload the order and check its status.
 error-return-request-conflict = This return was already recorded differently as return #{ $id }; see the order.
 error-overpayment = Card, PIX and other tenders come to { $non_cash }, more than the { $due } due; only cash may be more.
 error-payment-short = The tenders come to { $tendered }; { $due } is due. Add a tender.

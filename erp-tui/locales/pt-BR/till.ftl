@@ -142,6 +142,7 @@ error-stock-below-reserved = { $sku }: o estoque ficaria em { $on_hand }, abaixo
 error-invalid-transition = O pedido está { $from } agora e não pode passar a { $to } (pode ter mudado em outro lugar).
 error-idempotency-conflict = Esta venda já foi registrada como pedido nº { $id } antes de o carrinho mudar; veja Pedidos.
 error-stock-request-conflict = Esta mudança de estoque já foi registrada de outro jeito; reabra o formulário e confira o estoque.
+error-status-request-conflict = Esta chave já moveu o pedido para { $status } com outra solicitação; recarregue o pedido e confira o status.
 error-return-request-conflict = Esta devolução já foi registrada de outro jeito como devolução nº { $id }; veja o pedido.
 error-overpayment = Cartão, PIX e outros somam { $non_cash }, mais que os { $due } devidos; só dinheiro pode passar do total.
 error-payment-short = Os pagamentos somam { $tendered }; faltam pagar { $due }. Acrescente um pagamento.

@@ -43,6 +43,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "parked_sales",
         sql: include_str!("../../../migrations/sqlite/0004_parked_sales.sql"),
     },
+    Migration {
+        version: 5,
+        name: "status_request_keys",
+        sql: include_str!("../../../migrations/sqlite/0005_status_request_keys.sql"),
+    },
 ];
 
 #[cfg(feature = "mysql")]
@@ -66,6 +71,11 @@ pub(crate) const MYSQL: &[Migration] = &[
         version: 4,
         name: "parked_sales",
         sql: include_str!("../../../migrations/mysql/0004_parked_sales.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "status_request_keys",
+        sql: include_str!("../../../migrations/mysql/0005_status_request_keys.sql"),
     },
 ];
 

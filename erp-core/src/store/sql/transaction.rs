@@ -8,9 +8,9 @@ use async_trait::async_trait;
 
 use super::dialect::{Dialect, RowMap};
 use super::rows::{
-    self, COUNT_COLUMNS, CUSTOMER_COLUMNS, LINE_COLUMNS, MOVEMENT_COLUMNS, ORDER_COLUMNS,
-    PAYMENT_COLUMNS, PRODUCT_COLUMNS, REGISTER_COLUMNS, RETURN_COLUMNS, RETURN_LINE_COLUMNS,
-    SESSION_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
+    self, COUNT_COLUMNS, CUSTOMER_COLUMNS, HISTORY_COLUMNS, LINE_COLUMNS, MOVEMENT_COLUMNS,
+    ORDER_COLUMNS, PAYMENT_COLUMNS, PRODUCT_COLUMNS, REGISTER_COLUMNS, RETURN_COLUMNS,
+    RETURN_LINE_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
 use super::statement::{Statement, placeholders, rows_of};
 use crate::domain::{
@@ -19,8 +19,8 @@ use crate::domain::{
     NewParkedSale, NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId,
     OrderLine, OrderStatus, ParkedSale, ParkedSaleId, PaymentId, PaymentKind, Phone, Product,
     ProductId, Quantity, Reason, Reference, Register, RegisterId, ReturnId, SaleReturn,
-    SessionClosing, SessionTotals, ShopSettings, Sku, StockMovement, TaxId, Timestamp, User,
-    UserId, UserRecord, Username, fold,
+    SessionClosing, SessionTotals, ShopSettings, Sku, StatusChange, StockMovement, TaxId,
+    Timestamp, User, UserId, UserRecord, Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
@@ -551,6 +551,24 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         .await
     }
 
+    async fn status_change_by_request_key(
+        &mut self,
+        order: OrderId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<StatusChange>> {
+        // A locking read, for the reason given at `movement_by_request_key`.
+        let sql = format!(
+            "SELECT {HISTORY_COLUMNS} FROM order_status_history \
+             WHERE order_id = ? AND request_key = ?{}",
+            D::FOR_UPDATE
+        );
+        self.one(
+            Statement::new(sql).int(order.get()).text(key.as_str()),
+            rows::status_change,
+        )
+        .await
+    }
+
     async fn share_customer(&mut self, id: CustomerId) -> StoreResult<Option<Customer>> {
         // A shared lock: concurrent orders of one customer (the walk-in customer of a busy shop)
         // do not queue behind each other, yet a delete waits for them.
@@ -791,14 +809,15 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     async fn insert_status_change(&mut self, change: &NewStatusChange) -> StoreResult<HistoryId> {
         let statement = Statement::new(
             "INSERT INTO order_status_history (order_id, from_status, to_status, changed_by, \
-             changed_at, note) VALUES (?, ?, ?, ?, ?, ?)",
+             changed_at, note, request_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .int(change.order_id.get())
         .opt_text(change.from.map(OrderStatus::as_str))
         .text(change.to.as_str())
         .opt_int(change.changed_by.map(UserId::get))
         .time(change.changed_at)
-        .opt_text(change.note.as_ref().map(Note::as_str));
+        .opt_text(change.note.as_ref().map(Note::as_str))
+        .opt_text(change.request_key.as_ref().map(IdempotencyKey::as_str));
         Ok(HistoryId(self.execute(statement).await?))
     }
 
