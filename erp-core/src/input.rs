@@ -76,11 +76,20 @@ fn at_most_order_lines(count: usize) -> Result<()> {
 #[serde(deny_unknown_fields)]
 pub struct OrderInput {
     /// Who buys.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub customer_id: i64,
     /// What.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 200))]
     pub lines: Vec<OrderLineInput>,
     /// An optional note.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 1000,
+            pattern = r#"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub note: Option<String>,
 }
 
@@ -90,8 +99,17 @@ pub struct OrderInput {
 #[serde(deny_unknown_fields)]
 pub struct OrderLineInput {
     /// The product's SKU.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 32,
+            pattern = r#"^[A-Za-z0-9][A-Za-z0-9._/-]*$"#
+        )
+    )]
     pub sku: String,
     /// How many units.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
     pub quantity: i64,
 }
 
@@ -121,9 +139,20 @@ impl OrderInput {
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
     /// The status to move to, e.g. `CONFIRMED`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r#"^(PENDING|CONFIRMED|PICKED|SHIPPED|DELIVERED|CANCELLED)$"#)
+    )]
     pub status: String,
     /// Why, optionally.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 1000,
+            pattern = r#"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub note: Option<String>,
 }
 
@@ -142,14 +171,44 @@ impl StatusInput {
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// Name.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub name: String,
     /// E-mail.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 254,
+            pattern = r#"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$"#
+        )
+    )]
     pub email: String,
     /// Phone, optional.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 40,
+            pattern = r#"^(\s*|\s*\+?[ .()-]*([0-9][ .()-]*){8,15})$"#
+        )
+    )]
     pub phone: Option<String>,
     /// CPF or CNPJ, optional.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 24,
+            pattern = r#"^(\s*|\s*([0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}|[0-9A-Za-z]{2}\.?[0-9A-Za-z]{3}\.?[0-9A-Za-z]{3}/?[0-9A-Za-z]{4}-?[0-9]{2})\s*)$"#
+        )
+    )]
     pub tax_id: Option<String>,
 }
 
@@ -172,15 +231,45 @@ impl CustomerInput {
 pub struct CustomerPatch {
     /// New name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub name: Option<String>,
     /// New e-mail.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 254,
+            pattern = r#"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$"#
+        )
+    )]
     pub email: Option<String>,
     /// New phone, or `null` to clear.
     #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 40,
+            pattern = r#"^(\s*|\s*\+?[ .()-]*([0-9][ .()-]*){8,15})$"#
+        )
+    )]
     pub phone: Option<Option<String>>,
     /// New tax id, or `null` to clear.
     #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 24,
+            pattern = r#"^(\s*|\s*([0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}|[0-9A-Za-z]{2}\.?[0-9A-Za-z]{3}\.?[0-9A-Za-z]{3}/?[0-9A-Za-z]{4}-?[0-9]{2})\s*)$"#
+        )
+    )]
     pub tax_id: Option<Option<String>>,
 }
 
@@ -222,16 +311,42 @@ impl CustomerPatch {
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     /// Code.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 32,
+            pattern = r#"^[A-Za-z0-9][A-Za-z0-9._/-]*$"#
+        )
+    )]
     pub sku: String,
     /// Name.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub name: String,
     /// Unit price as a decimal string.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 15,
+            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub price: String,
     /// Opening stock (default 0).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000000))]
     pub initial_stock: Option<i64>,
     /// Low-stock threshold (default 0).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000000))]
     pub reorder_level: Option<i64>,
 }
 
@@ -257,12 +372,29 @@ impl ProductInput {
 pub struct ProductPatch {
     /// New name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub name: Option<String>,
     /// New price as a decimal string.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 15,
+            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub price: Option<String>,
     /// New low-stock threshold.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000000))]
     pub reorder_level: Option<i64>,
     /// Reactivate (`true`) or deactivate (`false`).
     #[serde(default)]
@@ -306,10 +438,20 @@ impl ProductPatch {
 #[serde(deny_unknown_fields)]
 pub struct StockInput {
     /// `receipt` (goods in, quantity positive) or `adjustment` (signed correction).
+    #[cfg_attr(feature = "openapi", schema(pattern = r#"^(receipt|adjustment)$"#))]
     pub kind: String,
     /// Units.
+    #[cfg_attr(feature = "openapi", schema(minimum = -1000000000, maximum = 1000000000))]
     pub quantity: i64,
     /// Why.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub reason: String,
 }
 
@@ -332,10 +474,30 @@ impl StockInput {
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     /// Login name.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 32,
+            pattern = r#"^[A-Za-z][A-Za-z0-9._-]*$"#
+        )
+    )]
     pub username: String,
     /// Initial password.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 8,
+            max_length = 128,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F]*$"#
+        )
+    )]
     pub password: String,
     /// `viewer`, `operator`, `manager` or `admin`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r#"^(viewer|operator|manager|admin)$"#)
+    )]
     pub role: String,
 }
 
@@ -366,9 +528,25 @@ impl UserInput {
 pub struct DiscountInput {
     /// An amount off, as a decimal string.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 15,
+            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub amount: Option<String>,
     /// A percentage off, more than 0 and at most 100.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 6,
+            pattern = r#"^[0-9]{1,3}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub percent: Option<String>,
 }
 
@@ -394,11 +572,30 @@ impl DiscountInput {
 #[serde(deny_unknown_fields)]
 pub struct TenderInput {
     /// `cash`, `debit`, `credit`, `pix` or `other`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r#"^(cash|debit|credit|pix|other)$"#)
+    )]
     pub tender: String,
     /// More than zero, as a decimal string.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 15,
+            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub amount: String,
     /// Card authorisation, PIX id, voucher number (optional).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub reference: Option<String>,
 }
 
@@ -454,11 +651,28 @@ impl ApproverInput {
 #[serde(deny_unknown_fields)]
 pub struct SaleLineInput {
     /// The product's SKU.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 32,
+            pattern = r#"^[A-Za-z0-9][A-Za-z0-9._/-]*$"#
+        )
+    )]
     pub sku: String,
     /// How many units.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
     pub quantity: i64,
     /// A price other than the catalogue's (needs approval), as a decimal string.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 15,
+            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub unit_price: Option<String>,
     /// A discount on this line.
     #[serde(default)]
@@ -471,18 +685,29 @@ pub struct SaleLineInput {
 #[serde(deny_unknown_fields)]
 pub struct SaleInput {
     /// The till, whose open session must be the caller's.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub register_id: i64,
     /// Who buys (the walk-in customer when nobody in particular).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub customer_id: i64,
     /// What.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 200))]
     pub lines: Vec<SaleLineInput>,
     /// A discount on the whole sale.
     #[serde(default)]
     pub discount: Option<DiscountInput>,
     /// How it is paid: they cover the total; only cash may exceed it (the rest is change).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10))]
     pub tenders: Vec<TenderInput>,
     /// An optional note.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 1000,
+            pattern = r#"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub note: Option<String>,
     /// A manager's login, when a discount or price needs approval.
     #[serde(default)]
@@ -540,9 +765,11 @@ impl SaleInput {
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
     /// How (together at most the balance due).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10))]
     pub tenders: Vec<TenderInput>,
     /// The till it is taken at (its open session must be the caller's), if any.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub register_id: Option<i64>,
 }
 
@@ -563,14 +790,30 @@ impl PaymentInput {
 #[serde(deny_unknown_fields)]
 pub struct ReturnLineInput {
     /// The order line's SKU.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 32,
+            pattern = r#"^[A-Za-z0-9][A-Za-z0-9._/-]*$"#
+        )
+    )]
     pub sku: String,
     /// Units coming back.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
     pub quantity: i64,
     /// `true`: written off (not back to stock), with `reason`.
     #[serde(default)]
     pub write_off: bool,
     /// Why written off.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub reason: Option<String>,
 }
 
@@ -580,15 +823,25 @@ pub struct ReturnLineInput {
 #[serde(deny_unknown_fields)]
 pub struct ReturnInput {
     /// What comes back.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 200))]
     pub lines: Vec<ReturnLineInput>,
     /// The money paid back (none: an exchange).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub refunds: Vec<TenderInput>,
     /// The till a cash refund comes from.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub register_id: Option<i64>,
     /// An optional note.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 1000,
+            pattern = r#"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub note: Option<String>,
     /// The approving manager's login (not needed when the caller is a manager).
     #[serde(default)]
@@ -638,8 +891,24 @@ impl ReturnInput {
 #[serde(deny_unknown_fields)]
 pub struct RegisterInput {
     /// Unique code, e.g. `CAIXA-01`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 32,
+            pattern = r#"^[A-Za-z0-9][A-Za-z0-9._/-]*$"#
+        )
+    )]
     pub code: String,
     /// Where it is.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub name: String,
 }
 
@@ -659,6 +928,14 @@ impl RegisterInput {
 #[serde(deny_unknown_fields)]
 pub struct OpenSessionInput {
     /// The cash counted into the drawer, as a decimal string.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 15,
+            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub opening_float: String,
 }
 
@@ -675,10 +952,27 @@ impl OpenSessionInput {
 #[serde(deny_unknown_fields)]
 pub struct CashMovementInput {
     /// `in` or `out`.
+    #[cfg_attr(feature = "openapi", schema(pattern = r#"^(in|out)$"#))]
     pub kind: String,
     /// More than zero, as a decimal string.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 15,
+            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub amount: String,
     /// Why.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub reason: String,
 }
 
@@ -703,8 +997,20 @@ impl CashMovementInput {
 #[serde(deny_unknown_fields)]
 pub struct CountInput {
     /// The tender.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r#"^(cash|debit|credit|pix|other)$"#)
+    )]
     pub tender: String,
     /// What was counted, as a decimal string.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 15,
+            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+        )
+    )]
     pub counted: String,
 }
 

@@ -1,5 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers and types.
 
+use std::collections::BTreeMap;
+
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
@@ -69,7 +71,10 @@ const PROBLEM_JSON: &str = "application/problem+json";
 /// Documents the errors every handler can answer with, in one place rather than on each handler:
 /// error bodies are `application/problem+json`; 400 (malformed), 413, 415, 422 (validation) and 429
 /// (rate limit, with `Retry-After`) can come from the extractors and middleware in front of any
-/// handler that takes input, and 401 from any that needs a token.
+/// handler that takes input; 401 and 403 from any that needs a token (the token's user is looked
+/// up on every request, so a deactivated user is refused everywhere, not only where roles
+/// differ); and 503 from any route (database unreachable or contended, a commit of unknown
+/// outcome, the request timeout).
 struct ProblemResponses;
 
 impl ProblemResponses {
@@ -122,6 +127,11 @@ impl ProblemResponses {
         }
         if needs_token {
             add("401", "Missing, invalid or expired access token");
+            add(
+                "403",
+                "The caller's role does not allow this (`forbidden`), or the user was \
+                 deactivated (`user_inactive`)",
+            );
         }
         if takes_body {
             add("413", "Body larger than the configured limit");
@@ -131,8 +141,25 @@ impl ProblemResponses {
             "429",
             "Rate limit reached; retry after `Retry-After` seconds",
         );
-        if let Some(RefOr::T(limited)) = responses.get_mut("429") {
-            limited
+        Self::unavailable(responses);
+        Self::retry_after(responses, "429");
+    }
+
+    /// 503, which any route can answer: `busy`, `unavailable`, `outcome_unknown` or `timeout`.
+    fn unavailable(responses: &mut BTreeMap<String, RefOr<Response>>) {
+        responses.entry("503".to_string()).or_insert_with(|| {
+            RefOr::T(Self::problem(
+                "The database is unreachable (`unavailable`) or stayed contended (`busy`), the \
+                 outcome of a commit is unknown (`outcome_unknown`), or the request took too long \
+                 (`timeout`); retry after `Retry-After` seconds, with the same `Idempotency-Key`",
+            ))
+        });
+        Self::retry_after(responses, "503");
+    }
+
+    fn retry_after(responses: &mut BTreeMap<String, RefOr<Response>>, status: &str) {
+        if let Some(RefOr::T(response)) = responses.get_mut(status) {
+            response
                 .headers
                 .entry("Retry-After".to_string())
                 .or_insert_with(|| {
@@ -148,9 +175,7 @@ impl ProblemResponses {
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
-            if path.starts_with("/health") {
-                continue;
-            }
+            let health = path.starts_with("/health");
             for operation in [
                 &mut item.get,
                 &mut item.put,
@@ -161,7 +186,12 @@ impl Modify for ProblemResponses {
             .into_iter()
             .flatten()
             {
-                Self::document(operation);
+                if health {
+                    // The probes answer with their own bodies; only the timeout is shared.
+                    Self::unavailable(&mut operation.responses.responses);
+                } else {
+                    Self::document(operation);
+                }
             }
         }
     }
@@ -267,6 +297,316 @@ mod tests {
                 operation["responses"]["422"].is_object(),
                 "{method} {path}: the key conflict"
             );
+        }
+    }
+
+    /// A property of a component schema, e.g. `("CustomerInput", "name")`.
+    fn property(doc: &Value, schema: &str, name: &str) -> Value {
+        let property = doc["components"]["schemas"][schema]["properties"][name].clone();
+        assert!(property.is_object(), "{schema}.{name} is not documented");
+        property
+    }
+
+    #[test]
+    fn input_schemas_carry_the_limits_erp_core_enforces() {
+        use erp_core::domain::{
+            Email, MAX_ON_HAND, Name, NewCounterSale, NewOrder, Note, ParkedLabel, Password,
+            Quantity, Reason, Reference, Sku,
+        };
+        let doc = document();
+        let limit = |value: usize| Value::from(value);
+        let cases: Vec<(&str, &str, &str, Value)> = vec![
+            ("CustomerInput", "name", "maxLength", limit(Name::MAX_LEN)),
+            ("CustomerInput", "email", "maxLength", limit(Email::MAX_LEN)),
+            ("CustomerPatch", "name", "maxLength", limit(Name::MAX_LEN)),
+            ("ProductInput", "sku", "maxLength", limit(Sku::MAX_LEN)),
+            ("ProductInput", "name", "maxLength", limit(Name::MAX_LEN)),
+            (
+                "ProductInput",
+                "initial_stock",
+                "maximum",
+                MAX_ON_HAND.into(),
+            ),
+            ("ProductInput", "initial_stock", "minimum", 0.into()),
+            (
+                "ProductPatch",
+                "reorder_level",
+                "maximum",
+                MAX_ON_HAND.into(),
+            ),
+            ("StockInput", "quantity", "maximum", MAX_ON_HAND.into()),
+            ("StockInput", "quantity", "minimum", (-MAX_ON_HAND).into()),
+            ("StockInput", "reason", "maxLength", limit(Reason::MAX_LEN)),
+            (
+                "OrderInput",
+                "lines",
+                "maxItems",
+                limit(NewOrder::MAX_LINES),
+            ),
+            ("OrderInput", "lines", "minItems", 1.into()),
+            ("OrderInput", "customer_id", "minimum", 1.into()),
+            ("OrderInput", "note", "maxLength", limit(Note::MAX_LEN)),
+            ("OrderLineInput", "sku", "maxLength", limit(Sku::MAX_LEN)),
+            (
+                "OrderLineInput",
+                "quantity",
+                "maximum",
+                Quantity::MAX.into(),
+            ),
+            ("OrderLineInput", "quantity", "minimum", 1.into()),
+            ("StatusInput", "note", "maxLength", limit(Note::MAX_LEN)),
+            (
+                "UserInput",
+                "password",
+                "minLength",
+                limit(Password::MIN_LEN),
+            ),
+            (
+                "UserInput",
+                "password",
+                "maxLength",
+                limit(Password::MAX_LEN),
+            ),
+            ("SaleInput", "lines", "maxItems", limit(NewOrder::MAX_LINES)),
+            (
+                "SaleInput",
+                "tenders",
+                "maxItems",
+                limit(NewCounterSale::MAX_TENDERS),
+            ),
+            ("SaleLineInput", "quantity", "maximum", Quantity::MAX.into()),
+            (
+                "TenderInput",
+                "reference",
+                "maxLength",
+                limit(Reference::MAX_LEN),
+            ),
+            (
+                "ParkedSaleInput",
+                "label",
+                "maxLength",
+                limit(ParkedLabel::MAX_LEN),
+            ),
+            ("RegisterInput", "code", "maxLength", limit(Sku::MAX_LEN)),
+        ];
+        for (schema, name, keyword, expected) in cases {
+            let property = property(&doc, schema, name);
+            assert_eq!(
+                property[keyword], expected,
+                "{schema}.{name} {keyword}: {property}"
+            );
+        }
+        for (schema, name) in [
+            ("StatusInput", "status"),
+            ("StockInput", "kind"),
+            ("UserInput", "role"),
+            ("TenderInput", "tender"),
+            ("CashMovementInput", "kind"),
+            ("ProductInput", "price"),
+            ("CustomerInput", "phone"),
+            ("CustomerInput", "tax_id"),
+        ] {
+            let property = property(&doc, schema, name);
+            assert!(
+                property["pattern"].is_string(),
+                "{schema}.{name}: {property}"
+            );
+        }
+    }
+
+    /// Whether `text` satisfies a string property's length and pattern, as a client that
+    /// validates against the document would check it.
+    fn schema_valid(property: &Value, text: &str) -> bool {
+        let length = text.chars().count();
+        let at_least = property["minLength"].as_u64().unwrap_or(0);
+        let at_most = property["maxLength"].as_u64().unwrap_or(u64::MAX);
+        let pattern = regex::Regex::new(property["pattern"].as_str().unwrap()).unwrap();
+        (at_least..=at_most).contains(&(length as u64)) && pattern.is_match(text)
+    }
+
+    /// What schemathesis found: text the document allows must be text the server takes. For each
+    /// sampled field, every schema-valid sample parses in erp-core, and the everyday values are
+    /// schema-valid (a pattern too strict would make generated clients refuse real data).
+    #[test]
+    fn text_the_schema_allows_is_text_the_server_accepts() {
+        use erp_core::domain::{Email, Money, Name, Note, OrderStatus, Phone, Role, Sku, Tender};
+        type Parser = fn(&str) -> bool;
+        /// Schema, property, whether erp-core accepts a text, samples, everyday values.
+        type Sampled = (
+            &'static str,
+            &'static str,
+            Parser,
+            Vec<String>,
+            Vec<&'static str>,
+        );
+        let doc = document();
+        let long = |n: usize| "x".repeat(n);
+        let names = [
+            "Ana",
+            "  José da Silva ",
+            "東京堂 🍵",
+            " ",
+            "",
+            "a\u{1}b",
+            "a\u{202E}b",
+            "a\nb",
+            "\t",
+            "\u{85}",
+        ];
+        let cases: Vec<Sampled> = vec![
+            (
+                "CustomerInput",
+                "name",
+                |t| Name::parse(t).is_ok(),
+                names
+                    .iter()
+                    .map(|s| s.to_string())
+                    .chain([long(200), long(201)])
+                    .collect(),
+                vec!["Ana Souza", "José"],
+            ),
+            (
+                "OrderInput",
+                "note",
+                |t| t.trim().is_empty() || Note::parse(t).is_ok(),
+                names
+                    .iter()
+                    .map(|s| s.to_string())
+                    .chain([long(1000), long(1001)])
+                    .collect(),
+                vec!["ring twice\nleave at the door", ""],
+            ),
+            (
+                "CustomerInput",
+                "email",
+                |t| Email::parse(t).is_ok(),
+                [
+                    "ana@example.com",
+                    "Ana.Souza@Example.COM",
+                    "a..b@example.com",
+                    ".a@example.com",
+                    "a.@example.com",
+                    "a@localhost",
+                    "a@example.1",
+                    "a@-x.com",
+                    "a@x-.com",
+                    "ação@example.com",
+                    "a@b@example.com",
+                    " ana@example.com",
+                    "a@x.c",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+                vec!["ana@example.com", "ana.souza+shop@mail.example.com.br"],
+            ),
+            (
+                "ProductInput",
+                "sku",
+                |t| Sku::parse(t).is_ok(),
+                [
+                    "TEA-01",
+                    "tea-01",
+                    "-TEA",
+                    "TEA 01",
+                    "7891234567895",
+                    "A/B.C_D",
+                    "Ç",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .chain([long(32), long(33)])
+                .collect(),
+                vec!["TEA-01", "7891234567895"],
+            ),
+            (
+                "ProductInput",
+                "price",
+                |t| Money::parse(t).is_ok(),
+                [
+                    "12.50",
+                    "0",
+                    "0.001",
+                    "-1",
+                    "1e3",
+                    "1.",
+                    ".5",
+                    "999999999999.99",
+                    "9999999999999",
+                    "1_000",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+                vec!["12.50", "0.99", "1000"],
+            ),
+            (
+                "CustomerInput",
+                "phone",
+                |t| t.trim().is_empty() || Phone::parse(t).is_ok(),
+                [
+                    "+55 (11) 98765-4321",
+                    "1234567",
+                    "12345678",
+                    "+1234567890123456",
+                    "",
+                    "  ",
+                    "++5511987654321",
+                    "55-11-98765-4321",
+                    "phone",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+                vec!["+55 (11) 98765-4321", "11 98765-4321", ""],
+            ),
+            (
+                "StatusInput",
+                "status",
+                |t| OrderStatus::parse(t).is_ok(),
+                ["CONFIRMED", "confirmed", "LOST", ""]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                vec!["CONFIRMED", "CANCELLED"],
+            ),
+            (
+                "UserInput",
+                "role",
+                |t| Role::parse(t).is_ok(),
+                ["viewer", "Admin", "root", ""]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                vec!["operator", "manager"],
+            ),
+            (
+                "TenderInput",
+                "tender",
+                |t| Tender::parse(t).is_ok(),
+                ["cash", "pix", "cheque", ""]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                vec!["cash", "credit"],
+            ),
+        ];
+        for (schema, name, accepted, samples, everyday) in cases {
+            let property = property(&doc, schema, name);
+            for sample in &samples {
+                if schema_valid(&property, sample) {
+                    assert!(
+                        accepted(sample),
+                        "{schema}.{name}: {sample:?} is schema-valid but refused"
+                    );
+                }
+            }
+            for sample in everyday {
+                assert!(
+                    schema_valid(&property, sample),
+                    "{schema}.{name}: {sample:?} is refused by the schema"
+                );
+            }
         }
     }
 }

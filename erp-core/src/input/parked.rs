@@ -12,14 +12,25 @@ use crate::error::Result;
 #[serde(deny_unknown_fields)]
 pub struct ParkedSaleInput {
     /// What the till calls it (1 to 40 characters, one line): "mesa 4", "blue coat".
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 40,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub label: String,
     /// The till it is parked at.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub register_id: Option<i64>,
     /// The customer, if one was chosen.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub customer_id: Option<i64>,
     /// The lines (1 to 200, each SKU once); no prices: the checkout prices them.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 200))]
     pub lines: Vec<OrderLineInput>,
 }
 

@@ -72,6 +72,7 @@ pub async fn register(
 /// are throttled per user (erp-core) and per client address (here).
 #[utoipa::path(post, path = "/api/v1/auth/jwt/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = TokenDto), (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem, description = "the user was deactivated"),
         (status = 429, body = crate::error::Problem)))]
 pub async fn login(
     State(state): State<AppState>,

@@ -26,8 +26,10 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct OrderParams {
     /// Only orders in this status.
+    #[param(pattern = r"^(PENDING|CONFIRMED|PICKED|SHIPPED|DELIVERED|CANCELLED)$")]
     pub status: Option<String>,
     /// Only orders of this customer.
+    #[param(minimum = 1)]
     pub customer_id: Option<i64>,
     /// Only orders created at or after this time (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,
@@ -46,6 +48,10 @@ pub struct OrderParams {
 #[serde(deny_unknown_fields)]
 pub struct CancelParams {
     /// Why (optional).
+    #[param(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
+    )]
     pub note: Option<String>,
 }
 

@@ -6,6 +6,7 @@
 mod bad_input;
 mod cli;
 mod connections;
+mod documented;
 mod flows;
 mod helpers;
 mod limits;
@@ -66,6 +67,10 @@ macro_rules! all_api_tests {
 
 mod sqlite {
     all_api_tests!(crate::helpers::Backend::Sqlite);
+    // The document is the same whatever the database: once is enough.
+    api_tests!(crate::helpers::Backend::Sqlite;
+        documented::every_status_a_route_answers_is_documented,
+    );
 }
 
 mod mysql {
