@@ -292,6 +292,15 @@ impl NewEvent {
     }
 }
 
+/// What waits in the outbox for a relay: for monitoring how far publishing lags behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutboxBacklog {
+    /// Events not yet published.
+    pub unpublished: u64,
+    /// When the oldest of them happened; `None` when nothing waits.
+    pub oldest: Option<Timestamp>,
+}
+
 /// An event as stored in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EventRecord {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::HeaderName;
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -15,13 +15,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::ServeArgs;
 use crate::error::ApiError;
 use crate::jwt::JwtKeys;
+use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::RateLimiter;
 use crate::redis_link::RedisLink;
@@ -30,7 +30,7 @@ use crate::serve::{ConnectionLimits, serve_connections};
 use crate::state::AppState;
 
 /// The header carrying each request's id (set if the client did not send one, echoed back).
-const REQUEST_ID: &str = "x-request-id";
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 /// The state for `args` over `erp`.
 pub fn state(args: &ServeArgs, erp: Erp) -> anyhow::Result<AppState> {
@@ -44,6 +44,7 @@ pub fn state(args: &ServeArgs, erp: Erp) -> anyhow::Result<AppState> {
         limiter: Arc::new(RateLimiter::new(redis.clone(), &args.redis_prefix)),
         redis,
         config: Arc::new(args.clone()),
+        metrics: Arc::new(Metrics::new()),
     })
 }
 
@@ -54,9 +55,13 @@ pub fn router(state: AppState) -> Router {
         crate::limits::rate_limit,
     ));
     let request_id = HeaderName::from_static(REQUEST_ID);
-    Router::new()
+    let mut router = Router::new()
         .route("/health", get(routes::health::alive))
-        .route("/health/ready", get(routes::health::ready))
+        .route("/health/ready", get(routes::health::ready));
+    if state.config.metrics {
+        router = router.route("/metrics", get(routes::metrics::scrape));
+    }
+    router
         .merge(SwaggerUi::new("/docs").url("/api/schema", ApiDoc::openapi()))
         .nest("/api/v1", api)
         .fallback(routes::no_route)
@@ -75,16 +80,12 @@ pub fn router(state: AppState) -> Router {
             .into_response()
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let id = request
-                    .headers()
-                    .get(REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-            }),
-        )
+        // Outside everything that can answer (handlers, refusals, the timeout, a caught panic),
+        // inside the request id: one log line and one metrics sample per request.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::request_log::observe,
+        ))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
@@ -127,6 +128,7 @@ pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
             stop.clone(),
         ));
     }
+    tokio::spawn(metrics_upkeep(state.metrics.clone(), stop.clone()));
     let limits = ConnectionLimits {
         header_read: args.header_read_timeout(),
         shutdown_deadline: args.shutdown_deadline(),
@@ -137,6 +139,17 @@ pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
         shutdown,
         task,
     })
+}
+
+/// Folds recorded latencies into their histograms every few seconds, so that samples do not pile
+/// up between scrapes (or forever, when nothing scrapes).
+async fn metrics_upkeep(metrics: Arc<Metrics>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => metrics.run_upkeep(),
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.

@@ -151,6 +151,9 @@ pub struct ServeArgs {
     /// remaining connections are closed.
     #[arg(long, env = "ERP_SHUTDOWN_DEADLINE_MS", default_value_t = 20_000)]
     pub shutdown_deadline_ms: u64,
+    /// Serve Prometheus metrics at `/metrics`, without authentication (`false` to turn off).
+    #[arg(long, env = "ERP_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
     /// How often the outbox relay looks for new events, in milliseconds.
     #[arg(long, env = "ERP_RELAY_INTERVAL_MS", default_value_t = 500)]
     pub relay_interval_ms: u64,
@@ -249,6 +252,7 @@ impl ServeArgs {
             max_body_bytes: 64 * 1024,
             redis_prefix: "erp".into(),
             relay_interval_ms: 100,
+            metrics: true,
             events_stream_max_len: 100_000,
             outbox_retention_seconds: 7 * 24 * 3600,
             outbox_purge_interval_ms: 60_000,

@@ -12,7 +12,7 @@ use utoipa::openapi::{Ref, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    auth, customers, health, orders, parked, products, receipts, shop, tills, users,
+    auth, customers, health, metrics, orders, parked, products, receipts, shop, tills, users,
 };
 
 /// The API description served at `/api/schema` and shown at `/docs`.
@@ -25,7 +25,7 @@ use crate::routes::{
             and statuses. Money is a decimal string (\"12.50\"); times are RFC 3339 UTC."
     ),
     paths(
-        health::alive, health::ready,
+        health::alive, health::ready, metrics::scrape,
         auth::register, auth::login, auth::refresh, auth::logout, auth::me,
         customers::create, customers::list, customers::get, customers::update, customers::delete,
         products::create, products::list, products::get, products::update,
@@ -172,10 +172,15 @@ impl ProblemResponses {
     }
 }
 
+/// Health and metrics: for probes and scrapers, outside `/api` and its rate limits.
+fn is_operational(path: &str) -> bool {
+    path.starts_with("/health") || path == "/metrics"
+}
+
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let health = path.starts_with("/health");
+            let operational = is_operational(path);
             for operation in [
                 &mut item.get,
                 &mut item.put,
@@ -186,8 +191,8 @@ impl Modify for ProblemResponses {
             .into_iter()
             .flatten()
             {
-                if health {
-                    // The probes answer with their own bodies; only the timeout is shared.
+                if operational {
+                    // Probes and scrapers get their own bodies; only the timeout is shared.
                     Self::unavailable(&mut operation.responses.responses);
                 } else {
                     Self::document(operation);
@@ -244,7 +249,7 @@ mod tests {
         let doc = document();
         for (path, method, operation) in operations(&doc) {
             let responses = operation["responses"].as_object().unwrap();
-            if !path.starts_with("/health") {
+            if !is_operational(&path) {
                 assert!(responses.contains_key("429"), "{method} {path}");
                 let limited = &responses["429"];
                 assert!(limited["headers"]["Retry-After"].is_object());

@@ -6,6 +6,7 @@ use erp_core::Erp;
 
 use crate::config::ServeArgs;
 use crate::jwt::JwtKeys;
+use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::redis_link::RedisLink;
 
@@ -22,4 +23,6 @@ pub struct AppState {
     pub redis: Option<Arc<RedisLink>>,
     /// The serve settings.
     pub config: Arc<ServeArgs>,
+    /// Request counts and latencies, rendered at `/metrics`.
+    pub metrics: Arc<Metrics>,
 }

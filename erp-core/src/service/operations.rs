@@ -5,7 +5,8 @@ use crate::Actor;
 use crate::domain::audit::{Inconsistency, check};
 use crate::domain::{EventId, Permission};
 use crate::error::Result;
-use crate::events::EventRecord;
+use crate::events::{EventRecord, OutboxBacklog};
+use crate::store::PoolStatus;
 
 impl Erp {
     /// Checks the invariants of ARCHITECTURE.md on the live data and lists every inconsistency
@@ -44,6 +45,18 @@ impl Erp {
             .unpublished_events(limit.clamp(1, 1000))
             .await
             .map_err(store_error)
+    }
+
+    /// How many events wait for a relay and since when: the outbox backlog and, from the
+    /// oldest, how far publishing lags.
+    pub async fn outbox_backlog(&self, actor: &Actor) -> Result<OutboxBacklog> {
+        actor.require(Permission::Operate)?;
+        self.store.outbox_backlog().await.map_err(store_error)
+    }
+
+    /// The database connection pool's state, for monitoring; `None` for the in-memory backend.
+    pub fn pool_status(&self) -> Option<PoolStatus> {
+        self.store.pool_status()
     }
 
     /// Marks events as published (called by a relay after the broker acknowledged them).

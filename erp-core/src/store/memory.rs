@@ -32,7 +32,7 @@ use crate::domain::{
     SessionTotals, ShopSettings, Sku, StatusChange, StockMovement, Tender, Timestamp, User, UserId,
     UserRecord, Username, fold,
 };
-use crate::events::{EventRecord, NewEvent};
+use crate::events::{EventRecord, NewEvent, OutboxBacklog};
 use crate::sync::{Arc, Mutex, lock};
 
 /// The in-memory store. Cheap to clone: clones share the same data.
@@ -1264,6 +1264,10 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn pool_status(&self) -> Option<super::PoolStatus> {
+        None
+    }
+
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
         Ok(self.read(|t| t.customers.get(&id).cloned()))
     }
@@ -1485,6 +1489,17 @@ impl Store for MemoryStore {
                 .take(limit as usize)
                 .cloned()
                 .collect()
+        }))
+    }
+
+    async fn outbox_backlog(&self) -> StoreResult<OutboxBacklog> {
+        Ok(self.read(|t| {
+            let mut waiting = t.events.iter().filter(|e| e.published_at.is_none());
+            let oldest = waiting.next().map(|e| e.occurred_at);
+            OutboxBacklog {
+                unpublished: u64::from(oldest.is_some()) + waiting.count() as u64,
+                oldest,
+            }
         }))
     }
 

@@ -31,7 +31,7 @@ use crate::domain::{
     RegisterId, ReturnId, ReturnedLine, Role, SaleReturn, SessionClosing, SessionTotals,
     ShopSettings, Sku, StatusChange, StockMovement, Timestamp, User, UserId, UserRecord, Username,
 };
-use crate::events::{EventRecord, NewEvent};
+use crate::events::{EventRecord, NewEvent, OutboxBacklog};
 
 /// The unique constraints a backend enforces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -503,6 +503,17 @@ pub trait Transaction: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
+/// A connection pool's state at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open now, in use or idle.
+    pub size: u32,
+    /// Open connections waiting for work.
+    pub idle: u32,
+    /// The most the pool may open.
+    pub max: u32,
+}
+
 /// A backend: in-memory, SQLite or MySQL.
 ///
 /// Reads outside a transaction see committed data. Lists follow the orders documented on the
@@ -521,6 +532,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Checks the database answers.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// The connection pool's state, for monitoring; `None` for a backend without one.
+    fn pool_status(&self) -> Option<PoolStatus>;
 
     /// A customer by id, deleted or not.
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
@@ -583,6 +597,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<EventRecord>>;
     /// Outbox events no relay has published yet, oldest first, at most `limit`.
     async fn unpublished_events(&self, limit: u32) -> StoreResult<Vec<EventRecord>>;
+    /// How many events wait for a relay, and since when.
+    async fn outbox_backlog(&self) -> StoreResult<OutboxBacklog>;
     /// Marks events as published.
     async fn mark_events_published(&self, ids: &[EventId], at: Timestamp) -> StoreResult<()>;
     /// Deletes at most `limit` events published before `published_before` (never an unpublished

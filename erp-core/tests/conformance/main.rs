@@ -62,6 +62,7 @@ macro_rules! conformance {
         refresh_tokens_rotate_and_a_reused_one_revokes_its_family,
         every_command_writes_its_event_to_the_outbox,
         published_events_leave_the_unpublished_queue,
+        the_outbox_backlog_counts_what_waits_and_since_when,
         published_events_are_deleted_after_their_retention_and_unpublished_ones_kept,
         demo_data_loads_once_and_is_consistent,
         a_mixed_workload_keeps_every_invariant,

@@ -2075,6 +2075,39 @@ pub async fn published_events_leave_the_unpublished_queue(erp: Erp) {
     assert!(all[0].published_at.is_some() && all[2].published_at.is_none());
 }
 
+pub async fn the_outbox_backlog_counts_what_waits_and_since_when(erp: Erp) {
+    let clock = TestClock::at(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap());
+    let shop = Shop::new(erp.with_clock(clock.clone()));
+    let empty = shop.erp.outbox_backlog(&shop.admin).await.unwrap();
+    assert_eq!((empty.unpublished, empty.oldest), (0, None));
+    shop.product("A", "1.00", 1).await;
+    clock.advance(Duration::minutes(5));
+    shop.product("B", "1.00", 1).await;
+    shop.product("C", "1.00", 1).await;
+    let events = shop.erp.events_after(&shop.admin, None, 10).await.unwrap();
+    let backlog = shop.erp.outbox_backlog(&shop.admin).await.unwrap();
+    assert_eq!(backlog.unpublished, 3);
+    assert_eq!(backlog.oldest, Some(events[0].occurred_at));
+    shop.erp
+        .mark_events_published(&shop.admin, &[events[0].id])
+        .await
+        .unwrap();
+    let backlog = shop.erp.outbox_backlog(&shop.admin).await.unwrap();
+    assert_eq!(backlog.unpublished, 2);
+    assert_eq!(backlog.oldest, Some(events[1].occurred_at));
+    assert_eq!(
+        events[1].occurred_at - events[0].occurred_at,
+        Duration::minutes(5)
+    );
+    let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
+    shop.erp
+        .mark_events_published(&shop.admin, &ids)
+        .await
+        .unwrap();
+    let done = shop.erp.outbox_backlog(&shop.admin).await.unwrap();
+    assert_eq!((done.unpublished, done.oldest), (0, None));
+}
+
 pub async fn published_events_are_deleted_after_their_retention_and_unpublished_ones_kept(
     erp: Erp,
 ) {

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod customers;
 pub mod health;
+pub mod metrics;
 pub mod orders;
 pub mod parked;
 pub mod products;

@@ -10,6 +10,7 @@ mod documented;
 mod flows;
 mod helpers;
 mod limits;
+mod observability;
 mod outages;
 mod permissions;
 mod processes;

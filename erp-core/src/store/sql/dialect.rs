@@ -57,4 +57,7 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     ) -> StoreResult<Vec<T>>;
     /// Runs a single write outside any unit of work.
     async fn execute(&self, statement: Statement) -> StoreResult<()>;
+
+    /// The connection pools' state, summed over the pools the dialect keeps.
+    fn pool_status(&self) -> crate::store::PoolStatus;
 }

@@ -24,7 +24,7 @@ use super::{connection_error, stored};
 use crate::connect::ConnectOptions;
 use crate::domain::{Money, Timestamp};
 use crate::error::{Error, Result};
-use crate::store::{StoreError, StoreResult, UniqueKey};
+use crate::store::{PoolStatus, StoreError, StoreResult, UniqueKey};
 
 /// MySQL's connections.
 pub(crate) struct MySqlDialect {
@@ -542,6 +542,14 @@ impl Dialect for MySqlDialect {
             .await
             .map_err(|e| statement_error(e, &statement))?;
         Ok(())
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        PoolStatus {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 }
 

@@ -25,7 +25,7 @@ use super::{connection_error, stored};
 use crate::connect::ConnectOptions;
 use crate::domain::{Money, Timestamp};
 use crate::error::{Error, Result};
-use crate::store::{StoreError, StoreResult, UniqueKey};
+use crate::store::{PoolStatus, StoreError, StoreResult, UniqueKey};
 
 /// SQLite's connections.
 ///
@@ -365,5 +365,15 @@ impl Dialect for SqliteDialect {
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        // The readers' pool and the single writer's, as one.
+        let (readers, writer) = (&self.pool, &self.writer);
+        PoolStatus {
+            size: readers.size() + writer.size(),
+            idle: u32::try_from(readers.num_idle() + writer.num_idle()).unwrap_or(u32::MAX),
+            max: readers.options().get_max_connections() + writer.options().get_max_connections(),
+        }
     }
 }

@@ -20,8 +20,8 @@ use crate::domain::{
     ShopSettings, Sku, StatusChange, StockMovement, Tender, Timestamp, User, UserId, UserRecord,
     Username, fold,
 };
-use crate::events::EventRecord;
-use crate::store::{Store, StoreError, StoreResult, Transaction, UniqueKey};
+use crate::events::{EventRecord, OutboxBacklog};
+use crate::store::{PoolStatus, Store, StoreError, StoreResult, Transaction, UniqueKey};
 
 /// A store on dialect `D`.
 pub(crate) struct SqlStore<D> {
@@ -160,6 +160,10 @@ impl<D: Dialect> Store for SqlStore<D> {
 
     async fn pause_before_retry(&self, attempt: u32) {
         backoff(attempt).await;
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(self.dialect.pool_status())
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -442,6 +446,25 @@ impl<D: Dialect> Store for SqlStore<D> {
         self.dialect
             .fetch(Statement::new(sql).int(i64::from(limit)), rows::event)
             .await
+    }
+
+    async fn outbox_backlog(&self) -> StoreResult<OutboxBacklog> {
+        // Both engines answer from the index on unpublished events.
+        let sql = "SELECT COUNT(*) AS unpublished, MIN(occurred_at) AS oldest \
+                   FROM outbox_events WHERE published_at IS NULL";
+        let found = self
+            .dialect
+            .fetch(Statement::new(sql), |row| {
+                Ok(OutboxBacklog {
+                    unpublished: u64::try_from(row.int("unpublished")?).unwrap_or(0),
+                    oldest: row.opt_time("oldest")?,
+                })
+            })
+            .await?;
+        Ok(found.into_iter().next().unwrap_or(OutboxBacklog {
+            unpublished: 0,
+            oldest: None,
+        }))
     }
 
     async fn mark_events_published(&self, ids: &[EventId], at: Timestamp) -> StoreResult<()> {
