@@ -39,6 +39,9 @@ pub struct Readings {
     pub backlog: Option<OutboxBacklog>,
     /// When the readings were taken.
     pub now: DateTime<Utc>,
+    /// Transactions erp-core ran again after a deadlock, lock timeout or (on Galera) a
+    /// certification failure, since the server started ([`erp_core::Erp::retries`]).
+    pub retries: u64,
 }
 
 /// The server's metrics.
@@ -79,6 +82,11 @@ impl Metrics {
                 "erp_outbox_unpublished",
                 "Events in the outbox not yet published to the stream"
             );
+            metrics::describe_counter!(
+                "erp_transaction_retries_total",
+                Unit::Count,
+                "Transactions run again after a deadlock, lock timeout or certification failure"
+            );
             metrics::describe_gauge!(
                 "erp_relay_lag_seconds",
                 Unit::Seconds,
@@ -109,6 +117,7 @@ impl Metrics {
                 metrics::gauge!("erp_db_pool_idle").set(f64::from(pool.idle));
                 metrics::gauge!("erp_db_pool_max").set(f64::from(pool.max));
             }
+            metrics::counter!("erp_transaction_retries_total").absolute(readings.retries);
             let up = readings.backlog.is_some();
             metrics::gauge!("erp_database_up").set(if up { 1.0 } else { 0.0 });
             // Without an answer the backlog gauges keep their last values; `erp_database_up`

@@ -34,6 +34,7 @@ pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
         pool: state.erp.pool_status(),
         backlog,
         now: chrono::Utc::now(),
+        retries: state.erp.retries(),
     };
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

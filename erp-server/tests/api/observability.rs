@@ -146,6 +146,12 @@ async fn metrics_count_requests_by_route_template_and_status() {
         "{text}"
     );
     assert_eq!(sample(&text, "erp_database_up", &[]), Some(1.0));
+    // The server's own count of transactions run again (the app shares the server's Erp).
+    assert_eq!(
+        sample(&text, "erp_transaction_retries_total", &[]),
+        Some(app.erp.retries() as f64),
+        "{text}"
+    );
     let waiting = app
         .erp
         .events_after(&erp_core::Actor::system(), None, 100)
