@@ -186,7 +186,7 @@ pub struct CustomerInput {
         schema(
             min_length = 3,
             max_length = 254,
-            pattern = r#"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$"#
+            pattern = r#"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]$"#
         )
     )]
     pub email: String,
@@ -227,6 +227,7 @@ impl CustomerInput {
 /// Changes to a customer: absent fields stay, `null` clears phone or tax id.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(min_properties = 1))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
     /// New name.
@@ -247,7 +248,7 @@ pub struct CustomerPatch {
         schema(
             min_length = 3,
             max_length = 254,
-            pattern = r#"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$"#
+            pattern = r#"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]$"#
         )
     )]
     pub email: Option<String>,
@@ -368,6 +369,7 @@ impl ProductInput {
 /// Changes to a product; stock is changed with [`StockInput`] instead.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(min_properties = 1))]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
     /// New name.
@@ -582,8 +584,8 @@ pub struct TenderInput {
         feature = "openapi",
         schema(
             min_length = 1,
-            max_length = 15,
-            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+            max_length = 20,
+            pattern = r#"^(0*[1-9][0-9]{0,11}(\.[0-9]{1,2})?|0+\.([1-9][0-9]?|0[1-9]))$"#
         )
     )]
     pub amount: String,
@@ -959,8 +961,8 @@ pub struct CashMovementInput {
         feature = "openapi",
         schema(
             min_length = 1,
-            max_length = 15,
-            pattern = r#"^[0-9]{1,12}(\.[0-9]{1,2})?$"#
+            max_length = 20,
+            pattern = r#"^(0*[1-9][0-9]{0,11}(\.[0-9]{1,2})?|0+\.([1-9][0-9]?|0[1-9]))$"#
         )
     )]
     pub amount: String,

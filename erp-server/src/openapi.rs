@@ -298,6 +298,11 @@ mod tests {
                 .unwrap_or_else(|| panic!("{method} {path} documents no Idempotency-Key"));
             assert_eq!(key["in"], "header", "{method} {path}");
             assert_ne!(key["required"], true, "{method} {path}");
+            assert_eq!(
+                key["schema"]["maxLength"],
+                erp_core::domain::IdempotencyKey::MAX_LEN,
+                "{method} {path}"
+            );
             assert!(
                 operation["responses"]["422"].is_object(),
                 "{method} {path}: the key conflict"

@@ -12,6 +12,14 @@ use crate::error::{Error, Result};
 #[serde(deny_unknown_fields)]
 pub struct ShopSettingsInput {
     /// The trading name, printed first on every receipt (1 to 200 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r#"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"#
+        )
+    )]
     pub name: String,
     /// The shop's CNPJ, with or without punctuation (a CPF is refused).
     #[serde(default)]
@@ -27,6 +35,7 @@ pub struct ShopSettingsInput {
     pub footer: Option<String>,
     /// The shop's offset from UTC in minutes, for the times printed (default -180, Brasília).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = -720, maximum = 840))]
     pub utc_offset_minutes: Option<i32>,
 }
 

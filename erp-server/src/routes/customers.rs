@@ -20,6 +20,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CustomerParams {
     /// Search in name and e-mail (case-insensitive substring) or a tax id prefix.
+    #[param(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
     /// Include soft-deleted customers.
     pub include_deleted: Option<bool>,

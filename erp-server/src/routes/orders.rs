@@ -49,8 +49,9 @@ pub struct OrderParams {
 pub struct CancelParams {
     /// Why (optional).
     #[param(
+        min_length = 1,
         max_length = 1000,
-        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
     )]
     pub note: Option<String>,
 }
@@ -61,7 +62,7 @@ pub struct CancelParams {
 /// `idempotency_conflict`; the same key for another customer places that customer's order.
 /// Stock for every line is reserved, or nothing is.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = OrderInput,
-    params(("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters, e.g. a UUID; scoped per customer")),
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$", description = "1 to 128 visible ASCII characters, e.g. a UUID; scoped per customer")),
     security(("bearer" = [])),
     responses((status = 201, body = OrderDto, description = "created"),
         (status = 200, body = OrderDto, description = "replay of the original order"),
@@ -132,7 +133,7 @@ pub async fn get(
 /// shared with cancellations.
 #[utoipa::path(patch, path = "/api/v1/orders/{id}/status", tag = "orders",
     params(("id" = i64, Path, minimum = 1),
-        ("Idempotency-Key" = Option<String>, Header,
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$",
             description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per change; scoped per order")),
     request_body = StatusInput, security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 403, body = Problem),
@@ -163,7 +164,7 @@ pub async fn change_status(
 /// shares).
 #[utoipa::path(delete, path = "/api/v1/orders/{id}", tag = "orders",
     params(("id" = i64, Path, minimum = 1), CancelParams,
-        ("Idempotency-Key" = Option<String>, Header,
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$",
             description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per change; scoped per order")),
     security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 403, body = Problem),

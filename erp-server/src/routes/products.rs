@@ -20,6 +20,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct ProductParams {
     /// A SKU prefix or part of the name (case-insensitive).
+    #[param(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
     /// Include deactivated products.
     pub include_inactive: Option<bool>,
@@ -102,7 +103,7 @@ pub async fn update(
 /// `Idempotent-Replayed: true`; the same key with another change is 422 `idempotency_conflict`.
 #[utoipa::path(patch, path = "/api/v1/products/{id}/stock", tag = "products",
     params(("id" = i64, Path, minimum = 1),
-        ("Idempotency-Key" = Option<String>, Header,
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$",
             description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per change")),
     request_body = StockInput, security(("bearer" = [])),
     responses((status = 200, body = ProductDto), (status = 404, body = Problem),

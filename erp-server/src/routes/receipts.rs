@@ -20,11 +20,14 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct ReceiptParams {
     /// Characters per line: 32 (58 mm paper), 42 or 48 (80 mm). Default 42.
+    #[param(pattern = r"^(32|42|48)$")]
     pub width: Option<String>,
     /// `pt-BR` (default) or `en`: labels, money and dates.
+    #[param(pattern = r"^(pt-BR|en)$")]
     pub lang: Option<String>,
     /// `text` (default, text/plain UTF-8) or `escpos` (application/octet-stream: ESC/POS
     /// commands in code page 860, ending with a paper cut).
+    #[param(pattern = r"^(text|escpos)$")]
     pub format: Option<String>,
     /// `true` prints the copy mark (2ª via / REPRINT). Default false.
     pub reprint: Option<bool>,

@@ -170,7 +170,7 @@ pub async fn close(
 /// A counter sale: paid and handed over at once (born DELIVERED). `Idempotency-Key` is
 /// required; a repeat answers 200 with the original sale and `Idempotent-Replayed: true`.
 #[utoipa::path(post, path = "/api/v1/sales", tag = "tills", request_body = SaleInput,
-    params(("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters, e.g. a UUID")),
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$", description = "1 to 128 visible ASCII characters, e.g. a UUID")),
     security(("bearer" = [])),
     responses((status = 201, body = PaidOrderDto, description = "sold"),
         (status = 200, body = PaidOrderDto, description = "replay of the original sale"),
@@ -214,7 +214,7 @@ pub async fn pay(
 #[utoipa::path(post, path = "/api/v1/orders/{id}/returns", tag = "tills",
     request_body = ReturnInput,
     params(("id" = i64, Path, minimum = 1),
-        ("Idempotency-Key" = String, Header, description = "1 to 128 visible ASCII characters, e.g. a UUID")),
+        ("Idempotency-Key" = String, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$", description = "1 to 128 visible ASCII characters, e.g. a UUID")),
     security(("bearer" = [])),
     responses((status = 201, body = ReturnDto, description = "recorded"),
         (status = 200, body = ReturnDto, description = "replay of the original return"),
