@@ -66,4 +66,4 @@ pub use status::{OrderStatus, StockEffect};
 pub use tax_id::{TaxId, TaxIdKind};
 pub use text::{Name, Note, Reason, Reference};
 pub use time::{Clock, SystemClock, Timestamp};
-pub use user::{NewUser, Password, Permission, Role, User, UserRecord, Username};
+pub use user::{NewUser, Password, Permission, Role, User, UserChange, UserRecord, Username};

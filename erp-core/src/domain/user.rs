@@ -262,6 +262,23 @@ impl fmt::Debug for UserRecord {
     }
 }
 
+/// What to change about a user in one command: the role, whether they may log in, or both.
+/// Both parts are applied in one transaction or not at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserChange {
+    /// The new role.
+    pub role: Option<Role>,
+    /// Deactivate (`false`) or reactivate (`true`).
+    pub active: Option<bool>,
+}
+
+impl UserChange {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.role.is_none() && self.active.is_none()
+    }
+}
+
 /// A user to create.
 #[derive(Clone, Debug)]
 pub struct NewUser {

@@ -6,7 +6,8 @@ use super::{Attempt, Erp, blocking, no_unique, store_error};
 use crate::Actor;
 use crate::auth::{hash_password, login_delay_secs, verify_against_dummy, verify_password};
 use crate::domain::{
-    NewUser, Page, PageRequest, Password, Permission, Role, User, UserId, UserRecord, Username,
+    NewUser, Page, PageRequest, Password, Permission, Role, User, UserChange, UserId, UserRecord,
+    Username,
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
@@ -258,8 +259,34 @@ impl Erp {
     /// Gives a user another role. Nobody changes their own role, and a manager neither makes nor
     /// unmakes an admin.
     pub async fn set_user_role(&self, actor: &Actor, id: UserId, role: Role) -> Result<User> {
+        let change = UserChange {
+            role: Some(role),
+            active: None,
+        };
+        self.update_user(actor, id, change).await
+    }
+
+    /// Deactivates or reactivates a user. Nobody deactivates themselves. Deactivation revokes the
+    /// user's refresh tokens; their past actions keep their name.
+    pub async fn set_user_active(&self, actor: &Actor, id: UserId, active: bool) -> Result<User> {
+        let change = UserChange {
+            role: None,
+            active: Some(active),
+        };
+        self.update_user(actor, id, change).await
+    }
+
+    /// Changes a user's role and/or whether they may log in, in one transaction: either every
+    /// part applies or none does, and one [`DomainEvent::UserUpdated`] is recorded. The rules of
+    /// [`Erp::set_user_role`] and [`Erp::set_user_active`] hold; an empty change is refused.
+    pub async fn update_user(&self, actor: &Actor, id: UserId, change: UserChange) -> Result<User> {
+        if change.is_empty() {
+            return Err(Error::validation("body", "nothing to change"));
+        }
         self.managed_user(actor, id, false).await?;
-        if !actor.role().may_manage(role) {
+        if let Some(role) = change.role
+            && !actor.role().may_manage(role)
+        {
             return Err(Error::RoleNotGrantable {
                 role: actor.role(),
                 target: role,
@@ -268,23 +295,12 @@ impl Erp {
         self.run(
             || {
                 self.try_update_user(actor, id, |record| {
-                    record.user.role = role;
-                    Ok(())
-                })
-            },
-            no_unique,
-        )
-        .await
-    }
-
-    /// Deactivates or reactivates a user. Nobody deactivates themselves. Deactivation revokes the
-    /// user's refresh tokens; their past actions keep their name.
-    pub async fn set_user_active(&self, actor: &Actor, id: UserId, active: bool) -> Result<User> {
-        self.managed_user(actor, id, false).await?;
-        self.run(
-            || {
-                self.try_update_user(actor, id, |record| {
-                    record.user.active = active;
+                    if let Some(role) = change.role {
+                        record.user.role = role;
+                    }
+                    if let Some(active) = change.active {
+                        record.user.active = active;
+                    }
                     Ok(())
                 })
             },
@@ -352,6 +368,15 @@ impl Erp {
         let was_active = record.user.active;
         let old_hash = record.password_hash.clone();
         change(&mut record)?;
+        // The role granted is checked with the actor's current role too, not the one they had
+        // when the command was asked for.
+        if actor.user_id() != Some(id) && !actor.role().may_manage(record.user.role) {
+            return Err(Error::RoleNotGrantable {
+                role: actor.role(),
+                target: record.user.role,
+            }
+            .into());
+        }
         let now = self.now();
         record.user.updated_at = now;
         tx.update_user(&record).await?;

@@ -56,6 +56,7 @@ macro_rules! conformance {
         the_permission_matrix_is_enforced_for_every_role,
         a_manager_cannot_make_or_manage_an_admin,
         duplicate_username_is_rejected,
+        role_and_active_change_in_one_transaction,
         own_password_change_needs_the_current_password,
         a_deactivated_user_can_neither_log_in_nor_act,
         an_actor_deactivated_or_demoted_after_login_is_refused_by_the_next_command,

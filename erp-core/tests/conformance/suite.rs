@@ -8,7 +8,7 @@ use chrono::{Duration, TimeZone, Utc};
 use erp_core::domain::{
     Clock, CustomerQuery, EventId, IdempotencyKey, MovementKind, NewUser, Note, OrderQuery,
     OrderStatus, PageRequest, Password, Permission, ProductChanges, ProductQuery, Quantity, Reason,
-    Role, SearchTerm, Sku, StockChange, Timestamp, Username,
+    Role, SearchTerm, Sku, StockChange, Timestamp, UserChange, Username,
 };
 use erp_core::events::DomainEvent;
 use erp_core::input::{CustomerInput, CustomerPatch, ProductInput};
@@ -1750,6 +1750,47 @@ pub async fn a_manager_cannot_make_or_manage_an_admin(erp: Erp) {
             .await,
         Err(Error::Forbidden { .. })
     ));
+}
+
+pub async fn role_and_active_change_in_one_transaction(erp: Erp) {
+    let shop = Shop::new(erp);
+    let manager = shop.user("boss", Role::Manager).await;
+    let clerk = shop.user("clerk", Role::Operator).await;
+    let id = clerk.user_id().unwrap();
+    let both = UserChange {
+        role: Some(Role::Viewer),
+        active: Some(false),
+    };
+    let changed = shop.erp.update_user(&manager, id, both).await.unwrap();
+    assert_eq!((changed.role, changed.active), (Role::Viewer, false));
+    let events = shop
+        .erp
+        .events_after(&shop.admin, None, 1000)
+        .await
+        .unwrap();
+    let updates = events
+        .iter()
+        .filter(|e| e.event_type == "UserUpdated" && e.aggregate_id == id.get())
+        .count();
+    assert_eq!(updates, 1, "one command, one event");
+
+    // Refused as a whole: the grantable part is not applied either.
+    let too_high = UserChange {
+        role: Some(Role::Admin),
+        active: Some(true),
+    };
+    assert!(matches!(
+        shop.erp.update_user(&manager, id, too_high).await,
+        Err(Error::RoleNotGrantable { .. })
+    ));
+    assert!(matches!(
+        shop.erp
+            .update_user(&manager, id, UserChange::default())
+            .await,
+        Err(Error::Validation { .. })
+    ));
+    let user = shop.erp.user(&shop.admin, id).await.unwrap();
+    assert_eq!((user.role, user.active), (Role::Viewer, false));
 }
 
 pub async fn duplicate_username_is_rejected(erp: Erp) {

@@ -3,13 +3,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use erp_core::domain::{FieldResult, Password, Role, UserId};
+use erp_core::domain::{FieldResult, Password, Role, UserChange, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{PageParams, page_request};
 use crate::dto::{PageDto, UserDto};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use crate::state::AppState;
 
@@ -70,29 +70,23 @@ pub async fn update(
     PathId(id): PathId,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> ApiResult<Json<UserDto>> {
-    if patch.role.is_none() && patch.active.is_none() {
-        return Err(erp_core::Error::validation("body", "nothing to change").into());
-    }
-    let mut user = None;
-    if let Some(role) = &patch.role {
-        let role = Role::parse(role).field("role")?;
-        user = Some(state.erp.set_user_role(&actor, UserId(id), role).await?);
-    }
-    if let Some(active) = patch.active {
-        user = Some(
-            state
-                .erp
-                .set_user_active(&actor, UserId(id), active)
-                .await?,
-        );
-    }
-    user.map(|u| Json(u.into())).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-            "nothing to change",
-        )
-    })
+    let role = patch
+        .role
+        .as_deref()
+        .map(Role::parse)
+        .transpose()
+        .field("role")?;
+    let change = UserChange {
+        role,
+        active: patch.active,
+    };
+    Ok(Json(
+        state
+            .erp
+            .update_user(&actor, UserId(id), change)
+            .await?
+            .into(),
+    ))
 }
 
 /// Sets a password: one's own (with the current one), or anyone's for those who manage users.

@@ -726,6 +726,57 @@ pub async fn users_are_listed_changed_and_passwords_reset(app: &TestApp) {
     app.login("carla", "brand new password").await;
 }
 
+/// Role and active in one PATCH are one command: one transaction, one `UserUpdated` event.
+pub async fn patching_role_and_active_together_is_one_change(app: &TestApp) {
+    let token = app.user("dora", "operator").await;
+    let (_, me) = app
+        .call(Method::GET, "/api/v1/auth/me", Some(&token), None)
+        .await;
+    let id = me["id"].as_i64().unwrap();
+    let (status, changed) = app
+        .admin(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(json!({"role": "viewer", "active": false})),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            changed["role"].as_str(),
+            changed["active"].as_bool()
+        ),
+        (StatusCode::OK, Some("viewer"), Some(false))
+    );
+    let events = app
+        .erp
+        .events_after(&erp_core::Actor::system(), None, 1000)
+        .await
+        .unwrap();
+    let updates = events
+        .iter()
+        .filter(|e| e.event_type == "UserUpdated" && e.aggregate_id == id)
+        .count();
+    assert_eq!(updates, 1, "one change, one event: {events:?}");
+
+    // A patch refused as a whole changes neither part.
+    let (status, _) = app
+        .admin(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(json!({"role": "nonsense", "active": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, still) = app
+        .admin(Method::GET, &format!("/api/v1/users/{id}"), None)
+        .await;
+    assert_eq!(
+        (still["role"].as_str(), still["active"].as_bool()),
+        (Some("viewer"), Some(false))
+    );
+}
+
 /// The README says how idempotency keys are scoped, in the words the server behaves by.
 #[test]
 fn readme_states_that_order_keys_are_scoped_per_customer() {

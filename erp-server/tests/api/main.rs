@@ -54,6 +54,7 @@ macro_rules! all_api_tests {
             flows::orders_are_placed_replayed_moved_and_cancelled,
             flows::status_changes_and_cancels_replay_with_the_same_key,
             flows::users_are_listed_changed_and_passwords_reset,
+            flows::patching_role_and_active_together_is_one_change,
             bad_input::malformed_bodies_are_refused_without_changes,
             bad_input::odd_text_is_stored_verbatim_or_refused,
             bad_input::paths_queries_and_tokens_are_checked,
