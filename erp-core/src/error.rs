@@ -249,6 +249,13 @@ pub enum Error {
         /// Detail for logs.
         message: String,
     },
+    /// Too many logins (or other password checks) are waiting for the password hasher; nothing
+    /// was tried. Retry after the given time.
+    #[error("too many logins at once; try again in {retry_after_secs} s")]
+    HashingBusy {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// The database cannot be reached; nothing was changed.
     #[error("the database is unavailable ({message})")]
     Unavailable {
@@ -308,7 +315,7 @@ impl Error {
             Error::RefundExceedsPaid { .. } => "refund_exceeds_paid",
             Error::Duplicate { .. } => "duplicate",
             Error::AlreadyDone { .. } => "already_done",
-            Error::Busy { .. } => "busy",
+            Error::Busy { .. } | Error::HashingBusy { .. } => "busy",
             Error::Unavailable { .. } => "unavailable",
             Error::OutcomeUnknown { .. } => "outcome_unknown",
             Error::Internal { .. } => "internal",
@@ -371,6 +378,7 @@ impl Error {
         !matches!(
             self,
             Error::Busy { .. }
+                | Error::HashingBusy { .. }
                 | Error::Unavailable { .. }
                 | Error::OutcomeUnknown { .. }
                 | Error::Internal { .. }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use erp_core::HashingLimits;
 use secrecy::SecretString;
 
 use crate::forwarded::TrustedProxies;
@@ -24,8 +25,8 @@ pub struct Cli {
 /// What to do; `serve` when none is given.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API (the default).
-    Serve(ServeArgs),
+    /// Serve the API (the default). Boxed: its settings dwarf the other commands'.
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load data.
@@ -129,6 +130,13 @@ pub struct ServeArgs {
     /// Failed logins per client IP within 15 minutes before further logins are refused.
     #[arg(long, env = "ERP_LOGIN_FAILURES_PER_IP", default_value_t = 20)]
     pub login_failures_per_ip: u32,
+    /// Password hashes run at once; each holds 19 MiB while it runs (0: one per core).
+    #[arg(long, env = "ERP_LOGIN_HASHES", default_value_t = 0)]
+    pub login_hashes: usize,
+    /// Logins that may wait for a password hash beyond those running; one more is answered 503
+    /// `busy` with Retry-After (default: 16 per running hash).
+    #[arg(long, env = "ERP_LOGIN_QUEUE")]
+    pub login_queue: Option<usize>,
     /// The reverse proxies whose `X-Forwarded-For` entries are believed: a hop count (`1` for one
     /// load balancer) or a comma-separated list of proxy networks (`10.0.0.0/8,192.168.1.7`).
     /// Unset: the socket peer is the client.
@@ -248,6 +256,8 @@ impl ServeArgs {
             ip_per_minute: 0,
             user_per_minute: 0,
             login_failures_per_ip: 20,
+            login_hashes: 0,
+            login_queue: None,
             trusted_proxies: None,
             max_body_bytes: 64 * 1024,
             redis_prefix: "erp".into(),
@@ -259,6 +269,19 @@ impl ServeArgs {
             request_timeout_ms: 30_000,
             header_read_timeout_ms: 10_000,
             shutdown_deadline_ms: 5_000,
+        }
+    }
+
+    /// The limits on password hashing these settings ask for.
+    pub fn hashing_limits(&self) -> HashingLimits {
+        let default = HashingLimits::default();
+        let concurrent = match self.login_hashes {
+            0 => default.concurrent,
+            n => n,
+        };
+        HashingLimits {
+            concurrent,
+            queue: self.login_queue.unwrap_or(16 * concurrent),
         }
     }
 

@@ -151,7 +151,7 @@ fn title_of(code: &str) -> &'static str {
         "return_exceeds_sold" => "Return exceeds what was sold",
         "refund_exceeds_paid" => "Refund exceeds what was paid",
         "already_done" => "Already done",
-        "busy" => "Database busy",
+        "busy" => "Busy",
         "unavailable" => "Service unavailable",
         "outcome_unknown" => "Outcome unknown",
         "malformed_json" => "Malformed JSON",
@@ -314,6 +314,10 @@ impl From<Error> for ApiError {
                 tracing::warn!(%error, "database busy after retries");
                 api.detail = "the database is busy; nothing was changed, try again".into();
                 api = api.retry_after(1);
+            }
+            Error::HashingBusy { retry_after_secs } => {
+                tracing::warn!("login refused: the password hashing queue is full");
+                api = api.retry_after(*retry_after_secs);
             }
             Error::Unavailable { .. } => {
                 tracing::error!(%error, "database unavailable");

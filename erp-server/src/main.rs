@@ -60,7 +60,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             erp_server::app::serve(args, connect(&cli.database).await?).await?;
         }
         Some(Command::Serve(args)) => {
-            erp_server::app::serve(args, connect(&cli.database).await?).await?;
+            erp_server::app::serve(*args, connect(&cli.database).await?).await?;
         }
         Some(Command::Migrate) => {
             Erp::migrate(

@@ -195,6 +195,9 @@ pub fn explain(error: &Error) -> Notice {
         ),
         Error::AlreadyDone { what } => t!("error-already-done", what = *what),
         Error::Busy { .. } => t!("error-busy"),
+        Error::HashingBusy { retry_after_secs } => {
+            t!("error-hashing-busy", seconds = retry_after_secs.to_string())
+        }
         Error::Unavailable { message } => {
             t!("error-unavailable", detail = first_line(message))
         }

@@ -29,6 +29,7 @@ use crate::Actor;
 use crate::domain::{Clock, DiscountPolicy, Permission, SystemClock, Timestamp};
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, NewEvent};
+use crate::hashing::{HashingGate, HashingLimits};
 use crate::store::memory::MemoryStore;
 use crate::store::{Store, StoreError, Transaction, UniqueKey};
 
@@ -67,6 +68,7 @@ pub struct Erp {
     clock: Arc<dyn Clock>,
     retries: Arc<AtomicU64>,
     discounts: DiscountPolicy,
+    hashing: Arc<HashingGate>,
 }
 
 /// Why one attempt of a command stopped.
@@ -113,6 +115,7 @@ impl Erp {
             clock: Arc::new(SystemClock),
             retries: Arc::new(AtomicU64::new(0)),
             discounts: DiscountPolicy::default(),
+            hashing: Arc::new(HashingGate::new(HashingLimits::default())),
         }
     }
 
@@ -131,6 +134,26 @@ impl Erp {
     pub fn with_discount_policy(mut self, policy: DiscountPolicy) -> Erp {
         self.discounts = policy;
         self
+    }
+
+    /// Replaces the limits on password hashing (how many hashes run at once, how many logins
+    /// may wait; see [`HashingLimits`]). Clones made after this share the new limits.
+    pub fn with_hashing_limits(mut self, limits: HashingLimits) -> Erp {
+        self.hashing = Arc::new(HashingGate::new(limits));
+        self
+    }
+
+    /// The limits on password hashing in force.
+    pub fn hashing_limits(&self) -> HashingLimits {
+        self.hashing.limits()
+    }
+
+    /// Runs password hashing under the hashing limits, off the async executor.
+    pub(crate) async fn hash_work<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        self.hashing.run(work).await
     }
 
     /// The discount rule in force.
@@ -247,21 +270,6 @@ impl Erp {
 /// For commands that have no unique constraint to explain.
 pub(crate) fn no_unique(key: UniqueKey) -> Error {
     store_error(StoreError::Unique(key))
-}
-
-/// Runs CPU-heavy work (password hashing) off the async executor when there is one.
-pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T> {
-    #[cfg(feature = "sql")]
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| Error::Internal {
-                message: format!("blocking task failed: {e}"),
-            });
-    }
-    Ok(work())
 }
 
 #[cfg(all(test, not(loom)))]

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use super::{Attempt, Erp, blocking, no_unique, store_error};
+use super::{Attempt, Erp, no_unique, store_error};
 use crate::Actor;
 use crate::auth::{hash_password, login_delay_secs, verify_against_dummy, verify_password};
 use crate::domain::{
@@ -40,7 +40,7 @@ impl Erp {
                 what: "creating the first admin",
             });
         }
-        let hash = blocking(move || hash_password(&password)).await??;
+        let hash = self.hash_work(move || hash_password(&password)).await??;
         let system = Actor::system();
         self.run(
             || self.try_insert_user(&system, &username, &hash, Role::Admin, true),
@@ -64,7 +64,7 @@ impl Erp {
             });
         }
         let password = new.password;
-        let hash = blocking(move || hash_password(&password)).await??;
+        let hash = self.hash_work(move || hash_password(&password)).await??;
         self.run(
             || self.try_insert_user(actor, &new.username, &hash, new.role, false),
             username_taken(&new.username),
@@ -128,7 +128,8 @@ impl Erp {
     pub async fn authenticate(&self, username: &str, password: &str) -> Result<Actor> {
         let password = password.to_string();
         let Ok(username) = Username::parse(username) else {
-            blocking(move || verify_against_dummy(&password)).await?;
+            self.hash_work(move || verify_against_dummy(&password))
+                .await?;
             return Err(Error::InvalidCredentials);
         };
         let record = self
@@ -137,7 +138,8 @@ impl Erp {
             .await
             .map_err(store_error)?;
         let Some(record) = record else {
-            blocking(move || verify_against_dummy(&password)).await?;
+            self.hash_work(move || verify_against_dummy(&password))
+                .await?;
             return Err(Error::InvalidCredentials);
         };
         let now = self.now();
@@ -148,7 +150,9 @@ impl Erp {
             });
         }
         let hash = record.password_hash.clone();
-        let matches = blocking(move || verify_password(&password, &hash)).await?;
+        let matches = self
+            .hash_work(move || verify_password(&password, &hash))
+            .await?;
         if !matches {
             self.run(|| self.note_login(record.user.id, false), no_unique)
                 .await?;
@@ -236,11 +240,14 @@ impl Erp {
         if actor.user_id() == Some(id) {
             let given = current.unwrap_or_default().to_string();
             let hash = target.password_hash.clone();
-            if !blocking(move || verify_password(&given, &hash)).await? {
+            if !self
+                .hash_work(move || verify_password(&given, &hash))
+                .await?
+            {
                 return Err(Error::InvalidCredentials);
             }
         }
-        let hash = blocking(move || hash_password(&new)).await??;
+        let hash = self.hash_work(move || hash_password(&new)).await??;
         self.run(
             || {
                 self.try_update_user(actor, id, |record| {

@@ -69,7 +69,8 @@ pub async fn register(
 }
 
 /// Exchanges a username and password for an access token and a refresh token. Failed logins
-/// are throttled per user (erp-core) and per client address (here).
+/// are throttled per user (erp-core) and per client address (here). Password checks run a few at
+/// a time; past a short queue the answer is 503 `busy` with Retry-After.
 #[utoipa::path(post, path = "/api/v1/auth/jwt/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = TokenDto), (status = 401, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem, description = "the user was deactivated"),

@@ -8,6 +8,7 @@ mod cli;
 mod connections;
 mod documented;
 mod flows;
+mod hashing;
 mod helpers;
 mod limits;
 mod observability;

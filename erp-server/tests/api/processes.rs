@@ -18,8 +18,14 @@ use crate::helpers::{Backend, PASSWORD, TestDatabase, read};
 
 /// Starts `erp-server serve` on a free port and returns it with its base URL.
 async fn start_server(database_url: &str) -> (Child, String) {
+    start_server_with(database_url, &[]).await
+}
+
+/// [`start_server`] with more settings in its environment.
+pub async fn start_server_with(database_url: &str, settings: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_erp-server"))
         .arg("serve")
+        .envs(settings.iter().copied())
         .env("DATABASE_URL", database_url)
         .env("ERP_BIND", "127.0.0.1:0")
         .env(

@@ -146,6 +146,7 @@ error-refund-exceeds-paid = At most { $refundable } can be refunded for these un
 error-duplicate = { $field } { $value } is already in use.
 error-already-done = Already done: { $what }.
 error-busy = The database is busy; nothing was changed. Try again.
+error-hashing-busy = Too many logins at once: try again in { $seconds } s.
 error-unavailable = The database cannot be reached; nothing was changed. Try again. ({ $detail })
 error-outcome-unknown = The connection to the database was lost while saving: it may or may not have been saved. Check before trying again.
 error-internal = Something went wrong inside erp; nothing was changed. ({ $detail })

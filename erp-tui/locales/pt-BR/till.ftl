@@ -158,6 +158,7 @@ error-refund-exceeds-paid = No máximo { $refundable } podem ser reembolsados po
 error-duplicate = { $field } { $value } já está em uso.
 error-already-done = Já feito: { $what }.
 error-busy = O banco de dados está ocupado; nada foi alterado. Tente de novo.
+error-hashing-busy = Logins demais ao mesmo tempo: tente de novo em { $seconds } s.
 error-unavailable = Sem acesso ao banco de dados; nada foi alterado. Tente de novo. ({ $detail })
 error-outcome-unknown = A conexão com o banco de dados caiu durante a gravação: pode ter sido gravado ou não. Confira antes de tentar de novo.
 error-internal = Algo deu errado dentro do erp; nada foi alterado. ({ $detail })
