@@ -9,6 +9,8 @@ use crate::domain::{Password, Permission, Role, User, UserId};
 use crate::error::{Error, Result};
 use crate::hashing::with_memory;
 
+pub use crate::domain::login_delay_secs;
+
 /// Who is acting. Every command takes one and checks the permission matrix against its role.
 ///
 /// Frontends get an actor from [`crate::Erp::authenticate`] (username and password) or
@@ -226,16 +228,6 @@ pub fn verify_against_dummy(password: &str) {
     let _ = verify_password(password, hash);
 }
 
-/// How long a user must wait after `failed_logins` consecutive failures: nothing for the first
-/// three, then 1 s doubling up to 5 minutes.
-pub fn login_delay_secs(failed_logins: u32) -> u64 {
-    if failed_logins < 3 {
-        0
-    } else {
-        (1u64 << (failed_logins - 3).min(16)).min(300)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,14 +275,6 @@ mod tests {
             .to_string();
         assert!(verify_password("correct horse battery", &theirs));
         assert!(!verify_password("correct horse batterx", &theirs));
-    }
-
-    #[test]
-    fn login_delay_grows_and_is_capped() {
-        assert_eq!(login_delay_secs(2), 0);
-        assert_eq!(login_delay_secs(3), 1);
-        assert_eq!(login_delay_secs(5), 4);
-        assert_eq!(login_delay_secs(40), 300);
     }
 
     #[test]

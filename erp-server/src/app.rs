@@ -38,7 +38,9 @@ pub fn state(args: &ServeArgs, erp: Erp) -> anyhow::Result<AppState> {
         Some(url) => Some(Arc::new(RedisLink::new(url.expose())?)),
         None => None,
     };
-    let erp = erp.with_hashing_limits(args.hashing_limits());
+    let erp = erp
+        .with_login_policy(args.login_policy())
+        .with_hashing_limits(args.hashing_limits());
     Ok(AppState {
         erp,
         jwt: JwtKeys::from_config(args)?,

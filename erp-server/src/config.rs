@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use erp_core::HashingLimits;
+use erp_core::domain::LoginPolicy;
 use secrecy::SecretString;
 
 use crate::forwarded::TrustedProxies;
@@ -127,7 +128,9 @@ pub struct ServeArgs {
     /// Requests per minute allowed per authenticated user (0: no limit).
     #[arg(long, env = "ERP_RATE_LIMIT_USER_PER_MINUTE", default_value_t = 300)]
     pub user_per_minute: u32,
-    /// Failed logins per client IP within 15 minutes before further logins are refused.
+    /// Failed logins per client IP before further logins from it are refused, until 15 minutes
+    /// pass without a failure (0: no limit). Counted in the database, so every instance shares
+    /// them.
     #[arg(long, env = "ERP_LOGIN_FAILURES_PER_IP", default_value_t = 20)]
     pub login_failures_per_ip: u32,
     /// Password hashes run at once; each holds 19 MiB while it runs (0: one per core).
@@ -282,6 +285,13 @@ impl ServeArgs {
         HashingLimits {
             concurrent,
             queue: self.login_queue.unwrap_or(16 * concurrent),
+        }
+    }
+
+    /// The limits on failed logins these settings ask for.
+    pub fn login_policy(&self) -> LoginPolicy {
+        LoginPolicy {
+            failures_per_address: self.login_failures_per_ip,
         }
     }
 

@@ -4,11 +4,11 @@
 //! A limit of `n` requests per minute lets a client spend `n` at once and then one every
 //! `60/n` seconds. The state per key is one number, the "theoretical arrival time"; the Lua script
 //! reads, decides and writes it in one step, using Redis's clock so instances need not agree on
-//! time. The same module counts failed logins per client IP.
+//! time. Failed logins are counted by erp-core, in the database.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::redis_link::{COMMAND_TIMEOUT, RedisLink};
 
@@ -45,13 +45,6 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(period / 1000))
 return {1, math.floor((period - (new_tat - now)) / interval), new_tat - now, 0}
 "#;
 
-/// Failed-login counter. KEYS[1]: the key; ARGV[1]: window (ms). Returns the new count.
-const COUNT_SCRIPT: &str = r#"
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
-"#;
-
 /// The pure GCRA step, shared by the in-process fallback and the tests.
 fn gcra(tat: Option<u64>, now: u64, interval: u64, period: u64) -> (Option<u64>, [u64; 4]) {
     let tat = tat.unwrap_or(now).max(now);
@@ -64,19 +57,14 @@ fn gcra(tat: Option<u64>, now: u64, interval: u64, period: u64) -> (Option<u64>,
     (Some(new_tat), [1, remaining, new_tat - now, 0])
 }
 
-/// Rate limits and failed-login counts, in Redis when reachable, else in this process.
+/// Rate limits, in Redis when reachable, else in this process.
 pub struct RateLimiter {
     redis: Option<Arc<RedisLink>>,
     prefix: String,
     gcra: redis::Script,
-    count: redis::Script,
     started: Instant,
     local_tat: Mutex<HashMap<String, u64>>,
-    local_counts: Mutex<HashMap<String, (u64, Instant)>>,
 }
-
-/// The window of the failed-login count.
-pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl RateLimiter {
     /// A limiter using `redis` when given.
@@ -85,10 +73,8 @@ impl RateLimiter {
             redis,
             prefix: prefix.to_string(),
             gcra: redis::Script::new(GCRA_SCRIPT),
-            count: redis::Script::new(COUNT_SCRIPT),
             started: Instant::now(),
             local_tat: Mutex::new(HashMap::new()),
-            local_counts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -143,52 +129,6 @@ impl RateLimiter {
         }
         answer
     }
-
-    /// How many logins failed from `ip` in the current window.
-    pub async fn failed_logins(&self, ip: &str) -> u64 {
-        let key = format!("{}:loginfail:{ip}", self.prefix);
-        if let Some(link) = &self.redis {
-            let mut get = redis::cmd("GET");
-            get.arg(&key);
-            let count = link
-                .guard(COMMAND_TIMEOUT, |mut connection| async move {
-                    get.query_async::<Option<u64>>(&mut connection).await
-                })
-                .await;
-            if let Some(count) = count {
-                return count.unwrap_or(0);
-            }
-        }
-        let counts = self.local_counts.lock().unwrap_or_else(|p| p.into_inner());
-        match counts.get(&key) {
-            Some((count, since)) if since.elapsed() < LOGIN_FAILURE_WINDOW => *count,
-            _ => 0,
-        }
-    }
-
-    /// Counts one failed login from `ip`.
-    pub async fn note_failed_login(&self, ip: &str) {
-        let key = format!("{}:loginfail:{ip}", self.prefix);
-        if let Some(link) = &self.redis {
-            let window_ms = u64::try_from(LOGIN_FAILURE_WINDOW.as_millis()).unwrap_or(900_000);
-            let mut invocation = self.count.key(&key);
-            invocation.arg(window_ms);
-            let counted = link
-                .guard(COMMAND_TIMEOUT, |mut connection| async move {
-                    invocation.invoke_async::<i64>(&mut connection).await
-                })
-                .await;
-            if counted.is_some() {
-                return;
-            }
-        }
-        let mut counts = self.local_counts.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = counts.entry(key).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= LOGIN_FAILURE_WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
 }
 
 #[cfg(test)]
@@ -226,14 +166,5 @@ mod tests {
             limiter.check("ip:2", 5).await.allowed,
             "budgets are per key"
         );
-    }
-
-    #[tokio::test]
-    async fn failed_logins_are_counted_per_ip() {
-        let limiter = RateLimiter::new(None, "test");
-        limiter.note_failed_login("10.0.0.1").await;
-        limiter.note_failed_login("10.0.0.1").await;
-        assert_eq!(limiter.failed_logins("10.0.0.1").await, 2);
-        assert_eq!(limiter.failed_logins("10.0.0.2").await, 0);
     }
 }

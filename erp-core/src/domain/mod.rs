@@ -10,6 +10,7 @@ mod contact;
 mod customer;
 mod ids;
 mod invalid;
+mod login;
 mod money;
 mod order;
 mod parked;
@@ -38,6 +39,9 @@ pub use ids::{
     ParkedSaleId, PaymentId, ProductId, RegisterId, ReturnId, UserId,
 };
 pub use invalid::{FieldResult, Invalid};
+pub use login::{
+    FORGET_FAILURES_AFTER, LOCAL_ADDRESS, LoginFailures, LoginKey, LoginPolicy, login_delay_secs,
+};
 pub use money::Money;
 pub use order::{
     IdempotencyKey, LineRequest, NewOrder, NewStatusChange, Order, OrderDraft, OrderLine,

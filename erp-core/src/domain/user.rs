@@ -239,25 +239,19 @@ pub struct User {
     pub updated_at: Timestamp,
 }
 
-/// A user with the secrets and counters only erp-core and the stores see.
+/// A user with the secrets only erp-core and the stores see.
 #[derive(Clone, PartialEq, Eq)]
 pub struct UserRecord {
     /// The public part.
     pub user: User,
     /// Argon2id PHC string.
     pub password_hash: String,
-    /// Consecutive failed logins since the last success.
-    pub failed_logins: u32,
-    /// No login is tried before this time.
-    pub locked_until: Option<Timestamp>,
 }
 
 impl fmt::Debug for UserRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserRecord")
             .field("user", &self.user)
-            .field("failed_logins", &self.failed_logins)
-            .field("locked_until", &self.locked_until)
             .finish_non_exhaustive()
     }
 }

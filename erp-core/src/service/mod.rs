@@ -26,7 +26,7 @@ pub use demo::SeedReport;
 pub use sessions::{IssuedRefreshToken, REFRESH_TOKEN_TTL};
 
 use crate::Actor;
-use crate::domain::{Clock, DiscountPolicy, Permission, SystemClock, Timestamp};
+use crate::domain::{Clock, DiscountPolicy, LoginPolicy, Permission, SystemClock, Timestamp};
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, NewEvent};
 use crate::hashing::{HashingGate, HashingLimits};
@@ -69,6 +69,7 @@ pub struct Erp {
     retries: Arc<AtomicU64>,
     discounts: DiscountPolicy,
     hashing: Arc<HashingGate>,
+    logins: LoginPolicy,
 }
 
 /// Why one attempt of a command stopped.
@@ -116,6 +117,7 @@ impl Erp {
             retries: Arc::new(AtomicU64::new(0)),
             discounts: DiscountPolicy::default(),
             hashing: Arc::new(HashingGate::new(HashingLimits::default())),
+            logins: LoginPolicy::default(),
         }
     }
 
@@ -140,6 +142,12 @@ impl Erp {
     /// may wait; see [`HashingLimits`]). Clones made after this share the new limits.
     pub fn with_hashing_limits(mut self, limits: HashingLimits) -> Erp {
         self.hashing = Arc::new(HashingGate::new(limits));
+        self
+    }
+
+    /// Replaces the limits on failed logins (see [`Erp::authenticate_from`]).
+    pub fn with_login_policy(mut self, policy: LoginPolicy) -> Erp {
+        self.logins = policy;
         self
     }
 

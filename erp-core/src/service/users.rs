@@ -1,17 +1,23 @@
 //! Users: the first admin, staff accounts, logins and passwords.
 
-use chrono::Duration;
-
 use super::{Attempt, Erp, no_unique, store_error};
 use crate::Actor;
-use crate::auth::{hash_password, login_delay_secs, verify_against_dummy, verify_password};
+use crate::auth::{hash_password, verify_against_dummy, verify_password};
 use crate::domain::{
-    NewUser, Page, PageRequest, Password, Permission, Role, User, UserChange, UserId, UserRecord,
-    Username,
+    LOCAL_ADDRESS, LoginKey, NewUser, Page, PageRequest, Password, Permission, Role, User,
+    UserChange, UserId, UserRecord, Username,
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
 use crate::store::{UniqueKey, UserDraft};
+
+/// The failed-login counters one login attempt updates.
+struct LoginKeys {
+    /// The typed username from the client's address.
+    user: LoginKey,
+    /// The client's address as a whole (none for logins on this machine).
+    address: Option<LoginKey>,
+}
 
 /// The milestone recorded when the first admin is created.
 const FIRST_ADMIN: &str = "first_admin";
@@ -120,73 +126,143 @@ impl Erp {
         })
     }
 
-    /// Checks a username and password and returns the actor to act as.
+    /// Checks a username and password typed on this machine (the till) and returns the actor to
+    /// act as. As [`Erp::authenticate_from`] with the address [`LOCAL_ADDRESS`], which has no
+    /// limit of its own: only the username's count applies.
+    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Actor> {
+        self.login(username, password, LOCAL_ADDRESS, false).await
+    }
+
+    /// Checks a username and password sent from client `address` and returns the actor to act
+    /// as.
     ///
     /// A wrong password or unknown user fails the same way ([`Error::InvalidCredentials`]) and
-    /// takes the same time. After three consecutive failures a user must wait before the next
-    /// try (1 s, doubling, at most 5 minutes): [`Error::LoginThrottled`].
-    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Actor> {
-        let password = password.to_string();
-        let Ok(username) = Username::parse(username) else {
-            self.hash_work(move || verify_against_dummy(&password))
-                .await?;
-            return Err(Error::InvalidCredentials);
+    /// takes the same time. Failures are counted per (typed username, address) and per address,
+    /// whether or not the user exists: after three in a row that username waits before its next
+    /// try from that address (1 s, doubling, at most 5 minutes), and an address with
+    /// [`crate::domain::LoginPolicy::failures_per_address`] failures waits until they are
+    /// forgotten ([`crate::domain::FORGET_FAILURES_AFTER`] after its last one): [`Error::LoginThrottled`]. The right
+    /// password from an address without failures is let in whatever other addresses did.
+    pub async fn authenticate_from(
+        &self,
+        username: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<Actor> {
+        self.login(username, password, address, true).await
+    }
+
+    async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        address: &str,
+        limit_address: bool,
+    ) -> Result<Actor> {
+        let keys = LoginKeys {
+            user: LoginKey::for_user(username, address),
+            address: limit_address.then(|| LoginKey::for_address(address)),
         };
-        let record = self
-            .store
-            .user_by_username(&username)
-            .await
-            .map_err(store_error)?;
+        self.run(|| self.try_count_login_attempt(&keys), no_unique)
+            .await?;
+        let checked = self.check_password(username, password).await;
+        match checked {
+            Ok(Some(record)) => {
+                self.run(|| self.try_take_back_login_attempt(&keys, true), no_unique)
+                    .await?;
+                if !record.user.active {
+                    return Err(Error::UserInactive {
+                        username: record.user.username.to_string(),
+                    });
+                }
+                Ok(Actor::for_user(&record.user))
+            }
+            Ok(None) => Err(Error::InvalidCredentials),
+            Err(error) => {
+                // Never checked (the hasher was busy, say): not a failure.
+                self.run(|| self.try_take_back_login_attempt(&keys, false), no_unique)
+                    .await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// The user whose password `password` is, or `None`. An unknown or invalid name costs the
+    /// same hashing work as a known one.
+    async fn check_password(&self, username: &str, password: &str) -> Result<Option<UserRecord>> {
+        let password = password.to_string();
+        let record = match Username::parse(username) {
+            Ok(username) => self
+                .store
+                .user_by_username(&username)
+                .await
+                .map_err(store_error)?,
+            Err(_) => None,
+        };
         let Some(record) = record else {
             self.hash_work(move || verify_against_dummy(&password))
                 .await?;
-            return Err(Error::InvalidCredentials);
+            return Ok(None);
         };
-        let now = self.now();
-        if let Some(until) = record.locked_until.filter(|until| *until > now) {
-            let wait = (until - now).num_seconds().max(1);
-            return Err(Error::LoginThrottled {
-                retry_after_secs: u64::try_from(wait).unwrap_or(1),
-            });
-        }
         let hash = record.password_hash.clone();
         let matches = self
             .hash_work(move || verify_password(&password, &hash))
             .await?;
-        if !matches {
-            self.run(|| self.note_login(record.user.id, false), no_unique)
-                .await?;
-            return Err(Error::InvalidCredentials);
-        }
-        if !record.user.active {
-            return Err(Error::UserInactive {
-                username: record.user.username.to_string(),
-            });
-        }
-        if record.failed_logins > 0 || record.locked_until.is_some() {
-            self.run(|| self.note_login(record.user.id, true), no_unique)
-                .await?;
-        }
-        Ok(Actor::for_user(&record.user))
+        Ok(matches.then_some(record))
     }
 
-    /// Counts a failed login (and sets the wait) or clears the count after a success.
-    async fn note_login(&self, id: UserId, success: bool) -> Attempt<()> {
-        let mut tx = self.begin().await?;
-        let Some(mut record) = tx.lock_user(id).await? else {
-            return Ok(());
-        };
+    /// Refuses the attempt if its username or address must wait; otherwise counts it as a
+    /// failure until its password proves right. The counts are read under the lock their update
+    /// takes, so parallel attempts are counted one after another.
+    async fn try_count_login_attempt(&self, keys: &LoginKeys) -> Attempt<()> {
         let now = self.now();
-        if success {
-            record.failed_logins = 0;
-            record.locked_until = None;
-        } else {
-            record.failed_logins = record.failed_logins.saturating_add(1);
-            let delay = login_delay_secs(record.failed_logins);
-            record.locked_until =
-                (delay > 0).then(|| now + Duration::seconds(i64::try_from(delay).unwrap_or(300)));
+        let mut tx = self.begin().await?;
+        // The address first, then the username: one lock order for every login.
+        let mut address = match &keys.address {
+            Some(key) => Some(tx.lock_login_failures(key).await?),
+            None => None,
+        };
+        let mut user = tx.lock_login_failures(&keys.user).await?;
+        let limit = self.logins.failures_per_address;
+        let wait = [
+            user.user_wait(now),
+            address.as_ref().and_then(|a| a.address_wait(now, limit)),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        if let Some(wait) = wait {
+            return Err(Error::LoginThrottled {
+                retry_after_secs: wait.max(1),
+            }
+            .into());
         }
-        tx.update_user(&record).await?;
+        if let Some(address) = &mut address {
+            address.add_failure(now);
+            tx.set_login_failures(address).await?;
+        }
+        user.add_failure(now);
+        tx.set_login_failures(&user).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes back the failure counted for an attempt: its password was right (`succeeded`: the
+    /// username's count starts again from nothing) or it was never checked.
+    async fn try_take_back_login_attempt(&self, keys: &LoginKeys, succeeded: bool) -> Attempt<()> {
+        let mut tx = self.begin().await?;
+        if let Some(key) = &keys.address {
+            let mut address = tx.lock_login_failures(key).await?;
+            address.take_back_one();
+            tx.set_login_failures(&address).await?;
+        }
+        let mut user = tx.lock_login_failures(&keys.user).await?;
+        if succeeded {
+            user.failures = 0;
+        } else {
+            user.take_back_one();
+        }
+        tx.set_login_failures(&user).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -252,8 +328,6 @@ impl Erp {
             || {
                 self.try_update_user(actor, id, |record| {
                     record.password_hash = hash.clone();
-                    record.failed_logins = 0;
-                    record.locked_until = None;
                     Ok(())
                 })
             },

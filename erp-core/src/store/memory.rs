@@ -24,13 +24,13 @@ use crate::domain::audit::{
 };
 use crate::domain::{
     CashMovement, CashMovementId, CashMovementKind, CashSession, CashSessionId, Channel, Customer,
-    CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, Money, MovementId,
-    NewCashMovement, NewCashSession, NewMovement, NewParkedSale, NewPayment, NewRegister,
-    NewStatusChange, Order, OrderDraft, OrderId, OrderLine, OrderQuery, OrderStatus, Page,
-    PageRequest, ParkedSale, ParkedSaleId, Payment, PaymentId, PaymentKind, Product, ProductId,
-    ProductQuery, Register, RegisterCode, RegisterId, ReturnId, SaleReturn, SessionClosing,
-    SessionTotals, ShopSettings, Sku, StatusChange, StockMovement, Tender, Timestamp, User, UserId,
-    UserRecord, Username, fold,
+    CustomerId, CustomerQuery, EventId, HistoryId, IdempotencyKey, LoginFailures, LoginKey, Money,
+    MovementId, NewCashMovement, NewCashSession, NewMovement, NewParkedSale, NewPayment,
+    NewRegister, NewStatusChange, Order, OrderDraft, OrderId, OrderLine, OrderQuery, OrderStatus,
+    Page, PageRequest, ParkedSale, ParkedSaleId, Payment, PaymentId, PaymentKind, Product,
+    ProductId, ProductQuery, Register, RegisterCode, RegisterId, ReturnId, SaleReturn,
+    SessionClosing, SessionTotals, ShopSettings, Sku, StatusChange, StockMovement, Tender,
+    Timestamp, User, UserId, UserRecord, Username, fold,
 };
 use crate::events::{EventRecord, NewEvent, OutboxBacklog};
 use crate::sync::{Arc, Mutex, lock};
@@ -71,6 +71,7 @@ struct Tables {
     events: Vec<EventRecord>,
     milestones: HashSet<String>,
     refresh_tokens: HashMap<String, RefreshTokenRecord>,
+    login_failures: HashMap<LoginKey, LoginFailures>,
     registers: BTreeMap<RegisterId, Register>,
     register_codes: HashMap<RegisterCode, RegisterId>,
     sessions: BTreeMap<CashSessionId, CashSession>,
@@ -124,6 +125,7 @@ enum LockKey {
     Customer(CustomerId),
     User(UserId),
     RefreshToken(String),
+    LoginFailures(LoginKey),
     CashSession(CashSessionId),
     ParkedSale(ParkedSaleId),
 }
@@ -237,6 +239,7 @@ enum Write {
     UpdateRefreshToken(RefreshTokenRecord),
     RevokeRefreshFamily(String, Timestamp),
     RevokeRefreshTokensOfUser(UserId, Timestamp),
+    SetLoginFailures(LoginFailures),
     InsertRegister(Register),
     InsertCashSession(CashSession),
     CloseCashSession(CashSessionId, SessionClosing),
@@ -571,6 +574,19 @@ impl Transaction for MemoryTransaction {
         self.lock_user(id).await
     }
 
+    async fn lock_login_failures(&mut self, key: &LoginKey) -> StoreResult<LoginFailures> {
+        self.acquire(LockKey::LoginFailures(key.clone()), LockMode::Exclusive)
+            .await;
+        Ok(self
+            .read(|t| t.login_failures.get(key).cloned())
+            .unwrap_or_else(|| LoginFailures::none(key.clone())))
+    }
+
+    async fn set_login_failures(&mut self, count: &LoginFailures) -> StoreResult<()> {
+        self.writes.push(Write::SetLoginFailures(count.clone()));
+        Ok(())
+    }
+
     async fn lock_refresh_token(
         &mut self,
         token_hash: &str,
@@ -725,8 +741,6 @@ impl Transaction for MemoryTransaction {
                 updated_at: draft.created_at,
             },
             password_hash: draft.password_hash.clone(),
-            failed_logins: 0,
-            locked_until: None,
         }));
         Ok(id)
     }
@@ -838,6 +852,7 @@ enum Undo {
     RemoveMilestone(String),
     RemoveRefreshToken(String),
     RestoreRefreshTokens(Vec<RefreshTokenRecord>),
+    RestoreLoginFailures(LoginKey, Option<LoginFailures>),
     RemoveRegister(RegisterId),
     RemoveCashSession(CashSessionId),
     RestoreCashSession(CashSession),
@@ -1103,6 +1118,15 @@ impl Tables {
                 self.parked.insert(id, sale);
                 Undo::RemoveParkedSale(id)
             }
+            Write::SetLoginFailures(count) => {
+                let key = count.key.clone();
+                let old = if count.failures == 0 {
+                    self.login_failures.remove(&key)
+                } else {
+                    self.login_failures.insert(key.clone(), count)
+                };
+                Undo::RestoreLoginFailures(key, old)
+            }
             Write::DeleteParkedSale(id) => match self.parked.remove(&id) {
                 Some(old) => Undo::RestoreParkedSale(old),
                 None => return Err(missing("parked sale")),
@@ -1177,6 +1201,14 @@ impl Tables {
                     self.refresh_tokens.insert(token.token_hash.clone(), token);
                 }
             }
+            Undo::RestoreLoginFailures(key, old) => match old {
+                Some(old) => {
+                    self.login_failures.insert(key, old);
+                }
+                None => {
+                    self.login_failures.remove(&key);
+                }
+            },
             Undo::RemoveRegister(id) => {
                 if let Some(register) = self.registers.remove(&id) {
                     self.register_codes.remove(&register.code);

@@ -24,12 +24,13 @@ use async_trait::async_trait;
 use crate::domain::audit::AuditSnapshot;
 use crate::domain::{
     CashMovement, CashMovementId, CashSession, CashSessionId, Customer, CustomerId, CustomerQuery,
-    EventId, HistoryId, IdempotencyKey, Money, MovementId, NewCashMovement, NewCashSession,
-    NewCustomer, NewMovement, NewParkedSale, NewPayment, NewRegister, NewStatusChange, Note, Order,
-    OrderDraft, OrderId, OrderLine, OrderQuery, OrderStatus, Page, PageRequest, ParkedSale,
-    ParkedSaleId, Payment, PaymentId, Product, ProductId, ProductQuery, Quantity, Register,
-    RegisterId, ReturnId, ReturnedLine, Role, SaleReturn, SessionClosing, SessionTotals,
-    ShopSettings, Sku, StatusChange, StockMovement, Timestamp, User, UserId, UserRecord, Username,
+    EventId, HistoryId, IdempotencyKey, LoginFailures, LoginKey, Money, MovementId,
+    NewCashMovement, NewCashSession, NewCustomer, NewMovement, NewParkedSale, NewPayment,
+    NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId, OrderLine, OrderQuery,
+    OrderStatus, Page, PageRequest, ParkedSale, ParkedSaleId, Payment, PaymentId, Product,
+    ProductId, ProductQuery, Quantity, Register, RegisterId, ReturnId, ReturnedLine, Role,
+    SaleReturn, SessionClosing, SessionTotals, ShopSettings, Sku, StatusChange, StockMovement,
+    Timestamp, User, UserId, UserRecord, Username,
 };
 use crate::events::{EventRecord, NewEvent, OutboxBacklog};
 
@@ -326,6 +327,14 @@ pub trait Transaction: Send {
         username: &Username,
     ) -> StoreResult<Option<UserRecord>>;
 
+    /// The failed-login count of `key` (none if never counted), locked until the unit of work
+    /// ends, so that concurrent logins read and update it one after another. The service locks
+    /// the whole address's count before a username's.
+    async fn lock_login_failures(&mut self, key: &LoginKey) -> StoreResult<LoginFailures>;
+
+    /// Stores a locked failed-login count; a count of zero removes it.
+    async fn set_login_failures(&mut self, count: &LoginFailures) -> StoreResult<()>;
+
     /// Locks a refresh token row by its digest.
     async fn lock_refresh_token(
         &mut self,
@@ -457,7 +466,7 @@ pub trait Transaction: Send {
     /// Inserts a user; [`UniqueKey::Username`] if the name is taken.
     async fn insert_user(&mut self, draft: &UserDraft) -> StoreResult<UserId>;
 
-    /// Writes every mutable field of a locked user (role, hash, active, counters, `updated_at`).
+    /// Writes every mutable field of a locked user (role, hash, active, `updated_at`).
     async fn update_user(&mut self, record: &UserRecord) -> StoreResult<()>;
 
     /// Records a one-time setup step; [`UniqueKey::Milestone`] if it was already recorded.

@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{Duration, TimeZone, Utc};
 use erp_core::domain::{
-    Clock, CustomerQuery, EventId, IdempotencyKey, MovementKind, NewUser, Note, OrderQuery,
-    OrderStatus, PageRequest, Password, Permission, ProductChanges, ProductQuery, Quantity, Reason,
-    Role, SearchTerm, Sku, StockChange, Timestamp, UserChange, Username,
+    Clock, CustomerQuery, EventId, IdempotencyKey, LoginPolicy, MovementKind, NewUser, Note,
+    OrderQuery, OrderStatus, PageRequest, Password, Permission, ProductChanges, ProductQuery,
+    Quantity, Reason, Role, SearchTerm, Sku, StockChange, Timestamp, UserChange, Username,
 };
 use erp_core::events::DomainEvent;
 use erp_core::input::{CustomerInput, CustomerPatch, ProductInput};
@@ -1554,6 +1554,118 @@ pub async fn repeated_login_failures_make_the_user_wait(erp: Erp) {
         Error::InvalidCredentials
     );
     shop.erp.authenticate("ana", PASSWORD).await.unwrap();
+}
+
+fn noon() -> Arc<TestClock> {
+    TestClock::at(Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap())
+}
+
+pub async fn unknown_and_known_names_are_throttled_alike(erp: Erp) {
+    let shop = Shop::new(erp.with_clock(noon()));
+    shop.user("ana", Role::Operator).await;
+    let mut answers = Vec::new();
+    for name in ["ana", "nobody"] {
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let outcome = shop
+                .erp
+                .authenticate_from(name, "wrong password", "10.0.0.1")
+                .await;
+            seen.push(outcome.unwrap_err());
+        }
+        answers.push(seen);
+    }
+    let throttled = Error::LoginThrottled {
+        retry_after_secs: 1,
+    };
+    let expected = [
+        vec![Error::InvalidCredentials; 3],
+        vec![throttled.clone(), throttled],
+    ]
+    .concat();
+    assert_eq!(answers[0], expected, "a real user");
+    assert_eq!(answers[1], expected, "a name nobody has: the same answers");
+}
+
+pub async fn the_right_password_from_a_fresh_address_is_let_in(erp: Erp) {
+    let clock = noon();
+    let shop = Shop::new(erp.with_clock(clock.clone()));
+    shop.user("ana", Role::Operator).await;
+    for _ in 0..3 {
+        assert_eq!(
+            shop.erp
+                .authenticate_from("ana", "wrong password", "10.0.0.66")
+                .await,
+            Err(Error::InvalidCredentials)
+        );
+    }
+    // The guessing address waits, even with the right password...
+    assert_eq!(
+        shop.erp
+            .authenticate_from("ana", PASSWORD, "10.0.0.66")
+            .await,
+        Err(Error::LoginThrottled {
+            retry_after_secs: 1
+        })
+    );
+    // ...while Ana, from her own address, is let in.
+    shop.erp
+        .authenticate_from("ana", PASSWORD, "10.0.0.7")
+        .await
+        .unwrap();
+    // A failure every few minutes keeps nobody out for good: a quiet quarter of an hour and the
+    // count is forgotten.
+    clock.advance(Duration::minutes(16));
+    shop.erp
+        .authenticate_from("ana", PASSWORD, "10.0.0.66")
+        .await
+        .unwrap();
+}
+
+pub async fn parallel_wrong_guesses_are_all_counted(erp: Erp) {
+    let policy = LoginPolicy {
+        failures_per_address: 8,
+    };
+    let shop = Shop::new(erp.with_clock(noon()).with_login_policy(policy));
+    shop.user("ana", Role::Operator).await;
+    let guess = |name: String, address: &'static str| {
+        let erp = shop.erp.clone();
+        tokio::spawn(async move {
+            erp.authenticate_from(&name, "wrong password", address)
+                .await
+                .unwrap_err()
+        })
+    };
+    // Twelve guesses at one name from one address at once: each reads the count the one before
+    // it wrote, so only the first three are checked.
+    let guesses: Vec<_> = (0..12).map(|_| guess("ana".into(), "10.0.0.1")).collect();
+    let mut checked = 0;
+    for outcome in guesses {
+        match outcome.await.unwrap() {
+            Error::InvalidCredentials => checked += 1,
+            Error::LoginThrottled { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(checked, 3);
+    // Eight guesses at eight names from another address at once: every one is counted, so the
+    // address has reached its limit and even the right password waits.
+    let guesses: Vec<_> = (0..8)
+        .map(|i| guess(format!("guess-{i}"), "10.0.0.2"))
+        .collect();
+    for outcome in guesses {
+        assert_eq!(outcome.await.unwrap(), Error::InvalidCredentials);
+    }
+    assert!(matches!(
+        shop.erp
+            .authenticate_from("ana", PASSWORD, "10.0.0.2")
+            .await,
+        Err(Error::LoginThrottled { .. })
+    ));
+    shop.erp
+        .authenticate_from("ana", PASSWORD, "10.0.0.3")
+        .await
+        .unwrap();
 }
 
 pub async fn the_permission_matrix_is_enforced_for_every_role(erp: Erp) {

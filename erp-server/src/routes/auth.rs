@@ -69,8 +69,9 @@ pub async fn register(
 }
 
 /// Exchanges a username and password for an access token and a refresh token. Failed logins
-/// are throttled per user (erp-core) and per client address (here). Password checks run a few at
-/// a time; past a short queue the answer is 503 `busy` with Retry-After.
+/// are throttled per (username, client address) and per client address, alike for users that
+/// exist and names that do not (erp-core counts them in the database, shared by every instance).
+/// Password checks run a few at a time; past a short queue the answer is 503 `busy`.
 #[utoipa::path(post, path = "/api/v1/auth/jwt/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = TokenDto), (status = 401, body = crate::error::Problem),
         (status = 403, body = crate::error::Problem, description = "the user was deactivated"),
@@ -80,23 +81,11 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<TokenDto>> {
-    let limit = u64::from(state.config.login_failures_per_ip);
-    if state.limiter.failed_logins(&ip).await >= limit {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "login_throttled",
-            "too many failed logins from this address; try again later",
-        )
-        .retry_after(60));
-    }
-    match state.erp.authenticate(&body.username, &body.password).await {
-        Ok(actor) => Ok(Json(tokens(&state, &actor).await?)),
-        Err(error @ erp_core::Error::InvalidCredentials) => {
-            state.limiter.note_failed_login(&ip).await;
-            Err(error.into())
-        }
-        Err(error) => Err(error.into()),
-    }
+    let actor = state
+        .erp
+        .authenticate_from(&body.username, &body.password, &ip)
+        .await?;
+    Ok(Json(tokens(&state, &actor).await?))
 }
 
 /// Exchanges a refresh token for new tokens. Each refresh token works once: presenting a used

@@ -29,6 +29,10 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// The audit's order query (`rows::order_audit` columns), per order.
     const AUDIT_ORDERS: &'static str;
 
+    /// `insert` (an `INSERT ... VALUES`) made to do nothing when the row's key exists, while
+    /// still locking that row until the unit of work ends (`any_column` is one of its columns).
+    fn insert_or_keep(insert: &str, any_column: &str) -> String;
+
     /// Starts a unit of work that may write.
     async fn begin(&self) -> StoreResult<Self::Tx>;
     /// Starts a read-only unit of work: one consistent snapshot.

@@ -48,6 +48,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "status_request_keys",
         sql: include_str!("../../../migrations/sqlite/0005_status_request_keys.sql"),
     },
+    Migration {
+        version: 6,
+        name: "login_failures",
+        sql: include_str!("../../../migrations/sqlite/0006_login_failures.sql"),
+    },
 ];
 
 #[cfg(feature = "mysql")]
@@ -76,6 +81,11 @@ pub(crate) const MYSQL: &[Migration] = &[
         version: 5,
         name: "status_request_keys",
         sql: include_str!("../../../migrations/mysql/0005_status_request_keys.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "login_failures",
+        sql: include_str!("../../../migrations/mysql/0006_login_failures.sql"),
     },
 ];
 

@@ -443,6 +443,14 @@ impl Dialect for MySqlDialect {
     type Tx = Tx;
 
     const NAME: &'static str = "mysql";
+
+    // Not INSERT IGNORE: on an existing row that takes a shared lock, and two logins each
+    // holding one and wanting the exclusive lock of the read that follows deadlock. An update
+    // that changes nothing takes the exclusive lock at once.
+    fn insert_or_keep(insert: &str, any_column: &str) -> String {
+        format!("{insert} ON DUPLICATE KEY UPDATE {any_column} = {any_column}")
+    }
+
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     const FOR_SHARE: &'static str = " LOCK IN SHARE MODE";
     // SUM over integers is DECIMAL in MySQL; the casts bring the figures back to BIGINT.

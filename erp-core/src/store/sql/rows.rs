@@ -46,8 +46,8 @@ pub(crate) trait Columns {
 pub(crate) const CUSTOMER_COLUMNS: &str =
     "id, name, email, phone, tax_id, created_at, updated_at, deleted_at";
 /// The user columns.
-pub(crate) const USER_COLUMNS: &str = "id, username, password_hash, role, active, failed_logins, \
-                                       locked_until, created_at, updated_at";
+pub(crate) const USER_COLUMNS: &str =
+    "id, username, password_hash, role, active, created_at, updated_at";
 /// The outbox columns.
 pub(crate) const EVENT_COLUMNS: &str =
     "id, event_type, aggregate_type, aggregate_id, payload, actor, occurred_at, published_at";
@@ -331,9 +331,15 @@ pub(crate) fn user(row: &dyn Columns) -> StoreResult<UserRecord> {
             updated_at: row.time("updated_at")?,
         },
         password_hash: row.text("password_hash")?,
-        failed_logins: u32::try_from(row.int("failed_logins")?).unwrap_or(u32::MAX),
-        locked_until: row.opt_time("locked_until")?,
     })
+}
+
+/// `failures, last_failure_at` of `login_failures`.
+pub(crate) fn login_failures(row: &dyn Columns) -> StoreResult<(u32, Option<Timestamp>)> {
+    Ok((
+        u32::try_from(row.int("failures")?).unwrap_or(u32::MAX),
+        row.opt_time("last_failure_at")?,
+    ))
 }
 
 pub(crate) fn event(row: &dyn Columns) -> StoreResult<EventRecord> {

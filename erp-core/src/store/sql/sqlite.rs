@@ -278,6 +278,12 @@ impl Dialect for SqliteDialect {
     type Tx = Tx;
 
     const NAME: &'static str = "sqlite";
+
+    // The IMMEDIATE transaction already holds the database's write lock.
+    fn insert_or_keep(insert: &str, _any_column: &str) -> String {
+        insert.replacen("INSERT INTO", "INSERT OR IGNORE INTO", 1)
+    }
+
     // The IMMEDIATE transaction already holds the database's write lock.
     const FOR_UPDATE: &'static str = "";
     const FOR_SHARE: &'static str = "";

@@ -15,12 +15,12 @@ use super::rows::{
 use super::statement::{Statement, placeholders, rows_of};
 use crate::domain::{
     CashMovementId, CashMovementKind, CashSession, CashSessionId, Customer, CustomerId, EventId,
-    HistoryId, IdempotencyKey, Money, MovementId, NewCashMovement, NewCashSession, NewMovement,
-    NewParkedSale, NewPayment, NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId,
-    OrderLine, OrderStatus, ParkedSale, ParkedSaleId, PaymentId, PaymentKind, Phone, Product,
-    ProductId, Quantity, Reason, Reference, Register, RegisterId, ReturnId, SaleReturn,
-    SessionClosing, SessionTotals, ShopSettings, Sku, StatusChange, StockMovement, TaxId,
-    Timestamp, User, UserId, UserRecord, Username, fold,
+    HistoryId, IdempotencyKey, LoginFailures, LoginKey, Money, MovementId, NewCashMovement,
+    NewCashSession, NewMovement, NewParkedSale, NewPayment, NewRegister, NewStatusChange, Note,
+    Order, OrderDraft, OrderId, OrderLine, OrderStatus, ParkedSale, ParkedSaleId, PaymentId,
+    PaymentKind, Phone, Product, ProductId, Quantity, Reason, Reference, Register, RegisterId,
+    ReturnId, SaleReturn, SessionClosing, SessionTotals, ShopSettings, Sku, StatusChange,
+    StockMovement, TaxId, Timestamp, User, UserId, UserRecord, Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
@@ -618,6 +618,56 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             .await
     }
 
+    async fn lock_login_failures(&mut self, key: &LoginKey) -> StoreResult<LoginFailures> {
+        // A row to lock even on the first failure: a locking read of a missing row would let
+        // two first attempts both see nothing.
+        let ensure = D::insert_or_keep(
+            "INSERT INTO login_failures (address, username, failures) VALUES (?, ?, 0)",
+            "failures",
+        );
+        self.execute(
+            Statement::new(ensure)
+                .text(key.address.as_str())
+                .text(key.username.as_str()),
+        )
+        .await?;
+        let sql = format!(
+            "SELECT failures, last_failure_at FROM login_failures \
+             WHERE address = ? AND username = ?{}",
+            D::FOR_UPDATE
+        );
+        let statement = Statement::new(sql)
+            .text(key.address.as_str())
+            .text(key.username.as_str());
+        let found = self.one(statement, rows::login_failures).await?;
+        let (failures, last_failure_at) = found.unwrap_or((0, None));
+        Ok(LoginFailures {
+            key: key.clone(),
+            failures,
+            last_failure_at,
+        })
+    }
+
+    async fn set_login_failures(&mut self, count: &LoginFailures) -> StoreResult<()> {
+        let key = &count.key;
+        let statement = if count.failures == 0 {
+            Statement::new("DELETE FROM login_failures WHERE address = ? AND username = ?")
+                .text(key.address.as_str())
+                .text(key.username.as_str())
+        } else {
+            Statement::new(
+                "UPDATE login_failures SET failures = ?, last_failure_at = ? \
+                 WHERE address = ? AND username = ?",
+            )
+            .int(i64::from(count.failures))
+            .opt_time(count.last_failure_at)
+            .text(key.address.as_str())
+            .text(key.username.as_str())
+        };
+        self.execute(statement).await?;
+        Ok(())
+    }
+
     async fn lock_refresh_token(
         &mut self,
         token_hash: &str,
@@ -837,8 +887,8 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
 
     async fn insert_user(&mut self, draft: &UserDraft) -> StoreResult<UserId> {
         let statement = Statement::new(
-            "INSERT INTO users (username, password_hash, role, active, failed_logins, \
-             created_at, updated_at) VALUES (?, ?, ?, 1, 0, ?, ?)",
+            "INSERT INTO users (username, password_hash, role, active, created_at, updated_at) \
+             VALUES (?, ?, ?, 1, ?, ?)",
         )
         .text(draft.username.as_str())
         .text(draft.password_hash.as_str())
@@ -850,14 +900,11 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
 
     async fn update_user(&mut self, r: &UserRecord) -> StoreResult<()> {
         let statement = Statement::new(
-            "UPDATE users SET password_hash = ?, role = ?, active = ?, failed_logins = ?, \
-             locked_until = ?, updated_at = ? WHERE id = ?",
+            "UPDATE users SET password_hash = ?, role = ?, active = ?, updated_at = ? WHERE id = ?",
         )
         .text(r.password_hash.as_str())
         .text(r.user.role.as_str())
         .flag(r.user.active)
-        .int(i64::from(r.failed_logins))
-        .opt_time(r.locked_until)
         .time(r.user.updated_at)
         .int(r.user.id.get());
         self.execute(statement).await?;
