@@ -4,12 +4,16 @@
 //! server adds its own codes for what happens before erp-core is reached (malformed JSON, a
 //! missing header, a rate limit). Internal errors are logged with the request and never shown.
 
+use std::time::Duration;
+
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use erp_core::Error;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
+
+use crate::log_throttle::Throttled;
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -167,6 +171,11 @@ fn title_of(code: &str) -> &'static str {
     }
 }
 
+/// While the database is down or a row stays contended, every request meets the same failure:
+/// one line per 10 s (with how many were left out) instead of one per request.
+static UNAVAILABLE_LOG: Throttled = Throttled::new(Duration::from_secs(10));
+static BUSY_LOG: Throttled = Throttled::new(Duration::from_secs(10));
+
 impl From<Error> for ApiError {
     fn from(error: Error) -> ApiError {
         let code = error.code();
@@ -311,7 +320,9 @@ impl From<Error> for ApiError {
             }
             Error::AlreadyDone { what } => api = api.with("what", *what),
             Error::Busy { .. } => {
-                tracing::warn!(%error, "database busy after retries");
+                if let Some(left_out) = BUSY_LOG.admit() {
+                    tracing::warn!(%error, left_out, "database busy after retries");
+                }
                 api.detail = "the database is busy; nothing was changed, try again".into();
                 api = api.retry_after(1);
             }
@@ -320,7 +331,9 @@ impl From<Error> for ApiError {
                 api = api.retry_after(*retry_after_secs);
             }
             Error::Unavailable { .. } => {
-                tracing::error!(%error, "database unavailable");
+                if let Some(left_out) = UNAVAILABLE_LOG.admit() {
+                    tracing::error!(%error, left_out, "database unavailable");
+                }
                 api.detail = "the database is unavailable; nothing was changed".into();
                 api = api.retry_after(5);
             }

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod forwarded;
 pub mod jwt;
 pub mod limits;
+pub mod log_throttle;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
