@@ -616,6 +616,8 @@ async fn mysql_cancelled_commands_never_lose_the_only_connection() {
 
 /// The env var that turns [`race_worker_process`] from a skipped test into a racer.
 const RACE_URL: &str = "ERP_RACE_DATABASE_URL";
+/// When the racers start ordering, in milliseconds since the Unix epoch.
+const RACE_START: &str = "ERP_RACE_START_AT_MS";
 
 /// Not a test of its own: the body each child process runs in
 /// [`two_processes_race_for_the_same_stock`]. It orders from 16 tasks until the stock is
@@ -629,6 +631,16 @@ async fn race_worker_process() {
     let customer = CustomerId(std::env::var("ERP_RACE_CUSTOMER").unwrap().parse().unwrap());
     let tag = std::env::var("ERP_RACE_TAG").unwrap();
     let erp = Erp::connect(&url, &options(16)).await.unwrap();
+    // Both racers start at the moment the parent chose, whichever process was quicker to start
+    // and connect: otherwise one can sell the whole stock before the other arrives.
+    let start_at: u128 = std::env::var(RACE_START).unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    if let Some(wait) = start_at.checked_sub(now) {
+        tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap())).await;
+    }
     let mut tasks = Vec::new();
     for worker in 0..16 {
         let erp = erp.clone();
@@ -680,6 +692,12 @@ async fn two_processes_race_for_the_same_stock(backend: Backend) {
     let buyer = customer(&erp, "buyer").await;
     db.sync_nodes().await;
     let exe = std::env::current_exe().unwrap();
+    // Time for both children to start and connect, even on a loaded machine.
+    let start_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 3_000;
     let children: Vec<_> = ["left", "right"]
         .into_iter()
         .enumerate()
@@ -687,6 +705,7 @@ async fn two_processes_race_for_the_same_stock(backend: Backend) {
             tokio::process::Command::new(&exe)
                 .args(["race_worker_process", "--exact", "--nocapture", "--ignored"])
                 .env(RACE_URL, db.node(i))
+                .env(RACE_START, start_at.to_string())
                 .env("ERP_RACE_CUSTOMER", buyer.get().to_string())
                 .env("ERP_RACE_TAG", tag)
                 .stdout(std::process::Stdio::piped())
