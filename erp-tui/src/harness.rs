@@ -29,7 +29,20 @@ impl Harness {
         width: u16,
         height: u16,
     ) -> anyhow::Result<Harness> {
-        let (app, tasks) = App::new(erp.backend_name(), carts);
+        Harness::start_in(erp, carts, width, height, crate::i18n::Lang::En).await
+    }
+
+    /// [`Harness::start`] in `lang` from the first screen on, as `main` sets it before the
+    /// first message.
+    pub async fn start_in(
+        erp: Erp,
+        carts: Option<CartStore>,
+        width: u16,
+        height: u16,
+        lang: crate::i18n::Lang,
+    ) -> anyhow::Result<Harness> {
+        let (mut app, tasks) = App::new(erp.backend_name(), carts);
+        app.lang = lang;
         let terminal = Terminal::new(TestBackend::new(width, height))?;
         let mut harness = Harness { app, erp, terminal };
         harness.run(tasks).await;

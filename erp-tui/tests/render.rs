@@ -61,6 +61,51 @@ async fn first_run_asks_for_the_admin_and_offers_demo_data() {
     assert!(erp.has_users().await.unwrap());
 }
 
+/// The first screen a Brazilian shop sees is in Portuguese too, and its passwords stay masked
+/// with translated labels.
+#[tokio::test]
+async fn first_run_speaks_portuguese() {
+    let erp = Erp::in_memory();
+    let mut app = Harness::start_in(erp.clone(), None, 80, 24, erp_tui::i18n::Lang::PtBr)
+        .await
+        .unwrap();
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[
+            "Primeiro uso",
+            "Criar o primeiro administrador",
+            "Usuário:",
+            "Senha novamente:",
+            "Este banco de dados ainda não tem usuários.",
+        ],
+    );
+    assert!(!screen.contains("Create the first admin"), "{screen}");
+    app.type_text("dona").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("senha correta").await;
+    assert!(
+        !app.screen().contains("senha correta"),
+        "the password is masked"
+    );
+    app.press(KeyCode::Enter).await;
+    app.type_text("senha correta").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Administrador dona criado.",
+            "Carregar o catálogo de demonstração?",
+            "y carregar dados de demonstração",
+        ],
+    );
+    app.press(KeyCode::Char('y')).await;
+    assert_shows(
+        &app.screen(),
+        &["Dados de demonstração carregados: 36 produtos, 6 clientes."],
+    );
+}
+
 #[tokio::test]
 async fn first_run_refuses_different_passwords() {
     let mut app = Harness::start(Erp::in_memory(), None, 80, 24)

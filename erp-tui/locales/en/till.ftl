@@ -304,3 +304,16 @@ recalled = Recalled "{ $label }": { $count } line(s), at today's prices (checked
 col-label = Label
 col-items = Items
 col-parked = Parked
+
+# First run
+setup-admin-title = Create the first admin
+setup-admin-message = This database has no users yet. Choose the admin's name and password.
+field-password-again = Password again
+setup-passwords-differ = The two passwords differ.
+setup-creating = Creating the admin…
+setup-admin-created = Admin { $username } created.
+setup-demo-offer = Load the demo catalogue? Three dozen products with stock and six customers, including a walk-in customer for counter sales.
+setup-demo-keys = y: load the demo data    n: start with an empty shop
+setup-welcome = Welcome
+setup-seeding = Loading the demo data…
+setup-demo-loaded = Demo data loaded: { $products } products, { $customers } customers.

@@ -416,3 +416,16 @@ recalled = Recuperada "{ $label }": { $count } linha(s), a preços de hoje (conf
 col-label = Nome
 col-items = Itens
 col-parked = Suspensa
+
+# Primeiro uso
+setup-admin-title = Criar o primeiro administrador
+setup-admin-message = Este banco de dados ainda não tem usuários. Escolha o nome e a senha do administrador.
+field-password-again = Senha novamente
+setup-passwords-differ = As duas senhas são diferentes.
+setup-creating = Criando o administrador…
+setup-admin-created = Administrador { $username } criado.
+setup-demo-offer = Carregar o catálogo de demonstração? Três dúzias de produtos com estoque e seis clientes, incluindo um consumidor final para vendas no balcão.
+setup-demo-keys = y: carregar os dados de demonstração    n: começar com a loja vazia
+setup-welcome = Bem-vindo
+setup-seeding = Carregando os dados de demonstração…
+setup-demo-loaded = Dados de demonstração carregados: { $products } produtos, { $customers } clientes.

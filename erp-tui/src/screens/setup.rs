@@ -13,6 +13,7 @@ use crate::app::{Ctx, Go};
 use crate::form::{Form, FormEvent};
 use crate::keys::Hint;
 use crate::msg::Msg;
+use crate::t;
 use crate::task::Task;
 
 /// The first-run steps.
@@ -37,10 +38,16 @@ pub struct Setup {
 
 fn admin_form() -> Form {
     Form::new(
-        "Create the first admin",
-        &["Username", "Password", "Password again"],
+        t!("setup-admin-title"),
+        &[
+            &t!("field-username"),
+            &t!("field-password"),
+            &t!("field-password-again"),
+        ],
     )
-    .with_message("This database has no users yet. Choose the admin's name and password.")
+    .with_masked(1)
+    .with_masked(2)
+    .with_message(t!("setup-admin-message"))
 }
 
 impl Setup {
@@ -86,7 +93,7 @@ impl Setup {
                         Err(error) => ctx.fail(&error),
                         Ok(_) if values[1] != values[2] => {
                             ctx.notice =
-                                Some(crate::notice::Notice::error("The two passwords differ."));
+                                Some(crate::notice::Notice::error(t!("setup-passwords-differ")));
                         }
                         Ok((username, password)) => {
                             let typed = values[1].clone();
@@ -136,9 +143,10 @@ impl Setup {
             Msg::Seeded(result) => {
                 if let Step::Seeding(actor) = &self.step {
                     match result {
-                        Ok(report) => ctx.info(format!(
-                            "Demo data loaded: {} products, {} customers.",
-                            report.products, report.customers
+                        Ok(report) => ctx.info(t!(
+                            "setup-demo-loaded",
+                            products = report.products,
+                            customers = report.customers
                         )),
                         Err(error) => ctx.fail(&error),
                     }
@@ -153,24 +161,23 @@ impl Setup {
     pub fn draw(&self, frame: &mut Frame, area: Rect) {
         match &self.step {
             Step::Admin(form) => form.draw(frame, area),
-            Step::Creating => frame.render_widget(Paragraph::new("Creating the admin…"), area),
+            Step::Creating => frame.render_widget(Paragraph::new(t!("setup-creating")), area),
             Step::OfferDemo(actor) => {
                 let text = vec![
-                    Line::from(format!("Admin {} created.", actor.username())).bold(),
+                    Line::from(t!("setup-admin-created", username = actor.username())).bold(),
                     Line::from(""),
-                    Line::from("Load the demo catalogue? Three dozen products with stock and six"),
-                    Line::from("customers, including a walk-in customer for counter sales."),
+                    Line::from(t!("setup-demo-offer")),
                     Line::from(""),
-                    Line::from("y: load the demo data    n: start with an empty shop"),
+                    Line::from(t!("setup-demo-keys")),
                 ];
                 frame.render_widget(
                     Paragraph::new(text)
                         .wrap(Wrap { trim: true })
-                        .block(Block::bordered().title(" Welcome ")),
+                        .block(Block::bordered().title(format!(" {} ", t!("setup-welcome")))),
                     area,
                 );
             }
-            Step::Seeding(_) => frame.render_widget(Paragraph::new("Loading the demo data…"), area),
+            Step::Seeding(_) => frame.render_widget(Paragraph::new(t!("setup-seeding")), area),
         }
     }
 }
