@@ -2,8 +2,36 @@
 //! the run's products and customer) and the answers they count. Benchmarks live in benches/.
 
 use anyhow::{Context, ensure};
+use clap::ValueEnum;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+
+/// Where a run's orders go.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Spread {
+    /// Every order takes the same product: the row-lock hot spot.
+    Hot,
+    /// Orders pick among `--sku-count` products.
+    Spread,
+}
+
+impl Spread {
+    /// How many products the run needs, given `--sku-count`.
+    pub fn products(self, sku_count: usize) -> usize {
+        match self {
+            Spread::Hot => 1,
+            Spread::Spread => sku_count.max(1),
+        }
+    }
+
+    /// What the run's banner calls it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Spread::Hot => "hot SKU",
+            Spread::Spread => "spread",
+        }
+    }
+}
 
 /// Sends a request; its status and JSON body (`Null` when the body is not JSON).
 pub async fn send(request: reqwest::RequestBuilder) -> anyhow::Result<(StatusCode, Value)> {

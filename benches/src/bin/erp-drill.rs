@@ -19,18 +19,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
-use clap::{Parser, ValueEnum};
-use erp_benches::{Run, prepare};
+use clap::Parser;
+use erp_benches::{Run, Spread, prepare};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Spread {
-    /// Every order takes the same product, whichever server it goes through.
-    Hot,
-    /// Orders pick among `--sku-count` products.
-    Spread,
-}
 
 #[derive(Debug, Parser)]
 #[command(about = "Orders through several erp-server processes, with timed events")]
@@ -164,11 +156,7 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .map(|url| url.trim_end_matches('/').to_string())
         .collect();
-    let count = if args.skus == Spread::Hot {
-        1
-    } else {
-        args.sku_count.max(1)
-    };
+    let count = args.skus.products(args.sku_count);
     let run = prepare(&client, &bases[0], &args.username, &args.password, count).await?;
     let Run {
         tag,
@@ -183,11 +171,7 @@ async fn main() -> anyhow::Result<()> {
         bases.len(),
         args.clients,
         args.duration,
-        if args.skus == Spread::Hot {
-            "hot SKU"
-        } else {
-            "spread"
-        },
+        args.skus.describe(),
         if count == 1 { "" } else { "s" }
     );
 

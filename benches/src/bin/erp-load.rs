@@ -14,19 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use clap::{Parser, ValueEnum};
-use erp_benches::{Run, prepare, send};
+use clap::Parser;
+use erp_benches::{Run, Spread, prepare, send};
 use hdrhistogram::Histogram;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
-
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Spread {
-    /// Every order takes the same product: the row-lock hot spot.
-    Hot,
-    /// Orders pick among `--sku-count` products.
-    Spread,
-}
 
 #[derive(Debug, Parser)]
 #[command(about = "Load generator for erp-server")]
@@ -76,11 +68,7 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
     let base = args.url.trim_end_matches('/').to_string();
 
-    let count = if args.skus == Spread::Hot {
-        1
-    } else {
-        args.sku_count.max(1)
-    };
+    let count = args.skus.products(args.sku_count);
     let Run {
         tag: run,
         token,
@@ -92,11 +80,7 @@ async fn main() -> anyhow::Result<()> {
         "{} clients for {} s, {} ({} SKU{}) against {base}",
         args.clients,
         args.duration,
-        if args.skus == Spread::Hot {
-            "hot SKU"
-        } else {
-            "spread"
-        },
+        args.skus.describe(),
         count,
         if count == 1 { "" } else { "s" }
     );
