@@ -445,7 +445,8 @@ async fn plain_placer(
             let options = sqlx::sqlite::SqliteConnectOptions::from_str(&prepared.url)
                 .unwrap()
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                // The durability erp-core's SQLite store uses.
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(5));
             // One writer connection, as erp-core's SQLite store uses (see its docs).
             Pool::Sqlite(

@@ -65,6 +65,10 @@ pub struct AuditSnapshot {
     pub money: Vec<OrderMoneyAudit>,
     /// Every cash session.
     pub sessions: Vec<SessionAudit>,
+    /// Rows that name a product no longer (or never) in `products`, per table. On MySQL the
+    /// order lines and stock movements have no foreign key to products (it would take a shared
+    /// lock on the product row before the stock claim's exclusive one), so the check does.
+    pub rows_naming_no_product: Vec<(&'static str, u64)>,
 }
 
 /// An order's money and returns beside the rows that must explain them.
@@ -204,6 +208,13 @@ pub enum Inconsistency {
         /// Where the history ends.
         history_ends_at: Option<OrderStatus>,
     },
+    /// Rows of `table` name a product that does not exist.
+    RowsNameNoProduct {
+        /// The table.
+        table: &'static str,
+        /// How many rows.
+        rows: u64,
+    },
 }
 
 impl fmt::Display for Inconsistency {
@@ -282,6 +293,12 @@ impl fmt::Display for Inconsistency {
                 "cash session {session_id}: expected cash recorded {} but the records add up to {computed}",
                 recorded.map_or("nothing".to_string(), |m| m.to_string())
             ),
+            Inconsistency::RowsNameNoProduct { table, rows } => {
+                write!(
+                    f,
+                    "{rows} row(s) of {table} name a product that does not exist"
+                )
+            }
             Inconsistency::IllegalHistory { order_id, step } => {
                 write!(
                     f,
@@ -391,6 +408,11 @@ pub fn check(snapshot: &AuditSnapshot) -> Vec<Inconsistency> {
             });
         }
     }
+    for &(table, rows) in &snapshot.rows_naming_no_product {
+        if rows > 0 {
+            found.push(Inconsistency::RowsNameNoProduct { table, rows });
+        }
+    }
     found
 }
 
@@ -467,6 +489,21 @@ mod tests {
             found
                 .iter()
                 .any(|f| matches!(f, Inconsistency::ReservedDisagreesWithOpenOrders { .. }))
+        );
+    }
+
+    #[test]
+    fn rows_naming_no_product_are_reported_per_table() {
+        let found = check(&AuditSnapshot {
+            rows_naming_no_product: vec![("order_lines", 0), ("stock_movements", 2)],
+            ..Default::default()
+        });
+        assert_eq!(
+            found,
+            vec![Inconsistency::RowsNameNoProduct {
+                table: "stock_movements",
+                rows: 2
+            }]
         );
     }
 

@@ -40,11 +40,7 @@ impl Erp {
             // Another request with this key committed first (we may have waited on its locks).
             // This transaction is gone; read the winner's order and replay it.
             Err(Failure::Store(StoreError::Unique(UniqueKey::IdempotencyKey))) => {
-                let mut tx = self.begin().await?;
-                let existing = tx
-                    .order_by_idempotency_key(request.customer_id(), request.idempotency_key())
-                    .await?;
-                match existing {
+                match self.keyed_order(request).await? {
                     Some(order) => replay(order, request, fingerprint),
                     // The winner vanished (impossible once committed): treat as a conflict
                     // worth retrying.
@@ -57,6 +53,15 @@ impl Erp {
         }
     }
 
+    /// The order an earlier request under `request`'s key made, read in a unit of work of its
+    /// own (never the caller's, which may hold its own uncommitted twin).
+    async fn keyed_order(&self, request: &NewOrder) -> Attempt<Option<Order>> {
+        let mut tx = self.begin().await?;
+        Ok(tx
+            .order_by_idempotency_key(request.customer_id(), request.idempotency_key())
+            .await?)
+    }
+
     async fn place_order(
         &self,
         actor: &Actor,
@@ -67,13 +72,27 @@ impl Erp {
         let actor = &self
             .authorize(&mut tx, actor, Some(Permission::CreateOrder))
             .await?;
-        if let Some(order) = tx
-            .order_by_idempotency_key(request.customer_id(), request.idempotency_key())
-            .await?
-        {
-            return replay(order, request, fingerprint);
+        // The key is not looked up first: for a fresh key (nearly every request) that read finds
+        // nothing. A key already used fails the order's insert on its unique index, and the
+        // earlier order is replayed (`try_create_order`). A refusal before that insert (no
+        // stock left, say) asks for the key then, so a repeated request still gets its order.
+        match self.write_order(tx, actor, request, fingerprint).await {
+            Err(Failure::Rule(refusal)) => match self.keyed_order(request).await? {
+                Some(order) => replay(order, request, fingerprint),
+                None => Err(Failure::Rule(refusal)),
+            },
+            other => other,
         }
+    }
 
+    /// Writes and commits the order of `request`; dropped uncommitted on any failure.
+    async fn write_order(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        actor: &Actor,
+        request: &NewOrder,
+        fingerprint: &str,
+    ) -> Attempt<OrderReceipt> {
         let customer = live_customer(&mut tx, request.customer_id()).await?;
         let skus: Vec<_> = request.lines().iter().map(|l| l.sku.clone()).collect();
         // Priced from the committed rows, unlocked; the reservation below re-checks price and
@@ -135,7 +154,10 @@ impl Erp {
             actor.user_id(),
             now,
         );
-        // Everything that does not touch a product row first: the order, its history, its event.
+        // Everything that does not lock a product row first: the order (whose unique key on
+        // (customer, idempotency key) makes a concurrent or earlier twin fail here), its lines,
+        // history, event and movements. No foreign key from lines or movements to products reads
+        // those rows on MySQL (migration 0007), so nothing here locks them.
         let order_id = tx.insert_order_header(&draft).await?;
         tx.insert_status_change(&NewStatusChange {
             order_id,
@@ -158,19 +180,18 @@ impl Erp {
                 .collect(),
         };
         self.record(&mut tx, actor, event, now).await?;
-        // Then the product locks, in ascending id order (the global lock order), one statement
-        // each; the lines and movements (whose foreign keys read those rows) after them.
-        let movements = claim_all(
-            &mut tx,
+        tx.insert_order_lines(order_id, &draft.lines).await?;
+        let movements = claim_movements(
             &wanted_per_product,
             StockClaim::Reserve,
             order_id,
             actor,
             now,
-        )
-        .await?;
-        tx.insert_order_lines(order_id, &draft.lines).await?;
+        )?;
         tx.insert_movements(&movements).await?;
+        // The product locks last, in ascending id order (the global lock order), one statement
+        // each, then COMMIT: the hot rows are locked for two round trips.
+        claim_all(&mut tx, &wanted_per_product, StockClaim::Reserve, now).await?;
         tx.commit().await?;
         let order = draft.into_order(order_id);
         Ok(OrderReceipt {
@@ -488,10 +509,8 @@ pub(crate) async fn why_not_claimed(
 /// ascending product id order: the global lock order of [`claim_all`].
 pub(crate) type Claims = BTreeMap<ProductId, (i64, Money)>;
 
-/// Claims every product of `claims` in ascending id order, or fails the attempt with the rule's
-/// reason; returns the stock movements to record.
-pub(crate) async fn claim_all(
-    tx: &mut Box<dyn Transaction>,
+/// The stock movements that claiming `claims` records, one per product.
+pub(crate) fn claim_movements(
     claims: &Claims,
     claim: StockClaim,
     order_id: OrderId,
@@ -499,15 +518,8 @@ pub(crate) async fn claim_all(
     now: crate::domain::Timestamp,
 ) -> Attempt<Vec<NewMovement>> {
     let mut movements = Vec::with_capacity(claims.len());
-    for (&product_id, &(units, price)) in claims {
-        let quantity = crate::domain::Quantity::new(units)
-            .map_err(|_| Error::validation("lines", "too many units of one product"))?;
-        if !tx
-            .claim_stock(product_id, claim, quantity, price, now)
-            .await?
-        {
-            return Err(why_not_claimed(tx, product_id, claim, quantity, price).await);
-        }
+    for (&product_id, &(units, _)) in claims {
+        claimed_quantity(units)?;
         let (on_hand, reserved) = match claim {
             StockClaim::Reserve => (0, units),
             StockClaim::Sell => (-units, 0),
@@ -524,6 +536,32 @@ pub(crate) async fn claim_all(
         });
     }
     Ok(movements)
+}
+
+fn claimed_quantity(units: i64) -> Attempt<crate::domain::Quantity> {
+    Ok(crate::domain::Quantity::new(units)
+        .map_err(|_| Error::validation("lines", "too many units of one product"))?)
+}
+
+/// Claims every product of `claims` in ascending id order (one conditional UPDATE each), or
+/// fails the attempt with the rule's reason. Called last before COMMIT: from the first claim on,
+/// the unit of work holds the product's row lock, which every order for that product waits for.
+pub(crate) async fn claim_all(
+    tx: &mut Box<dyn Transaction>,
+    claims: &Claims,
+    claim: StockClaim,
+    now: crate::domain::Timestamp,
+) -> Attempt<()> {
+    for (&product_id, &(units, price)) in claims {
+        let quantity = claimed_quantity(units)?;
+        if !tx
+            .claim_stock(product_id, claim, quantity, price, now)
+            .await?
+        {
+            return Err(why_not_claimed(tx, product_id, claim, quantity, price).await);
+        }
+    }
+    Ok(())
 }
 
 /// Locks the given products in ascending id order (the global lock order) and returns them by id.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::orders::{Claims, claim_all, live_customer, same_request};
+use super::orders::{Claims, claim_all, claim_movements, live_customer, same_request};
 use super::{Attempt, Erp, Failure, no_unique};
 use crate::Actor;
 use crate::domain::{
@@ -251,12 +251,12 @@ impl Erp {
                 .collect(),
         };
         self.record(&mut tx, actor, event, now).await?;
-        // The stock last: the product rows are the hottest, so their locks are taken just before
-        // commit, in ascending id order; the lines and movements (whose foreign keys read those
-        // rows) after them.
-        let movements = claim_all(&mut tx, &claims, StockClaim::Sell, order_id, actor, now).await?;
         tx.insert_order_lines(order_id, &draft.lines).await?;
+        let movements = claim_movements(&claims, StockClaim::Sell, order_id, actor, now)?;
         tx.insert_movements(&movements).await?;
+        // The stock last: the product rows are the hottest, so their locks are taken just before
+        // commit, in ascending id order (no foreign key reads them earlier: migration 0007).
+        claim_all(&mut tx, &claims, StockClaim::Sell, now).await?;
         let order = draft.into_order(order_id);
         tx.commit().await?;
         Ok(PaidOrder {

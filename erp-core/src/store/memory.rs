@@ -1690,6 +1690,8 @@ impl Store for MemoryStore {
                 orders,
                 money,
                 sessions,
+                // Every line and movement is made from a product of this store, never removed.
+                rows_naming_no_product: Vec::new(),
             }
         }))
     }

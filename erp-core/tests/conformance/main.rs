@@ -41,6 +41,7 @@ macro_rules! conformance {
         same_key_and_same_request_replays_the_original_order,
         same_key_with_a_different_request_is_a_conflict,
         a_failed_order_does_not_bind_its_key,
+        a_repeated_order_is_replayed_after_its_stock_is_gone,
         keys_are_per_customer,
         full_lifecycle_ships_stock_out_and_records_every_step,
         cancel_returns_reserved_stock,

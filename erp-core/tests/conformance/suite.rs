@@ -958,6 +958,35 @@ pub async fn same_key_with_a_different_request_is_a_conflict(erp: Erp) {
     shop.assert_consistent().await;
 }
 
+/// A repeated request gets its order back whatever has happened since: the last units sold, the
+/// product withdrawn. Only a different request under the key is refused, as a conflict.
+pub async fn a_repeated_order_is_replayed_after_its_stock_is_gone(erp: Erp) {
+    let shop = Shop::new(erp);
+    let tea = shop.product("TEA-1", "4.90", 2).await;
+    let ana = shop.customer("Ana").await;
+    let first = shop.order(ana.id, &[("TEA-1", 2)], "k1").await.unwrap();
+    let again = shop.order(ana.id, &[("TEA-1", 2)], "k1").await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.order, first.order);
+    let err = shop.order(ana.id, &[("TEA-1", 1)], "k1").await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::IdempotencyConflict {
+            key: "k1".into(),
+            order_id: first.order.id
+        }
+    );
+    shop.erp
+        .deactivate_product(&shop.admin, tea.id)
+        .await
+        .unwrap();
+    let later = shop.order(ana.id, &[("TEA-1", 2)], "k1").await.unwrap();
+    assert!(later.replayed);
+    assert_eq!(later.order.id, first.order.id);
+    assert_eq!(shop.stock("TEA-1").await, (2, 2), "reserved once");
+    shop.assert_consistent().await;
+}
+
 pub async fn a_failed_order_does_not_bind_its_key(erp: Erp) {
     let shop = Shop::new(erp);
     let tea = shop.product("TEA-1", "4.90", 1).await;

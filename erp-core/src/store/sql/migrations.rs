@@ -87,6 +87,11 @@ pub(crate) const MYSQL: &[Migration] = &[
         name: "login_failures",
         sql: include_str!("../../../migrations/mysql/0006_login_failures.sql"),
     },
+    Migration {
+        version: 7,
+        name: "claim_lock_last",
+        sql: include_str!("../../../migrations/mysql/0007_claim_lock_last.sql"),
+    },
 ];
 
 /// What to do with a migration given what `schema_migrations` says of it.

@@ -471,9 +471,13 @@ impl<D: Dialect> Store for SqlStore<D> {
         if ids.is_empty() {
             return Ok(());
         }
+        // By primary key only. A condition on `published_at` lets InnoDB pick the index on
+        // unpublished events, whose next-key locks cover the gap every new event is inserted
+        // into: each order's outbox insert then queued behind the relay (p99 88 ms instead of
+        // 39 ms in benches/sidebyside). The first publication time is kept by COALESCE instead.
         let sql = format!(
-            "UPDATE outbox_events SET published_at = ? \
-             WHERE published_at IS NULL AND id IN ({})",
+            "UPDATE outbox_events SET published_at = COALESCE(published_at, ?) \
+             WHERE id IN ({})",
             placeholders(ids.len())
         );
         let statement = Statement::new(sql)
@@ -487,14 +491,26 @@ impl<D: Dialect> Store for SqlStore<D> {
         published_before: Timestamp,
         limit: u32,
     ) -> StoreResult<u64> {
-        // MySQL refuses LIMIT in an IN subquery and SQLite's DELETE takes no LIMIT, but both
-        // accept the ids from a derived table, which MySQL materialises before deleting.
-        let sql = "DELETE FROM outbox_events WHERE id IN (SELECT id FROM (\
-                   SELECT id FROM outbox_events \
-                   WHERE published_at IS NOT NULL AND published_at < ? LIMIT ?) AS expired)";
-        let statement = Statement::new(sql)
-            .time(published_before)
-            .int(i64::from(limit));
+        // The expired ids first, by a plain read (no locks), then a delete by primary key. A
+        // delete that searched by `published_at` would lock what it scanned (under MySQL, a whole
+        // table scan for the IN-subquery form) including the gap new events go into, stopping
+        // every order for as long as it ran. A published event is never unpublished again, so
+        // the ids read stay expired.
+        let expired = Statement::new(
+            "SELECT id FROM outbox_events \
+             WHERE published_at IS NOT NULL AND published_at < ? LIMIT ?",
+        )
+        .time(published_before)
+        .int(i64::from(limit));
+        let ids = self.dialect.fetch(expired, |row| row.int("id")).await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let statement = Statement::new(format!(
+            "DELETE FROM outbox_events WHERE id IN ({})",
+            placeholders(ids.len())
+        ))
+        .ids(ids);
         let mut tx = self.dialect.begin().await?;
         let deleted = D::execute_counted_in(&mut tx, statement).await?;
         D::commit(tx).await?;
@@ -566,6 +582,16 @@ impl<D: Dialect> Store for SqlStore<D> {
                 }),
             });
         }
+        let mut rows_naming_no_product = Vec::new();
+        for table in ["order_lines", "stock_movements"] {
+            let orphans = Statement::new(format!(
+                "SELECT COUNT(*) AS n FROM {table} t \
+                 WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.id = t.product_id)"
+            ));
+            let n = D::fetch_in(&mut tx, orphans, |row| row.int("n")).await?;
+            let n = n.first().map_or(0, |n| u64::try_from(*n).unwrap_or(0));
+            rows_naming_no_product.push((table, n));
+        }
         D::rollback(tx).await?;
         rows::attach_history(&mut orders, history);
         Ok(AuditSnapshot {
@@ -573,6 +599,7 @@ impl<D: Dialect> Store for SqlStore<D> {
             orders,
             money,
             sessions,
+            rows_naming_no_product,
         })
     }
 }
