@@ -53,6 +53,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "login_failures",
         sql: include_str!("../../../migrations/sqlite/0006_login_failures.sql"),
     },
+    Migration {
+        version: 7,
+        name: "outbox_published_index",
+        sql: include_str!("../../../migrations/sqlite/0007_outbox_published_index.sql"),
+    },
 ];
 
 #[cfg(feature = "mysql")]
