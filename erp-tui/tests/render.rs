@@ -413,6 +413,55 @@ async fn logged_in_speaking(erp: &Erp, lang: erp_tui::i18n::Lang) -> Harness {
     app
 }
 
+/// The manager's forms speak Portuguese too (catalogue, users, customers), a password typed in
+/// one is masked whatever its label says, and a product is edited with Portuguese answers.
+#[tokio::test]
+async fn catalogue_user_and_customer_forms_speak_portuguese() {
+    let erp = demo().await;
+    let mut app = logged_in_speaking(&erp, erp_tui::i18n::Lang::PtBr).await;
+    app.press(KeyCode::F(4)).await;
+    app.type_text("n").await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Novo produto",
+            "Nome",
+            "Preço",
+            "Estoque inicial",
+            "Estoque mínimo",
+        ],
+    );
+    app.press(KeyCode::Esc).await;
+    app.type_text("r").await;
+    assert_shows(
+        &app.screen(),
+        &["Estoque de", "Tipo", "Quantidade", "Motivo", "entrada"],
+    );
+    app.press(KeyCode::Esc).await;
+    app.type_text("e").await;
+    assert_shows(&app.screen(), &["Editar", "Ativo (s/n)"]);
+    app.press(KeyCode::Esc).await;
+
+    app.press(KeyCode::F(6)).await;
+    assert_shows(&app.screen(), &["Usuário", "Papel", "Desde"]);
+    app.type_text("n").await;
+    app.type_text("ana").await;
+    app.press(KeyCode::Tab).await;
+    app.type_text("segredo-da-ana").await;
+    let screen = app.screen();
+    assert_shows(&screen, &["Novo usuário", "Senha", "Papel"]);
+    assert!(!screen.contains("segredo-da-ana"), "{screen}");
+    app.press(KeyCode::Esc).await;
+
+    app.press(KeyCode::F(5)).await;
+    assert_shows(&app.screen(), &["Nome", "Telefone", "CPF / CNPJ"]);
+    app.type_text("n").await;
+    assert_shows(
+        &app.screen(),
+        &["Novo cliente", "Telefone e CPF/CNPJ são opcionais."],
+    );
+}
+
 /// Issue 9, part 3: the sale, the orders and the help in Brazilian Portuguese with Brazilian money,
 /// and a search that ignores accents.
 #[tokio::test]

@@ -17,6 +17,7 @@ use crate::app::Ctx;
 use crate::form::{self, Form, OpenForm, Routed};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
+use crate::t;
 use crate::task::Task;
 use crate::widgets::{centered, draw_search_bar, fit, selected_style};
 
@@ -183,8 +184,13 @@ impl Customers {
             Some(Act::Edit) => {
                 if let Some(c) = self.customers.get(self.selected) {
                     let form = Form::new(
-                        format!("Edit {}", c.name),
-                        &["Name", "E-mail", "Phone", "CPF / CNPJ"],
+                        t!("customer-edit-title", name = c.name.to_string()),
+                        &[
+                            &t!("field-name"),
+                            &t!("field-email"),
+                            &t!("field-phone"),
+                            &t!("field-tax-id"),
+                        ],
                     )
                     .with_value(0, c.name.to_string())
                     .with_value(1, c.email.to_string())
@@ -196,7 +202,7 @@ impl Customers {
                         3,
                         c.tax_id.as_ref().map(|t| t.formatted()).unwrap_or_default(),
                     )
-                    .with_message("An empty phone or CPF/CNPJ clears it.");
+                    .with_message(t!("customer-edit-hint"));
                     self.form = Some((form, Some(c.id)));
                 }
             }
@@ -294,7 +300,15 @@ impl Customers {
                 Constraint::Length(18),
             ],
         )
-        .header(Row::new(vec!["Name", "E-mail", "Phone", "CPF / CNPJ"]).bold())
+        .header(
+            Row::new(vec![
+                t!("field-name"),
+                t!("field-email"),
+                t!("field-phone"),
+                t!("field-tax-id"),
+            ])
+            .bold(),
+        )
         .row_highlight_style(selected_style())
         .block(Block::bordered().title(" Customers "));
         frame.render_stateful_widget(table, list, &mut state);

@@ -13,6 +13,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::app::Ctx;
 use crate::msg::Msg;
+use crate::t;
 use crate::task::Task;
 use crate::widgets::{centered, fit, selected_style};
 
@@ -160,7 +161,10 @@ impl Picker {
                 Constraint::Min(10),
             ],
         )
-        .header(Row::new(vec!["Name", "E-mail", "Tax id"]).style(Style::new().bold()))
+        .header(
+            Row::new(vec![t!("field-name"), t!("field-email"), t!("col-tax-id")])
+                .style(Style::new().bold()),
+        )
         .row_highlight_style(selected_style());
         frame.render_stateful_widget(table, list_area, &mut state);
     }
@@ -168,8 +172,16 @@ impl Picker {
 
 /// The form for a new customer (used by the sale and the customers screen).
 pub fn new_customer_form() -> crate::form::Form {
-    crate::form::Form::new("New customer", &["Name", "E-mail", "Phone", "CPF / CNPJ"])
-        .with_message("Phone and CPF/CNPJ are optional.")
+    crate::form::Form::new(
+        t!("customer-new-title"),
+        &[
+            &t!("field-name"),
+            &t!("field-email"),
+            &t!("field-phone"),
+            &t!("field-tax-id"),
+        ],
+    )
+    .with_message(t!("customer-new-hint"))
 }
 
 /// Starts creating a customer from the form's values.

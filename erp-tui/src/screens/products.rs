@@ -19,6 +19,7 @@ use crate::cart::new_key;
 use crate::form::{self, Form, OpenForm, Routed};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
+use crate::t;
 use crate::task::Task;
 use crate::widgets::{draw_search_bar, fit, selected_style};
 
@@ -161,9 +162,10 @@ impl Products {
                 }));
             }
             Purpose::Edit(id) => {
-                let active = match values[3].trim().to_ascii_lowercase().as_str() {
-                    "y" | "yes" => Some(true),
-                    "n" | "no" => Some(false),
+                // Either language's answer, whichever the till speaks.
+                let active = match values[3].trim().to_lowercase().as_str() {
+                    "y" | "yes" | "s" | "sim" => Some(true),
+                    "n" | "no" | "não" | "nao" => Some(false),
                     "" => None,
                     _ => return Err(erp_core::Error::validation("active", "answer y or n")),
                 };
@@ -181,7 +183,7 @@ impl Products {
             }
             Purpose::Stock(id, key) => {
                 let input = StockInput {
-                    kind: values[0].clone(),
+                    kind: stock_kind(&values[0]),
                     quantity: number(&values[1], "quantity")?.unwrap_or(0),
                     reason: values[2].clone(),
                 };
@@ -245,39 +247,63 @@ impl Products {
             }
             Some(Act::New) => {
                 let form = Form::new(
-                    "New product",
-                    &["SKU", "Name", "Price", "Opening stock", "Reorder level"],
+                    t!("product-new-title"),
+                    &[
+                        &t!("field-sku"),
+                        &t!("field-name"),
+                        &t!("field-price"),
+                        &t!("field-opening-stock"),
+                        &t!("field-reorder-level"),
+                    ],
                 )
                 .with_value(3, "0")
                 .with_value(4, "0")
-                .with_message("Price like 12.50. The opening stock is recorded as a receipt.");
+                .with_message(t!("product-new-hint"));
                 self.form = Some((form, Purpose::New));
             }
             Some(Act::Edit) => {
                 if let Some(p) = self.products.get(self.selected) {
                     let form = Form::new(
-                        format!("Edit {}", p.sku),
-                        &["Name", "Price", "Reorder level", "Active (y/n)"],
+                        t!("product-edit-title", sku = p.sku.to_string()),
+                        &[
+                            &t!("field-name"),
+                            &t!("field-price"),
+                            &t!("field-reorder-level"),
+                            &t!("field-active-yn"),
+                        ],
                     )
                     .with_value(0, p.name.to_string())
                     .with_value(1, p.price.to_string())
                     .with_value(2, p.reorder_level.to_string())
-                    .with_value(3, if p.active { "y" } else { "n" })
-                    .with_message("Stock is changed with r, not here.");
+                    .with_value(
+                        3,
+                        if p.active {
+                            t!("answer-yes")
+                        } else {
+                            t!("answer-no")
+                        },
+                    )
+                    .with_message(t!("product-edit-hint"));
                     self.form = Some((form, Purpose::Edit(p.id)));
                 }
             }
             Some(Act::Stock) => {
                 if let Some(p) = self.products.get(self.selected) {
                     let form = Form::new(
-                        format!(
-                            "Stock of {} (on hand {}, reserved {})",
-                            p.sku, p.on_hand, p.reserved
+                        t!(
+                            "product-stock-title",
+                            sku = p.sku.to_string(),
+                            on_hand = p.on_hand,
+                            reserved = p.reserved
                         ),
-                        &["Kind", "Quantity", "Reason"],
+                        &[
+                            &t!("field-kind"),
+                            &t!("field-quantity"),
+                            &t!("field-reason"),
+                        ],
                     )
-                    .with_value(0, "receipt")
-                    .with_message("receipt: goods in (positive); adjustment: a correction (+/-).");
+                    .with_value(0, t!("stock-kind-receipt"))
+                    .with_message(t!("product-stock-hint"));
                     // A fresh key is 32 hex digits, always a valid key.
                     if let Ok(key) = IdempotencyKey::parse(&new_key()) {
                         self.form = Some((form, Purpose::Stock(p.id, key)));
@@ -423,5 +449,29 @@ impl Products {
         if let Some((form, _)) = &self.form {
             form.draw(frame, area);
         }
+    }
+}
+
+/// The stock change kind erp-core parses (`receipt`, `adjustment`) for what the cashier typed, in
+/// either language.
+fn stock_kind(typed: &str) -> String {
+    match typed.trim().to_lowercase().as_str() {
+        "entrada" => "receipt".to_string(),
+        "ajuste" => "adjustment".to_string(),
+        _ => typed.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stock_kind;
+
+    #[test]
+    fn portuguese_stock_kinds_are_erp_cores_words() {
+        assert_eq!(stock_kind("Entrada"), "receipt");
+        assert_eq!(stock_kind(" ajuste "), "adjustment");
+        assert_eq!(stock_kind("receipt"), "receipt");
+        // Anything else goes to erp-core, which names what it accepts.
+        assert_eq!(stock_kind("roubo"), "roubo");
     }
 }

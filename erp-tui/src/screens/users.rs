@@ -14,6 +14,7 @@ use crate::app::Ctx;
 use crate::form::{self, Form, OpenForm, Routed};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
+use crate::t;
 use crate::task::Task;
 use crate::widgets::selected_style;
 
@@ -141,23 +142,37 @@ impl Users {
             }
             Some(Act::Down) => {}
             Some(Act::New) => {
-                let form = Form::new("New user", &["Username", "Password", "Role"])
-                    .with_value(2, "operator")
-                    .with_message("Roles: viewer, operator, manager, admin.");
+                let form = Form::new(
+                    t!("user-new-title"),
+                    &[
+                        &t!("field-username"),
+                        &t!("field-password"),
+                        &t!("field-role"),
+                    ],
+                )
+                .with_masked(1)
+                .with_value(2, "operator")
+                .with_message(t!("user-new-hint"));
                 self.form = Some((form, Purpose::New));
             }
             Some(Act::Role) => {
                 if let Some(user) = selected {
-                    let form = Form::new(format!("Role of {}", user.username), &["Role"])
-                        .with_value(0, user.role.to_string())
-                        .with_message("viewer, operator, manager or admin.");
+                    let form = Form::new(
+                        t!("user-role-title", username = user.username.to_string()),
+                        &[&t!("field-role")],
+                    )
+                    .with_value(0, user.role.to_string())
+                    .with_message(t!("user-role-hint"));
                     self.form = Some((form, Purpose::Role(user.id)));
                 }
             }
             Some(Act::Password) => {
                 if let Some(user) = selected {
-                    let form =
-                        Form::new(format!("New password for {}", user.username), &["Password"]);
+                    let form = Form::new(
+                        t!("user-password-title", username = user.username.to_string()),
+                        &[&t!("field-password")],
+                    )
+                    .with_masked(0);
                     self.form = Some((form, Purpose::Password(user.id)));
                 }
             }
@@ -242,7 +257,15 @@ impl Users {
                 Constraint::Length(16),
             ],
         )
-        .header(Row::new(vec!["Username", "Role", "Status", "Since"]).bold())
+        .header(
+            Row::new(vec![
+                t!("col-username"),
+                t!("col-role"),
+                t!("col-status"),
+                t!("col-since"),
+            ])
+            .bold(),
+        )
         .row_highlight_style(selected_style())
         .block(Block::bordered().title(" Users "));
         frame.render_stateful_widget(table, area, &mut state);
