@@ -99,6 +99,7 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    relay: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -108,12 +109,20 @@ impl RunningServer {
     }
 
     /// Stops accepting, finishes requests in flight (closing connections still open after the
-    /// shutdown deadline), stops the relay.
+    /// shutdown deadline), stops the relay: it finishes its pass and gives its lease up, or is
+    /// left behind after a few seconds (a pass stuck on a dead database must not hold the exit).
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
-        self.task.await?
+        let served = self.task.await?;
+        if let Some(relay) = self.relay {
+            let _ = tokio::time::timeout(RELAY_STOP, relay).await;
+        }
+        served
     }
 }
+
+/// How long stopping waits for the relay's last pass and lease release.
+const RELAY_STOP: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Binds, starts the relay (with Redis) and serves in a background task.
 pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
@@ -123,14 +132,14 @@ pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
     let (shutdown, stop) = watch::channel(false);
-    if let Some(redis) = state.redis.clone() {
+    let relay = state.redis.clone().map(|redis| {
         tokio::spawn(crate::relay::run(
             erp,
             redis,
             args.relay_settings(),
             stop.clone(),
-        ));
-    }
+        ))
+    });
     tokio::spawn(metrics_upkeep(state.metrics.clone(), stop.clone()));
     let limits = ConnectionLimits {
         header_read: args.header_read_timeout(),
@@ -141,6 +150,7 @@ pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
         addr,
         shutdown,
         task,
+        relay,
     })
 }
 

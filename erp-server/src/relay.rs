@@ -42,11 +42,21 @@ end
 return 0
 ";
 
+/// Gives the lease up if `ARGV[1]` still holds it (and only then: a lease that expired and was
+/// taken by another relay stays theirs).
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 /// A relay's claim on the right to publish, held in one Redis key with an expiry.
 pub struct Lease {
     key: String,
     holder: String,
     script: redis::Script,
+    release: redis::Script,
 }
 
 impl Lease {
@@ -56,6 +66,7 @@ impl Lease {
             key: key.into(),
             holder: holder.into(),
             script: redis::Script::new(TAKE_OR_RENEW),
+            release: redis::Script::new(RELEASE),
         }
     }
 
@@ -74,6 +85,21 @@ impl Lease {
             .invoke_async(connection)
             .await?;
         Ok(granted == 1)
+    }
+
+    /// Gives the lease up if this relay holds it; `true` if it did. A relay that stops releases
+    /// its lease so another server's relay takes over at its next tick, not when the lease expires.
+    pub async fn release(
+        &self,
+        connection: &mut impl redis::aio::ConnectionLike,
+    ) -> redis::RedisResult<bool> {
+        let released: i64 = self
+            .release
+            .key(&self.key)
+            .arg(&self.holder)
+            .invoke_async(connection)
+            .await?;
+        Ok(released == 1)
     }
 }
 
@@ -102,7 +128,7 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => break,
         }
         match relay_once(&erp, &redis, &stream, &lease, &settings).await {
             Ok(pass) => {
@@ -131,6 +157,19 @@ pub async fn run(
                 backoff = (backoff * 2).clamp(interval, Duration::from_secs(10));
             }
         }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+    // Handed back so that another server's relay takes over at its next tick, not when the lease
+    // expires.
+    let released = redis
+        .guard(COMMAND_TIMEOUT, |mut connection| async move {
+            lease.release(&mut connection).await
+        })
+        .await;
+    if released == Some(true) {
+        tracing::debug!("event relay stopped and gave up its lease");
     }
 }
 

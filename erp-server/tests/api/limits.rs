@@ -377,6 +377,40 @@ async fn remove_keys(url: &str, prefix: &str) {
         .unwrap();
 }
 
+/// A server that stops hands its relay's lease back at once, so another server's relay need not
+/// wait for it to expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_gives_its_relay_lease_up() {
+    let Some(redis) = redis_url() else {
+        return;
+    };
+    let prefix = unique("erptest");
+    let args = ServeArgs {
+        redis_url: Some(redis.clone().into()),
+        redis_prefix: prefix.clone(),
+        ..ServeArgs::for_tests()
+    };
+    let app = spawn_app_with(Backend::Sqlite, args).await.unwrap();
+    make_events(&app.erp, 1).await;
+    wait_until_published(&app.erp).await;
+    let key = format!("{prefix}:relay:lease");
+    let mut connection = redis_connection(&redis).await;
+    let held: Option<String> = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(held.is_some(), "the relay published without the lease");
+    app.stop().await;
+    let after: Option<String> = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(after, None, "the stopped server still holds the lease");
+    remove_keys(&redis, &prefix).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_is_trimmed_to_about_its_configured_length() {
     let Some(redis) = redis_url() else {
@@ -546,6 +580,11 @@ async fn a_lease_held_by_one_relay_cannot_be_renewed_or_taken_by_another() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(second.take_or_renew(&mut connection, long).await.unwrap());
     assert!(!first.take_or_renew(&mut connection, short).await.unwrap());
+
+    // A relay that stops gives its lease up, but never one another relay holds now.
+    assert!(!first.release(&mut connection).await.unwrap());
+    assert!(second.release(&mut connection).await.unwrap());
+    assert!(first.take_or_renew(&mut connection, long).await.unwrap());
 
     // Many relays racing for a free lease: exactly one gets it.
     let race_key = format!("{key}:race");
