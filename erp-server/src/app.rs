@@ -141,6 +141,7 @@ pub async fn spawn(args: ServeArgs, erp: Erp) -> anyhow::Result<RunningServer> {
         ))
     });
     tokio::spawn(metrics_upkeep(state.metrics.clone(), stop.clone()));
+    tokio::spawn(forget_login_failures(state.erp.clone(), stop.clone()));
     let limits = ConnectionLimits {
         header_read: args.header_read_timeout(),
         shutdown_deadline: args.shutdown_deadline(),
@@ -161,6 +162,27 @@ async fn metrics_upkeep(metrics: Arc<Metrics>, mut stop: watch::Receiver<bool>) 
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => metrics.run_upkeep(),
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Deletes failed-login counters that no longer count, once a minute: a guesser trying many
+/// names from many addresses would otherwise grow the table without end. Every server does it;
+/// the deletes go by primary key and skip counters a login has just updated, so they never
+/// compete with logins for more than a row.
+async fn forget_login_failures(erp: Erp, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            _ = stop.changed() => return,
+        }
+        match erp
+            .delete_forgotten_login_failures(&erp_core::Actor::system(), 1_000, 20)
+            .await
+        {
+            Ok(0) => {}
+            Ok(deleted) => tracing::debug!(deleted, "deleted forgotten failed-login counters"),
+            Err(error) => tracing::warn!(%error, "deleting forgotten failed-login counters failed"),
         }
     }
 }

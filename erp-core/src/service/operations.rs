@@ -68,6 +68,35 @@ impl Erp {
             .map_err(store_error)
     }
 
+    /// Deletes the failed-login counters whose last failure is older than
+    /// [`FORGET_FAILURES_AFTER`](crate::domain::FORGET_FAILURES_AFTER): they no longer
+    /// count, and a guesser trying many names from many addresses would otherwise grow the table
+    /// without end. At most `batch` rows per unit of work and `max_batches` units per call;
+    /// returns how many it deleted. A server calls this now and then.
+    pub async fn delete_forgotten_login_failures(
+        &self,
+        actor: &Actor,
+        batch: u32,
+        max_batches: u32,
+    ) -> Result<u64> {
+        actor.require(Permission::Operate)?;
+        let before = self.now() - crate::domain::FORGET_FAILURES_AFTER;
+        let batch = batch.clamp(1, 10_000);
+        let mut deleted = 0;
+        for _ in 0..max_batches {
+            let removed = self
+                .store
+                .delete_forgotten_login_failures(before, batch)
+                .await
+                .map_err(store_error)?;
+            deleted += removed;
+            if removed < u64::from(batch) {
+                break;
+            }
+        }
+        Ok(deleted)
+    }
+
     /// Deletes the events published longer than `retention` ago, `batch` rows per unit of work,
     /// for at most `max_batches` batches; returns how many it deleted. Unpublished events are
     /// never deleted, however old. Published events are kept for a while for readers of

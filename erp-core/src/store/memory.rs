@@ -1563,6 +1563,24 @@ impl Store for MemoryStore {
         Ok(u64::from(limit - left))
     }
 
+    async fn delete_forgotten_login_failures(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let mut shared = lock(&self.shared);
+        let mut left = limit;
+        shared.tables.login_failures.retain(|_, count| {
+            let forgotten = count.last_failure_at.is_some_and(|at| at < before);
+            if forgotten && left > 0 {
+                left -= 1;
+                return false;
+            }
+            true
+        });
+        Ok(u64::from(limit - left))
+    }
+
     async fn shop_settings(&self) -> StoreResult<ShopSettings> {
         Ok(self.read(|t| t.shop.clone().unwrap_or_else(ShopSettings::unconfigured)))
     }

@@ -618,6 +618,13 @@ pub trait Store: Send + Sync + 'static {
         published_before: Timestamp,
         limit: u32,
     ) -> StoreResult<u64>;
+    /// Deletes at most `limit` failed-login counters whose last failure is older than `before`
+    /// (they no longer count); returns how many. A counter that a login updated meanwhile is kept.
+    async fn delete_forgotten_login_failures(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64>;
 
     /// The shop's settings ([`ShopSettings::unconfigured`] until an admin sets them).
     async fn shop_settings(&self) -> StoreResult<ShopSettings>;

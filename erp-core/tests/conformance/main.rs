@@ -55,6 +55,7 @@ macro_rules! conformance {
         wrong_password_and_unknown_user_fail_alike,
         repeated_login_failures_make_the_user_wait,
         unknown_and_known_names_are_throttled_alike,
+        forgotten_login_failures_are_deleted_and_live_ones_kept,
         the_right_password_from_a_fresh_address_is_let_in,
         parallel_wrong_guesses_are_all_counted,
         the_permission_matrix_is_enforced_for_every_role,

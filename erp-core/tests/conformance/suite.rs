@@ -1616,6 +1616,65 @@ pub async fn unknown_and_known_names_are_throttled_alike(erp: Erp) {
     assert_eq!(answers[1], expected, "a name nobody has: the same answers");
 }
 
+/// Failed-login counters that no longer count are deleted, in batches; counters that still count
+/// stay, and still throttle.
+pub async fn forgotten_login_failures_are_deleted_and_live_ones_kept(erp: Erp) {
+    let clock = noon();
+    let shop = Shop::new(erp.with_clock(clock.clone()));
+    shop.user("ana", Role::Operator).await;
+    for address in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
+        let _ = shop
+            .erp
+            .authenticate_from("ana", "wrong password", address)
+            .await;
+    }
+    clock.advance(Duration::minutes(20));
+    for _ in 0..3 {
+        let _ = shop
+            .erp
+            .authenticate_from("ana", "wrong password", "10.0.0.9")
+            .await;
+    }
+    let still_counted = shop
+        .erp
+        .authenticate_from("ana", "wrong password", "10.0.0.9")
+        .await
+        .unwrap_err();
+    assert!(matches!(still_counted, Error::LoginThrottled { .. }));
+    // Three addresses, each with a counter for the name and one for the whole address; batches
+    // of two.
+    let deleted = shop
+        .erp
+        .delete_forgotten_login_failures(&shop.admin, 2, 10)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 6);
+    assert_eq!(
+        shop.erp
+            .delete_forgotten_login_failures(&shop.admin, 2, 10)
+            .await
+            .unwrap(),
+        0
+    );
+    let after = shop
+        .erp
+        .authenticate_from("ana", "wrong password", "10.0.0.9")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(after, Error::LoginThrottled { .. }),
+        "a live counter was deleted: {after:?}"
+    );
+    let cashier = shop.user("clerk", Role::Operator).await;
+    assert!(matches!(
+        shop.erp
+            .delete_forgotten_login_failures(&cashier, 2, 10)
+            .await
+            .unwrap_err(),
+        Error::Forbidden { .. }
+    ));
+}
+
 pub async fn the_right_password_from_a_fresh_address_is_let_in(erp: Erp) {
     let clock = noon();
     let shop = Shop::new(erp.with_clock(clock.clone()));

@@ -517,6 +517,44 @@ impl<D: Dialect> Store for SqlStore<D> {
         Ok(deleted)
     }
 
+    async fn delete_forgotten_login_failures(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        // As for the outbox: a plain read of the keys, then deletes by primary key, so no gap
+        // lock stops a login from inserting its counter. Each delete checks the time again under
+        // the row's lock: a counter a login has just updated stays.
+        let forgotten = Statement::new(
+            "SELECT address, username FROM login_failures WHERE last_failure_at < ? LIMIT ?",
+        )
+        .time(before)
+        .int(i64::from(limit));
+        let keys = self
+            .dialect
+            .fetch(forgotten, |row| {
+                Ok((row.text("address")?, row.text("username")?))
+            })
+            .await?;
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.dialect.begin().await?;
+        let mut deleted = 0;
+        for (address, username) in keys {
+            let statement = Statement::new(
+                "DELETE FROM login_failures \
+                 WHERE address = ? AND username = ? AND last_failure_at < ?",
+            )
+            .text(&address)
+            .text(&username)
+            .time(before);
+            deleted += D::execute_counted_in(&mut tx, statement).await?;
+        }
+        D::commit(tx).await?;
+        Ok(deleted)
+    }
+
     async fn shop_settings(&self) -> StoreResult<ShopSettings> {
         let found = self
             .dialect
