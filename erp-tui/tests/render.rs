@@ -420,6 +420,12 @@ async fn catalogue_user_and_customer_forms_speak_portuguese() {
     let erp = demo().await;
     let mut app = logged_in_speaking(&erp, erp_tui::i18n::Lang::PtBr).await;
     app.press(KeyCode::F(4)).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Produtos", "Código", "Físico", "Reserv.", "Disp.", "produtos",
+        ],
+    );
     app.type_text("n").await;
     assert_shows(
         &app.screen(),

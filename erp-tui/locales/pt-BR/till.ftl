@@ -466,3 +466,13 @@ customer-new-title = Novo cliente
 customer-new-hint = Telefone e CPF/CNPJ são opcionais.
 customer-edit-title = Editar { $name }
 customer-edit-hint = Telefone ou CPF/CNPJ vazio apaga o que havia.
+products-low-only = [só estoque baixo]
+products-with-inactive = [com inativos]
+products-count = { $count ->
+        [one] 1 produto
+       *[other] { $count } produtos
+    }
+products-flag-off = inat
+products-flag-low = BAIXO
+col-on-hand = Físico
+col-reserved = Reserv.

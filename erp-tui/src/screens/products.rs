@@ -370,20 +370,16 @@ impl Products {
     /// Drawing.
     pub fn draw(&self, frame: &mut Frame, area: Rect) {
         let [top, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
-        let summary = format!(
-            "{}{}  {} product(s)",
-            if self.low_only {
-                "[low stock only] "
-            } else {
-                ""
-            },
-            if self.include_inactive {
-                "[with inactive]"
-            } else {
-                ""
-            },
-            self.total
-        );
+        let mut summary = String::new();
+        if self.low_only {
+            summary.push_str(&t!("products-low-only"));
+            summary.push(' ');
+        }
+        if self.include_inactive {
+            summary.push_str(&t!("products-with-inactive"));
+        }
+        summary.push_str("  ");
+        summary.push_str(&t!("products-count", count = self.total));
         draw_search_bar(frame, top, &self.search, self.searching, summary);
         let rows: Vec<Row> = self
             .products
@@ -399,11 +395,11 @@ impl Products {
                     Style::new()
                 };
                 let flag = if !p.active {
-                    "off"
+                    t!("products-flag-off")
                 } else if p.is_low_on_stock() {
-                    "LOW"
+                    t!("products-flag-low")
                 } else {
-                    ""
+                    String::new()
                 };
                 Row::new(vec![
                     p.sku.to_string(),
@@ -412,7 +408,7 @@ impl Products {
                     format!("{:>7}", p.on_hand),
                     format!("{:>7}", p.reserved),
                     format!("{:>7}", p.available()),
-                    flag.to_string(),
+                    flag,
                 ])
                 .style(style)
             })
@@ -428,23 +424,24 @@ impl Products {
                 Constraint::Length(7),
                 Constraint::Length(7),
                 Constraint::Length(7),
-                Constraint::Length(4),
+                // "BAIXO", the longest flag.
+                Constraint::Length(5),
             ],
         )
         .header(
             Row::new(vec![
-                "SKU",
-                "Product",
-                "      Price",
-                "On hand",
-                "Reservd",
-                "  Avail",
-                "",
+                t!("col-sku"),
+                t!("col-product"),
+                format!("{:>11}", t!("col-price")),
+                t!("col-on-hand"),
+                t!("col-reserved"),
+                format!("{:>7}", t!("col-available")),
+                String::new(),
             ])
             .bold(),
         )
         .row_highlight_style(selected_style())
-        .block(Block::bordered().title(" Products "));
+        .block(Block::bordered().title(format!(" {} ", t!("tab-products"))));
         frame.render_stateful_widget(table, list, &mut state);
         if let Some((form, _)) = &self.form {
             form.draw(frame, area);
