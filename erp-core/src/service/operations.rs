@@ -81,20 +81,10 @@ impl Erp {
     ) -> Result<u64> {
         actor.require(Permission::Operate)?;
         let before = self.now() - crate::domain::FORGET_FAILURES_AFTER;
-        let batch = batch.clamp(1, 10_000);
-        let mut deleted = 0;
-        for _ in 0..max_batches {
-            let removed = self
-                .store
-                .delete_forgotten_login_failures(before, batch)
-                .await
-                .map_err(store_error)?;
-            deleted += removed;
-            if removed < u64::from(batch) {
-                break;
-            }
-        }
-        Ok(deleted)
+        in_batches(batch, max_batches, |limit| {
+            self.store.delete_forgotten_login_failures(before, limit)
+        })
+        .await
     }
 
     /// Deletes the events published longer than `retention` ago, `batch` rows per unit of work,
@@ -117,19 +107,30 @@ impl Erp {
             // A retention longer than all of time so far: nothing has expired.
             return Ok(0);
         };
-        let batch = batch.clamp(1, 10_000);
-        let mut deleted = 0;
-        for _ in 0..max_batches {
-            let removed = self
-                .store
-                .delete_published_events(cutoff, batch)
-                .await
-                .map_err(store_error)?;
-            deleted += removed;
-            if removed < u64::from(batch) {
-                break;
-            }
-        }
-        Ok(deleted)
+        in_batches(batch, max_batches, |limit| {
+            self.store.delete_published_events(cutoff, limit)
+        })
+        .await
     }
+}
+
+/// Runs `delete` (one unit of work removing at most `batch` rows, clamped to 1..=10,000) until a
+/// batch comes back short or `max_batches` have run; returns how many rows went. The batch bound
+/// keeps each delete's locks short; the batch count bounds one call when a large backlog expires
+/// at once (the rest goes next time).
+async fn in_batches<F, Fut>(batch: u32, max_batches: u32, mut delete: F) -> Result<u64>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = crate::store::StoreResult<u64>>,
+{
+    let batch = batch.clamp(1, 10_000);
+    let mut deleted = 0;
+    for _ in 0..max_batches {
+        let removed = delete(batch).await.map_err(store_error)?;
+        deleted += removed;
+        if removed < u64::from(batch) {
+            break;
+        }
+    }
+    Ok(deleted)
 }

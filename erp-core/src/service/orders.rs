@@ -40,26 +40,39 @@ impl Erp {
             // Another request with this key committed first (we may have waited on its locks).
             // This transaction is gone; read the winner's order and replay it.
             Err(Failure::Store(StoreError::Unique(UniqueKey::IdempotencyKey))) => {
-                match self.keyed_order(request).await? {
-                    Some(order) => replay(order, request, fingerprint),
-                    // The winner vanished (impossible once committed): treat as a conflict
-                    // worth retrying.
-                    None => Err(Failure::Store(StoreError::Retryable(
-                        "idempotency key taken by an order that cannot be read".into(),
-                    ))),
-                }
+                let winner = self
+                    .committed_keyed_order(request.customer_id(), request.idempotency_key())
+                    .await?;
+                replay(winner, request, fingerprint)
             }
             other => other,
         }
     }
 
-    /// The order an earlier request under `request`'s key made, read in a unit of work of its
-    /// own (never the caller's, which may hold its own uncommitted twin).
-    async fn keyed_order(&self, request: &NewOrder) -> Attempt<Option<Order>> {
+    /// The order an earlier request under `key` made, read in a unit of work of its own (never
+    /// the caller's, which may hold its own uncommitted twin).
+    pub(crate) async fn keyed_order(
+        &self,
+        customer: crate::domain::CustomerId,
+        key: &IdempotencyKey,
+    ) -> Attempt<Option<Order>> {
         let mut tx = self.begin().await?;
-        Ok(tx
-            .order_by_idempotency_key(request.customer_id(), request.idempotency_key())
-            .await?)
+        Ok(tx.order_by_idempotency_key(customer, key).await?)
+    }
+
+    /// The order whose commit made our insert under `key` fail on the unique index.
+    pub(crate) async fn committed_keyed_order(
+        &self,
+        customer: crate::domain::CustomerId,
+        key: &IdempotencyKey,
+    ) -> Attempt<Order> {
+        self.keyed_order(customer, key).await?.ok_or_else(|| {
+            // The winner vanished (impossible once committed): treat as a conflict worth
+            // retrying.
+            Failure::Store(StoreError::Retryable(
+                "idempotency key taken by an order that cannot be read".into(),
+            ))
+        })
     }
 
     async fn place_order(
@@ -77,7 +90,10 @@ impl Erp {
         // earlier order is replayed (`try_create_order`). A refusal before that insert (no
         // stock left, say) asks for the key then, so a repeated request still gets its order.
         match self.write_order(tx, actor, request, fingerprint).await {
-            Err(Failure::Rule(refusal)) => match self.keyed_order(request).await? {
+            Err(Failure::Rule(refusal)) => match self
+                .keyed_order(request.customer_id(), request.idempotency_key())
+                .await?
+            {
                 Some(order) => replay(order, request, fingerprint),
                 None => Err(Failure::Rule(refusal)),
             },

@@ -121,16 +121,10 @@ impl Erp {
     ) -> Attempt<PaidOrder> {
         match self.sell(actor, sale, approval, fingerprint).await {
             Err(Failure::Store(StoreError::Unique(UniqueKey::IdempotencyKey))) => {
-                let mut tx = self.begin().await?;
-                match tx
-                    .order_by_idempotency_key(sale.customer_id(), sale.idempotency_key())
-                    .await?
-                {
-                    Some(order) => replay_sale(order, sale, fingerprint),
-                    None => Err(Failure::Store(StoreError::Retryable(
-                        "idempotency key taken by an order that cannot be read".into(),
-                    ))),
-                }
+                let winner = self
+                    .committed_keyed_order(sale.customer_id(), sale.idempotency_key())
+                    .await?;
+                replay_sale(winner, sale, fingerprint)
             }
             other => other,
         }
