@@ -402,8 +402,25 @@ async fn cancelled_commands_leave_no_partial_order(backend: Backend, connections
         task.abort();
         let _ = task.await;
     }
-    // Let rollbacks of aborted transactions reach the database.
+    // Let rollbacks of aborted transactions reach the database, and commits already sent finish:
+    // an aborted task does not stop a COMMIT its connection has sent (SQLite's worker thread runs
+    // it to the end, later when the machine is busy), and one landing between the two reads below
+    // would count a sold unit without its order. Settled means two reads agree; a partial order
+    // never would, and the assertions below still fail on it after the deadline.
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let placed = erp
+            .orders(&Actor::system(), &OrderQuery::default())
+            .await
+            .unwrap()
+            .total;
+        let (_, reserved) = stock(&erp, "A").await;
+        if reserved == 2 * i64::try_from(placed).unwrap() || std::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let orders = erp
         .orders(
             &Actor::system(),
