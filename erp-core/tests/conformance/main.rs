@@ -36,6 +36,7 @@ macro_rules! conformance {
         deleted_customer_cannot_order_or_be_edited_and_deleting_twice_is_harmless,
         customer_search_matches_name_email_or_tax_id_in_name_order,
         order_reserves_stock_and_freezes_prices_and_total,
+        an_order_keeps_every_character_and_instant_it_was_given,
         order_fails_whole_when_any_line_lacks_stock,
         order_with_unknown_sku_or_customer_is_not_found_and_changes_nothing,
         same_key_and_same_request_replays_the_original_order,

@@ -869,6 +869,67 @@ pub async fn order_reserves_stock_and_freezes_prices_and_total(erp: Erp) {
     shop.assert_consistent().await;
 }
 
+/// Text and time written with an order (its lines, history, movements and event) come back
+/// exactly: quotes, backslashes, placeholders, statement separators and characters beyond the
+/// basic plane included, and instants to the microsecond.
+pub async fn an_order_keeps_every_character_and_instant_it_was_given(erp: Erp) {
+    let shop = Shop::new(erp);
+    let name = "O'Brien \"Café\" \\ ? ; -- ´ 😀 ';DROP TABLE orders;#";
+    let sku = "Q-1/A";
+    let odd = shop
+        .erp
+        .create_product(
+            &shop.admin,
+            ProductInput {
+                sku: sku.into(),
+                name: name.into(),
+                price: "0.10".into(),
+                initial_stock: Some(5),
+                reorder_level: Some(0),
+            }
+            .parse()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(odd.name.as_str(), name);
+    let ana = shop.customer("Ana").await;
+    let order = shop.order(ana.id, &[(sku, 2)], "k1").await.unwrap().order;
+    assert_eq!(order.lines[0].product_name.as_str(), name);
+    let stored = shop.erp.order(&shop.admin, order.id).await.unwrap();
+    assert_eq!(stored, order, "what create returns is what is stored");
+    let history = shop.erp.order_history(&shop.admin, order.id).await.unwrap();
+    assert_eq!(
+        history[0].changed_at, order.created_at,
+        "the instant, to the microsecond"
+    );
+    let movements = shop
+        .erp
+        .movements(&shop.admin, odd.id, PageRequest::default())
+        .await
+        .unwrap();
+    assert!(
+        movements.items.iter().any(|m| m.order_id == Some(order.id)
+            && m.created_at == order.created_at
+            && m.reserved_delta == 2),
+        "{movements:?}"
+    );
+    let events = shop.erp.events_after(&shop.admin, None, 100).await.unwrap();
+    let created = events
+        .iter()
+        .find(|e| e.event_type == "OrderCreated")
+        .unwrap();
+    assert_eq!(created.occurred_at, order.created_at);
+    match created.decode().unwrap() {
+        DomainEvent::OrderCreated { lines, .. } => {
+            assert_eq!(lines, vec![(odd.sku.to_string(), 2)]);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(shop.stock(sku).await, (5, 2));
+    shop.assert_consistent().await;
+}
+
 pub async fn order_fails_whole_when_any_line_lacks_stock(erp: Erp) {
     let shop = Shop::new(erp);
     shop.product("TEA-1", "4.90", 10).await;
