@@ -295,6 +295,13 @@ impl App {
         }
         let logged_in = self.actor.is_some();
         if let Some(global) = keys::find(GLOBAL, &key) {
+            // Leaving while a park or recall is in flight would leave its answer to another
+            // sale (or none): the cart file would still hold a sale that is parked, or a
+            // recalled sale would be shown to nobody.
+            if matches!(global, Global::Quit | Global::Logout) && self.sale.is_busy() {
+                ctx.notice = Some(Notice::error(t!("sale-busy-leave")));
+                return;
+            }
             match global {
                 Global::Quit => {
                     self.quit = true;
@@ -356,7 +363,7 @@ impl App {
     fn on_tick(&mut self, ctx: &mut Ctx) {
         if let Some(actor) = &self.actor {
             self.idle += 1;
-            if self.lock_after > 0 && self.idle >= self.lock_after {
+            if self.lock_after > 0 && self.idle >= self.lock_after && !self.sale.is_busy() {
                 let username = actor.username().to_string();
                 self.go(Go::Login, ctx);
                 self.screen = Screen::Login(login::Login::locked(&username));

@@ -53,8 +53,14 @@ pub enum Msg {
     ),
     /// An order's receipt, to print again.
     Reprinted(Result<Box<erp_core::receipt::ReceiptDocument>, Error>),
-    /// The sale was parked.
-    Parked(Result<erp_core::domain::ParkedSale, Error>),
+    /// The cart with this key (if it had one) was parked.
+    Parked(Option<String>, Result<erp_core::domain::ParkedSale, Error>),
+    /// A recalled sale that could not be shown was parked again (or not: then its lines are
+    /// shown, so they can be typed again).
+    Reparked(
+        Box<erp_core::domain::ParkedSale>,
+        Result<erp_core::domain::ParkedSale, Error>,
+    ),
     /// The parked sales, to recall one.
     ParkedList(Result<Vec<erp_core::domain::ParkedSale>, Error>),
     /// A parked sale was recalled: it, its products as they are now, and its customer.

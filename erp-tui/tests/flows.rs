@@ -1444,6 +1444,137 @@ async fn a_receipt_is_printed_again_by_order_number_with_the_shop_header() {
     assert_shows(&app.screen(), &["Receipt, sale #1 (reprint)"]);
 }
 
+/// The park's answer held back, as from a slow database: meanwhile the cart takes no change, F9,
+/// logging out and a recall are refused, and a code scanned waits; once parked, the cart clears
+/// and the waiting code starts the next sale. Nothing is parked twice or lost.
+#[tokio::test]
+async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts_the_next_sale() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    a.type_text("2*SALT-1K").await;
+    a.press(KeyCode::Enter).await;
+    a.ctrl('p').await;
+    a.type_text("mesa 1").await;
+    let parking = a
+        .app
+        .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(!parking.is_empty(), "the park was asked for");
+    a.press(KeyCode::F(9)).await;
+    assert_shows(
+        &a.screen(),
+        &["The sale is being parked: wait for the answer."],
+    );
+    a.press(KeyCode::F(10)).await;
+    assert_shows(
+        &a.screen(),
+        &["Wait for the sale being parked or recalled before leaving."],
+    );
+    a.ctrl('p').await;
+    assert_shows(
+        &a.screen(),
+        &["The sale is being parked: wait for the answer."],
+    );
+    a.type_text("MLK-1L").await;
+    a.press(KeyCode::Enter).await;
+    let skus = |a: &Harness| -> Vec<String> {
+        a.app
+            .sale
+            .cart
+            .lines
+            .iter()
+            .map(|l| l.sku.clone())
+            .collect()
+    };
+    assert_eq!(skus(&a), ["SALT-1K"], "the code waits; the cart is as sent");
+    a.run(parking).await;
+    assert_shows(&a.screen(), &["Added 1 × Leite integral 1 L."]);
+    assert_eq!(
+        skus(&a),
+        ["MLK-1L"],
+        "the waiting code went into the next sale"
+    );
+    let parked = erp.parked_sales(&Actor::system()).await.unwrap();
+    assert_eq!(parked.len(), 1, "parked once");
+    let lines: Vec<(String, u32)> = parked[0]
+        .lines
+        .iter()
+        .map(|l| (l.sku.to_string(), l.quantity.get()))
+        .collect();
+    assert_eq!(lines, [("SALT-1K".to_string(), 2)]);
+    // Recalling is refused while codes still wait for their products.
+    a.press(KeyCode::Tab).await;
+    a.press(KeyCode::Delete).await;
+    // Typed without waiting for the search results, so the code must be looked up.
+    for c in "BRD-LOAF".chars() {
+        let _search = a
+            .app
+            .update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+    let lookup = a
+        .app
+        .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    a.ctrl('r').await;
+    assert_shows(
+        &a.screen(),
+        &["Scanned codes are still being looked up: wait a moment, then try again."],
+    );
+    a.run(lookup).await;
+    assert_eq!(skus(&a), ["BRD-LOAF"]);
+}
+
+/// A recalled sale that arrives when it cannot be shown (the cart is not empty) is parked again;
+/// if even that fails, its lines are on screen, never dropped in silence.
+#[tokio::test]
+async fn a_recalled_sale_that_cannot_be_shown_is_parked_again_or_its_lines_are_shown() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    a.type_text("2*SALT-1K").await;
+    a.press(KeyCode::Enter).await;
+    a.ctrl('p').await;
+    a.type_text("mesa 2").await;
+    a.press(KeyCode::Enter).await;
+    let parked = erp.parked_sales(&Actor::system()).await.unwrap().remove(0);
+    let system = Actor::system();
+    // Taken from the list, then answered to a screen whose cart has a sale in progress.
+    let taken = erp.recall_parked_sale(&system, parked.id).await.unwrap();
+    a.type_text("MLK-1L").await;
+    a.press(KeyCode::Enter).await;
+    a.send(Msg::Recalled(Ok(Box::new(erp_tui::msg::Recalled {
+        parked: taken.clone(),
+        products: Vec::new(),
+        customer: None,
+    }))))
+    .await;
+    let again = erp.parked_sales(&system).await.unwrap();
+    assert_eq!(again.len(), 1, "back in the list");
+    assert_eq!(again[0].label, parked.label);
+    assert_eq!(again[0].lines, parked.lines);
+    assert_eq!(
+        a.app.sale.cart.lines.len(),
+        1,
+        "the sale in progress is untouched"
+    );
+    // When parking it again fails too, the lines are shown.
+    a.send(Msg::Reparked(
+        Box::new(taken),
+        Err(erp_core::Error::Unavailable {
+            message: "database down".into(),
+        }),
+    ))
+    .await;
+    assert_shows(
+        &a.screen(),
+        &[
+            "Recalled sale \"mesa 2\" could not be parked again",
+            "SALT-1K x2",
+        ],
+    );
+}
+
 /// Park on till A, recall on till B: the lines come back at today's prices with the customer,
 /// the sale completes on B, once; A's cart is empty and nothing is left parked.
 #[tokio::test]

@@ -192,6 +192,8 @@ pub struct Sale {
     sent_with_approver: bool,
     /// The cart's frozen state before the sale in flight was sent, put back if it never left.
     sent_before: Option<Sent>,
+    /// A park or a recall is in flight: the cart takes no change until it answers.
+    busy: Option<Busy>,
 
     /// The search text the shown results answer.
     results_for: String,
@@ -202,6 +204,16 @@ pub struct Sale {
     search_seq: u64,
     default_customer_seq: u64,
     ticks: u64,
+}
+
+/// What the cart waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Busy {
+    /// The cart is being parked under its key: once parked it is cleared, so nothing may be added
+    /// meanwhile (it would be cleared unparked).
+    Parking(Option<String>),
+    /// A parked sale is being recalled into the empty cart.
+    Recalling,
 }
 
 /// One code (or name) ended by Enter, waiting for its turn.
@@ -258,6 +270,7 @@ impl Sale {
             popup: None,
             queue: VecDeque::new(),
             resolving: false,
+            busy: None,
             unknown: Vec::new(),
             checking: false,
             till: None,
@@ -272,6 +285,11 @@ impl Sale {
             default_customer_seq: 0,
             ticks: 0,
         }
+    }
+
+    /// A park or a recall is in flight.
+    pub fn is_busy(&self) -> bool {
+        self.busy.is_some()
     }
 
     /// Whether typed text goes into a field.
@@ -337,9 +355,21 @@ impl Sale {
         }));
     }
 
-    /// Refuses any change to a frozen sale (sent, outcome unknown), saying why and what can be
-    /// done. True when refused.
+    /// Refuses any change to a frozen sale (sent, outcome unknown) or to a cart being parked or
+    /// recalled, saying why and what can be done. True when refused.
     fn frozen(&self, ctx: &mut Ctx) -> bool {
+        if let Some(busy) = &self.busy {
+            ctx.notice = Some(Notice::error(match busy {
+                Busy::Parking(_) => t!("sale-busy-parking"),
+                Busy::Recalling => t!("sale-busy-recalling"),
+            }));
+            return true;
+        }
+        self.sent_frozen(ctx)
+    }
+
+    /// Refuses any change to a sale sent with its outcome unknown. True when refused.
+    fn sent_frozen(&self, ctx: &mut Ctx) -> bool {
         let Some(sent) = &self.cart.sent else {
             return false;
         };
@@ -348,6 +378,16 @@ impl Sale {
             None => t!("sale-frozen"),
         }));
         true
+    }
+
+    /// Refuses to park or recall while scanned codes still wait for their products (they would
+    /// land in a cart being cleared or filled). True when refused.
+    fn scans_pending(&self, ctx: &mut Ctx) -> bool {
+        if self.resolving || !self.queue.is_empty() {
+            ctx.notice = Some(Notice::error(t!("sale-scans-pending")));
+            return true;
+        }
+        false
     }
 
     fn changed(&mut self, ctx: &mut Ctx) {
@@ -432,7 +472,8 @@ impl Sale {
     /// Enter in the search field: what was typed is one code (or name), queued behind those
     /// still being looked up, and the field is free at once for the next scan.
     fn add_typed(&mut self, ctx: &mut Ctx) {
-        if self.frozen(ctx) {
+        // While the cart is parked or recalled the code waits in the queue (`next_in_queue`).
+        if self.sent_frozen(ctx) {
             self.clear_search(ctx);
             return;
         }
@@ -475,7 +516,9 @@ impl Sale {
 
     /// Resolves queued codes one at a time, in the order they were ended.
     fn next_in_queue(&mut self, ctx: &mut Ctx) {
-        while !self.resolving {
+        // Codes ended while the cart is parked or recalled wait for the answer: once parked, they
+        // go into the next sale.
+        while !self.resolving && self.busy.is_none() {
             let Some(entry) = self.queue.front().cloned() else {
                 return;
             };
@@ -873,8 +916,10 @@ impl Sale {
         };
         let parked = input.parse().map_err(|e| crate::notice::explain(&e).text)?;
         let actor = ctx.actor();
+        let key = self.cart.key.clone();
+        self.busy = Some(Busy::Parking(key.clone()));
         ctx.spawn(Task::new("parking the sale", move |erp| async move {
-            Msg::Parked(erp.park_sale(&actor, &parked).await)
+            Msg::Parked(key, erp.park_sale(&actor, &parked).await)
         }));
         Ok(())
     }
@@ -888,27 +933,16 @@ impl Sale {
             customer,
         } = recalled;
         if !self.cart.is_empty() || self.cart.is_frozen() {
-            // The cart filled meanwhile: the recalled sale goes back to the parked list.
+            // Asked for by a sale that is no longer on this screen (another cashier logged in
+            // meanwhile; this one's cart is never refilled while a recall is in flight): the
+            // recalled sale goes back to the parked list, and if even that fails its lines are
+            // shown, never dropped in silence.
             ctx.notice = Some(Notice::error(t!("recall-cart-busy")));
-            let again = erp_core::input::ParkedSaleInput {
-                label: parked.label.as_str().to_string(),
-                register_id: parked.register_id.map(|r| r.get()),
-                customer_id: parked.customer_id.map(|c| c.get()),
-                lines: parked
-                    .lines
-                    .iter()
-                    .map(|l| erp_core::input::OrderLineInput {
-                        sku: l.sku.to_string(),
-                        quantity: l.quantity.as_i64(),
-                    })
-                    .collect(),
-            };
-            if let Ok(again) = again.parse() {
-                let actor = ctx.actor();
-                ctx.spawn(Task::new("parking the sale", move |erp| async move {
-                    Msg::ParkedList(erp.park_sale(&actor, &again).await.map(|p| vec![p]))
-                }));
-            }
+            let actor = ctx.actor();
+            ctx.spawn(Task::new("parking the sale again", move |erp| async move {
+                let result = park_again(&erp, &actor, &parked).await;
+                Msg::Reparked(Box::new(parked), result)
+            }));
             return;
         }
         let mut cart = Cart::default();
@@ -949,6 +983,9 @@ impl Sale {
     /// The next sale starts afresh, with the walk-in customer.
     fn new_sale(&mut self, ctx: &mut Ctx) {
         self.cart = Cart::default();
+        // A price check of the old cart may still answer; it is ignored (another key), so it must
+        // not keep F9 waiting.
+        self.checking = false;
         self.approver = None;
         self.unknown.clear();
         self.focus = Focus::Search;
@@ -1000,7 +1037,7 @@ impl Sale {
                 | Act::Remove
                 | Act::Quantity
         );
-        if changes_the_sale && self.frozen(ctx) {
+        if (changes_the_sale || (act == Act::Confirm && self.busy.is_some())) && self.frozen(ctx) {
             return;
         }
         match act {
@@ -1043,6 +1080,7 @@ impl Sale {
             Act::Park => {
                 if self.cart.is_empty() {
                     ctx.notice = Some(Notice::error(t!("sale-empty-cart")));
+                } else if self.scans_pending(ctx) {
                 } else {
                     self.popup = Some(Popup::Park(
                         Form::new(t!("park-title"), &[&t!("park-label")])
@@ -1053,6 +1091,9 @@ impl Sale {
             Act::Recall => {
                 if !self.cart.is_empty() {
                     ctx.notice = Some(Notice::error(t!("recall-cart-busy")));
+                    return;
+                }
+                if self.scans_pending(ctx) {
                     return;
                 }
                 let actor = ctx.actor();
@@ -1277,7 +1318,13 @@ impl Sale {
                     self.popup = Some(Popup::Parked(list, selected, false));
                 }
                 Some(ParkedAct::Recall) => {
-                    if let Some(id) = list.get(selected).map(|p| p.id) {
+                    if !self.cart.is_empty() {
+                        ctx.notice = Some(Notice::error(t!("recall-cart-busy")));
+                        self.popup = Some(Popup::Parked(list, selected, false));
+                    } else if self.busy.is_some() || self.scans_pending(ctx) {
+                        self.popup = Some(Popup::Parked(list, selected, false));
+                    } else if let Some(id) = list.get(selected).map(|p| p.id) {
+                        self.busy = Some(Busy::Recalling);
                         let actor = ctx.actor();
                         ctx.spawn(Task::new("recalling a sale", move |erp| async move {
                             Msg::Recalled(recall(&erp, &actor, id).await)
@@ -1467,17 +1514,29 @@ impl Sale {
                 }
             }
             Msg::VoidChecked(key, result) => self.void_checked(&key, result, ctx),
-            Msg::Parked(result) => match result {
-                Ok(parked) => {
-                    ctx.info(t!(
-                        "parked",
-                        label = parked.label.as_str(),
-                        id = parked.id.to_string()
-                    ));
-                    self.new_sale(ctx);
+            // Only the cart that was parked is cleared: an answer that comes after this screen's
+            // cart changed hands (another cashier logged in) clears nothing.
+            Msg::Parked(key, result) => {
+                let asked_here = self.busy == Some(Busy::Parking(key.clone()));
+                if asked_here {
+                    self.busy = None;
                 }
-                Err(error) => ctx.fail(&error),
-            },
+                let ours = asked_here && self.cart.key == key;
+                match result {
+                    Ok(parked) => {
+                        ctx.info(t!(
+                            "parked",
+                            label = parked.label.as_str(),
+                            id = parked.id.to_string()
+                        ));
+                        if ours {
+                            self.new_sale(ctx);
+                        }
+                    }
+                    Err(error) => ctx.fail(&error),
+                }
+                self.next_in_queue(ctx);
+            }
             Msg::ParkedList(result) => match result {
                 Ok(list) if list.is_empty() => {
                     ctx.notice = Some(Notice::error(t!("recall-none")));
@@ -1489,14 +1548,51 @@ impl Sale {
                 }
                 Err(error) => ctx.fail(&error),
             },
+            Msg::Reparked(parked, result) => match result {
+                Ok(again) => ctx.info(t!(
+                    "parked",
+                    label = again.label.as_str(),
+                    id = again.id.to_string()
+                )),
+                Err(error) => {
+                    let lines: Vec<String> = parked
+                        .lines
+                        .iter()
+                        .map(|l| format!("{} x{}", l.sku, l.quantity.get()))
+                        .collect();
+                    ctx.notice = Some(Notice::error(t!(
+                        "repark-failed",
+                        label = parked.label.as_str(),
+                        lines = lines.join(", ")
+                    )));
+                    // The whole of it, to read, copy or print, unless the cashier is in the
+                    // middle of something else (then the line above says it).
+                    if self.popup.is_none() {
+                        let mut text = vec![crate::notice::explain(&error).text, String::new()];
+                        text.extend(lines);
+                        if let Some(customer) = parked.customer_id {
+                            text.push(t!("repark-failed-customer", id = customer.to_string()));
+                        }
+                        self.popup = Some(Popup::Slip(Box::new(Slip::new(
+                            t!("repark-failed-title", label = parked.label.as_str()),
+                            &text.join("\n"),
+                            ctx.till.printer.is_some(),
+                        ))));
+                    }
+                }
+            },
             Msg::Recalled(result) => {
                 if let Some(Popup::Parked(..)) = self.popup {
                     self.popup = None;
+                }
+                if self.busy == Some(Busy::Recalling) {
+                    self.busy = None;
                 }
                 match result {
                     Ok(recalled) => self.recalled(*recalled, ctx),
                     Err(error) => ctx.fail(&error),
                 }
+                self.next_in_queue(ctx);
             }
             Msg::Till(result) => self.on_till(result, ctx),
             Msg::SessionOpened(result) => {
@@ -2034,6 +2130,31 @@ const PARKED_KEYS: &[Binding<ParkedAct>] = &[
 
 /// Takes parked sale `id` back (erp-core removes it in the same unit of work, so of two tills
 /// only one gets it), then reads its products and customer as they are now.
+/// Parks a recalled sale again as it was; without its customer if that customer can no longer
+/// buy (deleted meanwhile), rather than lose the lines.
+async fn park_again(
+    erp: &erp_core::Erp,
+    actor: &Actor,
+    parked: &erp_core::domain::ParkedSale,
+) -> Result<erp_core::domain::ParkedSale, Error> {
+    let again = |customer| {
+        erp_core::domain::NewParkedSale::new(
+            parked.label.clone(),
+            parked.register_id,
+            customer,
+            parked.lines.clone(),
+        )
+    };
+    match erp.park_sale(actor, &again(parked.customer_id)?).await {
+        Err(Error::CustomerDeleted { .. } | Error::NotFound { .. })
+            if parked.customer_id.is_some() =>
+        {
+            erp.park_sale(actor, &again(None)?).await
+        }
+        other => other,
+    }
+}
+
 async fn recall(
     erp: &erp_core::Erp,
     actor: &Actor,
