@@ -985,17 +985,47 @@ async fn invariant_check_names_rows_without_their_product(backend: Backend) {
     };
     let erp = db.erp.clone();
     product(&erp, "GONE", 10).await;
+    product(&erp, "LAST", 10).await;
     let buyer = customer(&erp, "buyer").await;
     let placed = erp
         .create_order(&Actor::system(), &order(buyer, &[("GONE", 2)], "k"))
         .await
         .unwrap()
         .order;
+    // A counter sale of LAST, one unit of it brought back.
+    let (_, register) = open_till(&db.url, &erp, "CAIXA-G").await;
+    let sold = erp
+        .sell_at_counter(&Actor::system(), &counter_sale(register, buyer, 2, "sale"))
+        .await
+        .unwrap()
+        .order;
+    let back = {
+        use erp_core::domain::{
+            Disposition, Money, NewReturn, ReturnLineRequest, Sku, Tender, TenderLine,
+        };
+        NewReturn::new(
+            sold.id,
+            vec![ReturnLineRequest {
+                sku: Sku::parse("LAST").unwrap(),
+                quantity: Quantity::new(1).unwrap(),
+                disposition: Disposition::Restock,
+            }],
+            vec![TenderLine::new(Tender::Cash, Money::parse("2.50").unwrap(), None).unwrap()],
+            Some(register),
+            IdempotencyKey::parse("back").unwrap(),
+            None,
+            None,
+        )
+        .unwrap()
+    };
+    let returned = erp.record_return(&Actor::system(), &back).await.unwrap();
     assert_consistent(&erp).await;
     let id = placed.id;
+    let return_id = returned.sale_return.id;
     let edits = [
         format!("UPDATE order_lines SET product_id = 999999 WHERE order_id = {id}"),
         format!("UPDATE stock_movements SET product_id = 999999 WHERE order_id = {id}"),
+        format!("UPDATE return_lines SET product_id = 999999 WHERE return_id = {return_id}"),
     ];
     match backend {
         Backend::Sqlite => {
@@ -1035,7 +1065,11 @@ async fn invariant_check_names_rows_without_their_product(backend: Backend) {
         .collect();
     assert_eq!(
         orphans,
-        vec![("order_lines", 1), ("stock_movements", 1)],
+        vec![
+            ("order_lines", 1),
+            ("stock_movements", 1),
+            ("return_lines", 1)
+        ],
         "{found:#?}"
     );
     db.remove().await;

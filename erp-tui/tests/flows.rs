@@ -1508,9 +1508,10 @@ async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts
     a.press(KeyCode::Delete).await;
     // Typed without waiting for the search results, so the code must be looked up.
     for c in "BRD-LOAF".chars() {
-        let _search = a
-            .app
-            .update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        let _search = a.app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
     }
     let lookup = a
         .app

@@ -390,9 +390,10 @@ pub trait Transaction: Send {
         Ok(id)
     }
 
-    /// Inserts an order without its lines (see [`Transaction::insert_order`]). On SQL a line
-    /// takes a shared lock on its product (the foreign key), so a command that reserves late
-    /// inserts the lines after [`Transaction::claim_stock`].
+    /// Inserts an order without its lines (see [`Transaction::insert_order`]), so that a command
+    /// can write its lines, history and movements next and claim the stock last
+    /// ([`Transaction::claim_stock`]): no foreign key from a line to its product locks the product
+    /// row before the claim (MySQL migration 0007).
     async fn insert_order_header(&mut self, draft: &OrderDraft) -> StoreResult<OrderId>;
 
     /// Inserts the lines of an order inserted by [`Transaction::insert_order_header`].

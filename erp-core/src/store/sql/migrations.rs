@@ -97,6 +97,11 @@ pub(crate) const MYSQL: &[Migration] = &[
         name: "claim_lock_last",
         sql: include_str!("../../../migrations/mysql/0007_claim_lock_last.sql"),
     },
+    Migration {
+        version: 8,
+        name: "return_lines_without_product_key",
+        sql: include_str!("../../../migrations/mysql/0008_return_lines_without_product_key.sql"),
+    },
 ];
 
 /// What to do with a migration given what `schema_migrations` says of it.

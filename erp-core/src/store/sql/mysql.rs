@@ -84,7 +84,9 @@ fn commit_error(error: sqlx::Error) -> StoreError {
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => true,
-        _ => matches!(error_number(&error), Some(2006 | 2013 | 1053 | 1927)),
+        // 1047: a Galera node that left the primary component while committing; the rest of
+        // the cluster may have certified and applied the transaction.
+        _ => matches!(error_number(&error), Some(2006 | 2013 | 1053 | 1927 | 1047)),
     };
     if lost {
         StoreError::OutcomeUnknown(error.to_string())

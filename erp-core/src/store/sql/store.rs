@@ -621,7 +621,7 @@ impl<D: Dialect> Store for SqlStore<D> {
             });
         }
         let mut rows_naming_no_product = Vec::new();
-        for table in ["order_lines", "stock_movements"] {
+        for table in ["order_lines", "stock_movements", "return_lines"] {
             let orphans = Statement::new(format!(
                 "SELECT COUNT(*) AS n FROM {table} t \
                  WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.id = t.product_id)"
