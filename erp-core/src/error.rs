@@ -1,7 +1,8 @@
 //! The one error type of erp-core.
 
 use crate::domain::{
-    CashSessionId, MovementId, OrderId, OrderStatus, Permission, RegisterId, ReturnId, Role,
+    CashSessionId, MovementId, OrderId, OrderStatus, ParkedSaleId, Permission, RegisterId,
+    ReturnId, Role,
 };
 
 /// Everything that can go wrong in a command, with the facts a person needs to act on it.
@@ -142,6 +143,16 @@ pub enum Error {
         key: String,
         /// The return that key made.
         return_id: ReturnId,
+    },
+    /// The idempotency key of a parked cart was already used for a different cart.
+    #[error(
+        "idempotency key {key} was already used for parked sale {parked_sale_id} with a different cart"
+    )]
+    ParkRequestConflict {
+        /// The key.
+        key: String,
+        /// The parked sale that key made.
+        parked_sale_id: ParkedSaleId,
     },
     /// Card, PIX and other tenders together exceed what is due (only cash may, for change).
     #[error("card, PIX and other tenders add up to {non_cash}, more than the {due} due")]
@@ -301,7 +312,8 @@ impl Error {
             Error::IdempotencyConflict { .. }
             | Error::StockRequestConflict { .. }
             | Error::StatusRequestConflict { .. }
-            | Error::ReturnRequestConflict { .. } => "idempotency_conflict",
+            | Error::ReturnRequestConflict { .. }
+            | Error::ParkRequestConflict { .. } => "idempotency_conflict",
             Error::Overpayment { .. } => "overpayment",
             Error::PaymentShort { .. } => "payment_short",
             Error::ApprovalRequired { .. } => "approval_required",

@@ -254,6 +254,14 @@ impl From<Error> for ApiError {
                     .with("key", key.as_str())
                     .with("return_id", return_id.get());
             }
+            Error::ParkRequestConflict {
+                key,
+                parked_sale_id,
+            } => {
+                api = api
+                    .with("key", key.as_str())
+                    .with("parked_sale_id", parked_sale_id.get());
+            }
             Error::Overpayment { due, non_cash } => {
                 api = api
                     .with("due", due.as_str())

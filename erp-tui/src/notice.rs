@@ -115,6 +115,12 @@ pub fn explain(error: &Error) -> Notice {
         Error::ReturnRequestConflict { return_id, .. } => {
             t!("error-return-request-conflict", id = return_id.to_string())
         }
+        Error::ParkRequestConflict { parked_sale_id, .. } => {
+            t!(
+                "error-park-request-conflict",
+                id = parked_sale_id.to_string()
+            )
+        }
         Error::Overpayment { due, non_cash } => t!(
             "error-overpayment",
             due = due.as_str(),

@@ -1525,6 +1525,45 @@ async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts
     assert_eq!(skus(&a), ["BRD-LOAF"]);
 }
 
+/// The park went through but its answer was lost: the cart stays, and parking it again gets the
+/// cart parked the first time (the cart's key), so it is parked once and the till moves on.
+#[tokio::test]
+async fn parking_again_after_a_lost_answer_parks_the_cart_once() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    a.type_text("2*SALT-1K").await;
+    a.press(KeyCode::Enter).await;
+    a.ctrl('p').await;
+    a.type_text("mesa 3").await;
+    let parking = a
+        .app
+        .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let key = a.app.sale.cart.key.clone();
+    for task in parking {
+        // Done in the database; the answer never arrives.
+        let _lost = task.run(erp.clone()).await;
+    }
+    a.send(Msg::Parked(
+        key,
+        Err(erp_core::Error::OutcomeUnknown {
+            message: "connection lost after COMMIT".into(),
+        }),
+    ))
+    .await;
+    assert_eq!(a.app.sale.cart.lines.len(), 1, "the cart stays");
+    a.ctrl('p').await;
+    a.type_text("mesa 3").await;
+    a.press(KeyCode::Enter).await;
+    assert_shows(&a.screen(), &["Sale parked as \"mesa 3\"", "Cart (empty)"]);
+    assert_eq!(
+        erp.parked_sales(&Actor::system()).await.unwrap().len(),
+        1,
+        "parked once"
+    );
+}
+
 /// A recalled sale that arrives when it cannot be shown (the cart is not empty) is parked again;
 /// if even that fails, its lines are on screen, never dropped in silence.
 #[tokio::test]

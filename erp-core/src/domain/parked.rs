@@ -9,8 +9,11 @@ use std::fmt;
 
 use serde::Serialize;
 
+use sha2::{Digest, Sha256};
+
 use super::{
-    CustomerId, Invalid, NewOrder, ParkedSaleId, Quantity, RegisterId, Sku, Timestamp, UserId,
+    CustomerId, IdempotencyKey, Invalid, NewOrder, ParkedSaleId, Quantity, RegisterId, Sku,
+    Timestamp, UserId,
 };
 use crate::error::Error;
 
@@ -73,6 +76,7 @@ pub struct NewParkedSale {
     register_id: Option<RegisterId>,
     customer_id: Option<CustomerId>,
     lines: Vec<ParkedLine>,
+    key: Option<IdempotencyKey>,
 }
 
 impl NewParkedSale {
@@ -93,7 +97,42 @@ impl NewParkedSale {
             register_id,
             customer_id,
             lines,
+            key: None,
         })
+    }
+
+    /// Parks at most once under `key`: a repeated request (a retry after a lost answer) gets the
+    /// cart parked the first time, even after it was recalled, instead of parking it twice.
+    #[must_use]
+    pub fn with_key(mut self, key: IdempotencyKey) -> NewParkedSale {
+        self.key = Some(key);
+        self
+    }
+
+    /// The idempotency key, if given.
+    pub fn key(&self) -> Option<&IdempotencyKey> {
+        self.key.as_ref()
+    }
+
+    /// What makes two requests under one key the same cart: the register, the customer and the
+    /// lines (SKU and quantity, in any order). Not the label: a retry may name it differently.
+    pub fn fingerprint(&self) -> String {
+        let mut lines: Vec<(&str, u32)> = self
+            .lines
+            .iter()
+            .map(|line| (line.sku.as_str(), line.quantity.get()))
+            .collect();
+        lines.sort_unstable();
+        let mut hasher = Sha256::new();
+        hasher.update(format!(
+            "register={:?};customer={:?};",
+            self.register_id.map(RegisterId::get),
+            self.customer_id.map(CustomerId::get)
+        ));
+        for (sku, quantity) in lines {
+            hasher.update(format!("line={sku}x{quantity};"));
+        }
+        crate::auth::hex(&hasher.finalize())
     }
 
     /// The label.
@@ -149,6 +188,15 @@ pub struct ParkedSale {
     pub parked_at: Timestamp,
 }
 
+/// What parking answered: the cart, and whether it had been parked before under the same key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parked {
+    /// The parked cart.
+    pub sale: ParkedSale,
+    /// True when the key had parked this same cart before: nothing new happened.
+    pub replayed: bool,
+}
+
 impl ParkedSale {
     /// The most parked carts a list returns: a shop with more has forgotten some.
     pub const MAX_LISTED: u32 = 500;
@@ -186,5 +234,30 @@ mod tests {
         assert!(NewParkedSale::new(label.clone(), None, None, many.clone()).is_err());
         let most = many[..NewParkedSale::MAX_LINES].to_vec();
         assert!(NewParkedSale::new(label, None, None, most).is_ok());
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_cart_whatever_its_label_or_line_order() {
+        let cart = |label: &str, lines, customer| {
+            NewParkedSale::new(
+                ParkedLabel::parse(label).unwrap(),
+                Some(RegisterId(1)),
+                customer,
+                lines,
+            )
+            .unwrap()
+            .fingerprint()
+        };
+        let two = || vec![line("TEA", 1), line("MUG", 2)];
+        let same = cart("mesa 4", two(), None);
+        assert_eq!(
+            same,
+            cart("blue coat", two().into_iter().rev().collect(), None)
+        );
+        assert_ne!(
+            same,
+            cart("mesa 4", vec![line("TEA", 1), line("MUG", 3)], None)
+        );
+        assert_ne!(same, cart("mesa 4", two(), Some(CustomerId(7))));
     }
 }

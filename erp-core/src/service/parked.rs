@@ -3,24 +3,66 @@
 //! get it) and the checkout is an ordinary counter sale, priced and checked then.
 
 use super::orders::live_customer;
-use super::{Attempt, Erp, no_unique, store_error};
+use super::{Attempt, Erp, Failure, no_unique, store_error};
 use crate::Actor;
-use crate::domain::{NewParkedSale, ParkedSale, ParkedSaleId, Permission};
+use crate::domain::{NewParkedSale, Parked, ParkedSale, ParkedSaleId, Permission};
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
+use crate::store::{StoreError, UniqueKey};
 
 impl Erp {
     /// Parks a cart under a label (operators and up). The register and customer, when given,
     /// must exist (and the customer not be deleted); the SKUs are checked at checkout, not now.
+    ///
+    /// A cart with an idempotency key ([`NewParkedSale::with_key`]) is parked at most once: the
+    /// same cart again under the key gets the cart parked the first time (recalled since or
+    /// not), another cart under it is [`Error::ParkRequestConflict`].
     pub async fn park_sale(&self, actor: &Actor, cart: &NewParkedSale) -> Result<ParkedSale> {
-        self.run(|| self.try_park(actor, cart), no_unique).await
+        Ok(self.park_sale_once(actor, cart).await?.sale)
     }
 
-    async fn try_park(&self, actor: &Actor, cart: &NewParkedSale) -> Attempt<ParkedSale> {
+    /// [`Erp::park_sale`], saying whether the cart's key had parked it before.
+    pub async fn park_sale_once(&self, actor: &Actor, cart: &NewParkedSale) -> Result<Parked> {
+        self.run(
+            || async {
+                match self.try_park(actor, cart).await {
+                    // Another request with the key committed first: the next attempt replays it.
+                    Err(Failure::Store(StoreError::Unique(UniqueKey::ParkedSaleKey))) => {
+                        Err(Failure::Store(StoreError::Retryable(
+                            "parked under this key meanwhile".into(),
+                        )))
+                    }
+                    other => other,
+                }
+            },
+            no_unique,
+        )
+        .await
+    }
+
+    async fn try_park(&self, actor: &Actor, cart: &NewParkedSale) -> Attempt<Parked> {
         let mut tx = self.begin().await?;
         let actor = &self
             .authorize(&mut tx, actor, Some(Permission::CreateOrder))
             .await?;
+        // Parked before under this key (a retry after a lost answer): that cart, recalled since
+        // or not, and nothing new. Looked up first, since a park is rare and a keyed retry after
+        // a failure is what the key is for.
+        if let Some(key) = cart.key()
+            && let Some((parked, fingerprint)) = tx.parked_sale_by_key(key).await?
+        {
+            if fingerprint != cart.fingerprint() {
+                return Err(Error::ParkRequestConflict {
+                    key: key.to_string(),
+                    parked_sale_id: parked.id,
+                }
+                .into());
+            }
+            return Ok(Parked {
+                sale: parked,
+                replayed: true,
+            });
+        }
         if let Some(register) = cart.register_id()
             && tx.register(register).await?.is_none()
         {
@@ -43,7 +85,10 @@ impl Erp {
         };
         self.record(&mut tx, actor, event, now).await?;
         tx.commit().await?;
-        Ok(parked)
+        Ok(Parked {
+            sale: parked,
+            replayed: false,
+        })
     }
 
     /// The parked carts, oldest first (at most [`ParkedSale::MAX_LISTED`]).
@@ -68,11 +113,11 @@ impl Erp {
         let actor = &self
             .authorize(&mut tx, actor, Some(Permission::CreateOrder))
             .await?;
+        let now = self.now();
         let parked = tx
-            .take_parked_sale(id)
+            .take_parked_sale(id, now)
             .await?
             .ok_or_else(|| Error::not_found("parked sale", id))?;
-        let now = self.now();
         self.record(
             &mut tx,
             actor,

@@ -80,6 +80,9 @@ struct Tables {
     payments: Vec<Payment>,
     returns: BTreeMap<ReturnId, SaleReturn>,
     return_keys: HashMap<(OrderId, IdempotencyKey), ReturnId>,
+    /// Keyed parked carts as parked, with their requests' fingerprints; kept after the cart is
+    /// taken, so a late retry still finds it.
+    parked_keys: HashMap<IdempotencyKey, (ParkedSale, String)>,
     parked: BTreeMap<ParkedSaleId, ParkedSale>,
     /// `None` until first changed: [`ShopSettings::unconfigured`], as a new SQL database holds.
     shop: Option<ShopSettings>,
@@ -249,7 +252,7 @@ enum Write {
     SetLineReturned(OrderId, u32, u32),
     InsertReturn(SaleReturn),
     SetShopSettings(ShopSettings),
-    InsertParkedSale(ParkedSale),
+    InsertParkedSale(ParkedSale, Option<(IdempotencyKey, String)>),
     DeleteParkedSale(ParkedSaleId),
 }
 
@@ -797,12 +800,26 @@ impl Transaction for MemoryTransaction {
         at: Timestamp,
     ) -> StoreResult<ParkedSaleId> {
         let id = ParkedSaleId(self.allocate(|s| next(&mut s.parked)));
-        self.writes
-            .push(Write::InsertParkedSale(new.clone().into_parked(id, by, at)));
+        let keyed = new.key().map(|key| (key.clone(), new.fingerprint()));
+        self.writes.push(Write::InsertParkedSale(
+            new.clone().into_parked(id, by, at),
+            keyed,
+        ));
         Ok(id)
     }
 
-    async fn take_parked_sale(&mut self, id: ParkedSaleId) -> StoreResult<Option<ParkedSale>> {
+    async fn parked_sale_by_key(
+        &mut self,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<(ParkedSale, String)>> {
+        Ok(self.read(|t| t.parked_keys.get(key).cloned()))
+    }
+
+    async fn take_parked_sale(
+        &mut self,
+        id: ParkedSaleId,
+        _at: Timestamp,
+    ) -> StoreResult<Option<ParkedSale>> {
         self.acquire(LockKey::ParkedSale(id), LockMode::Exclusive)
             .await;
         let found = self.read(|t| t.parked.get(&id).cloned());
@@ -861,7 +878,7 @@ enum Undo {
     RestoreOrder(Order),
     RemoveReturn(ReturnId),
     RestoreShopSettings(Option<ShopSettings>),
-    RemoveParkedSale(ParkedSaleId),
+    RemoveParkedSale(ParkedSaleId, Option<IdempotencyKey>),
     RestoreParkedSale(ParkedSale),
 }
 
@@ -1113,10 +1130,21 @@ impl Tables {
             Write::SetShopSettings(settings) => {
                 Undo::RestoreShopSettings(self.shop.replace(settings))
             }
-            Write::InsertParkedSale(sale) => {
+            Write::InsertParkedSale(sale, keyed) => {
                 let id = sale.id;
+                let key = match keyed {
+                    Some((key, fingerprint)) => {
+                        if self.parked_keys.contains_key(&key) {
+                            return Err(StoreError::Unique(UniqueKey::ParkedSaleKey));
+                        }
+                        self.parked_keys
+                            .insert(key.clone(), (sale.clone(), fingerprint));
+                        Some(key)
+                    }
+                    None => None,
+                };
                 self.parked.insert(id, sale);
-                Undo::RemoveParkedSale(id)
+                Undo::RemoveParkedSale(id, key)
             }
             Write::SetLoginFailures(count) => {
                 let key = count.key.clone();
@@ -1240,8 +1268,11 @@ impl Tables {
                 }
             }
             Undo::RestoreShopSettings(old) => self.shop = old,
-            Undo::RemoveParkedSale(id) => {
+            Undo::RemoveParkedSale(id, key) => {
                 self.parked.remove(&id);
+                if let Some(key) = key {
+                    self.parked_keys.remove(&key);
+                }
             }
             Undo::RestoreParkedSale(old) => {
                 self.parked.insert(old.id, old);

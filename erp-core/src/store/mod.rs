@@ -61,6 +61,8 @@ pub enum UniqueKey {
     OpenCashSession,
     /// `returns (order_id, idempotency_key)`.
     ReturnKey,
+    /// `parked_sales.idempotency_key`.
+    ParkedSaleKey,
 }
 
 /// A backend failure, classified for the service.
@@ -497,7 +499,8 @@ pub trait Transaction: Send {
         at: Timestamp,
     ) -> StoreResult<()>;
 
-    /// Parks a cart with its lines.
+    /// Parks a cart with its lines, under its idempotency key if it has one (with the request's
+    /// fingerprint); [`UniqueKey::ParkedSaleKey`] if the key is used.
     async fn insert_parked_sale(
         &mut self,
         new: &NewParkedSale,
@@ -505,9 +508,21 @@ pub trait Transaction: Send {
         at: Timestamp,
     ) -> StoreResult<ParkedSaleId>;
 
-    /// Locks a parked cart, reads it and deletes it, so that of two transactions taking one cart
-    /// only the first finds it (the second waits for the lock and then finds nothing).
-    async fn take_parked_sale(&mut self, id: ParkedSaleId) -> StoreResult<Option<ParkedSale>>;
+    /// Locks a parked cart, reads it and marks it taken at `at` (it leaves every list), so that of
+    /// two transactions taking one cart only the first finds it (the second waits for the lock
+    /// and then finds it taken). A taken cart is kept for its idempotency key.
+    async fn take_parked_sale(
+        &mut self,
+        id: ParkedSaleId,
+        at: Timestamp,
+    ) -> StoreResult<Option<ParkedSale>>;
+
+    /// The cart parked under idempotency key `key`, taken since or not, with the fingerprint of
+    /// the request that parked it (committed data, no lock).
+    async fn parked_sale_by_key(
+        &mut self,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<(ParkedSale, String)>>;
 
     /// Makes every write of this transaction durable and visible, and releases its locks.
     async fn commit(self: Box<Self>) -> StoreResult<()>;

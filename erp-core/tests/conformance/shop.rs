@@ -25,6 +25,7 @@ macro_rules! shop_conformance {
         parked_carts_are_listed_and_recalled_once_by_any_till,
         two_tills_recalling_one_parked_cart_get_it_once,
         parking_is_for_operators_and_checks_what_it_names,
+        a_keyed_park_happens_once_even_after_its_cart_is_recalled,
         );
     };
     (@each $backend:expr; $($name:ident),* $(,)?) => {
@@ -740,4 +741,89 @@ pub async fn parking_is_for_operators_and_checks_what_it_names(erp: Erp) {
         .await;
     assert_eq!(missing.unwrap_err().code(), "not_found");
     assert_eq!(counter.shop.erp.parked_sales(&vera).await.unwrap().len(), 2);
+}
+
+/// A cart parked under a key is parked once: the same cart again (another label, a retry after a
+/// lost answer, eight at once) gets the first one back, even once it was recalled; another cart
+/// under the key is a conflict; carts without a key are parked as often as asked.
+pub async fn a_keyed_park_happens_once_even_after_its_cart_is_recalled(erp: Erp) {
+    let counter = Counter::new(erp).await;
+    let erp = &counter.shop.erp;
+    let ana = &counter.ana;
+    let key = || IdempotencyKey::parse("cart-7f3a").unwrap();
+    let keyed = |label: &str, lines: &[(&str, i64)]| {
+        cart(label, lines, Some(counter.register)).with_key(key())
+    };
+    let first = erp
+        .park_sale_once(ana, &keyed("mesa 4", &[("TEA", 2), ("MUG", 1)]))
+        .await
+        .unwrap();
+    assert!(!first.replayed);
+    let again = erp
+        .park_sale_once(ana, &keyed("retry", &[("MUG", 1), ("TEA", 2)]))
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.sale, first.sale, "the first cart, label and all");
+    assert_eq!(erp.parked_sales(ana).await.unwrap().len(), 1);
+
+    let conflict = erp
+        .park_sale_once(ana, &keyed("mesa 4", &[("TEA", 3), ("MUG", 1)]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        conflict,
+        Error::ParkRequestConflict {
+            key: "cart-7f3a".into(),
+            parked_sale_id: first.sale.id
+        }
+    );
+    assert_eq!(conflict.code(), "idempotency_conflict");
+
+    erp.recall_parked_sale(ana, first.sale.id).await.unwrap();
+    let late = erp
+        .park_sale_once(ana, &keyed("mesa 4", &[("TEA", 2), ("MUG", 1)]))
+        .await
+        .unwrap();
+    assert!(
+        late.replayed,
+        "a late retry does not park the recalled cart again"
+    );
+    assert_eq!(late.sale.id, first.sale.id);
+    assert!(erp.parked_sales(ana).await.unwrap().is_empty());
+    assert_eq!(
+        erp.recall_parked_sale(ana, first.sale.id)
+            .await
+            .unwrap_err()
+            .code(),
+        "not_found",
+        "recalled once"
+    );
+
+    let racing = (0..8).map(|_| {
+        let erp = erp.clone();
+        let ana = ana.clone();
+        let cart =
+            cart("race", &[("TEA", 1)], None).with_key(IdempotencyKey::parse("cart-race").unwrap());
+        tokio::spawn(async move { erp.park_sale_once(&ana, &cart).await })
+    });
+    let parked: Vec<_> = futures::future::join_all(racing)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap().unwrap())
+        .collect();
+    assert_eq!(
+        parked.iter().filter(|p| !p.replayed).count(),
+        1,
+        "{parked:?}"
+    );
+    assert!(parked.iter().all(|p| p.sale.id == parked[0].sale.id));
+    assert_eq!(erp.parked_sales(ana).await.unwrap().len(), 1);
+
+    for _ in 0..2 {
+        erp.park_sale(ana, &cart("no key", &[("TEA", 1)], None))
+            .await
+            .unwrap();
+    }
+    assert_eq!(erp.parked_sales(ana).await.unwrap().len(), 3);
 }

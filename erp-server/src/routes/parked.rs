@@ -6,12 +6,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
-use erp_core::domain::{ParkedSale, ParkedSaleId};
+use erp_core::domain::{FieldResult, IdempotencyKey, ParkedSale, ParkedSaleId};
 use erp_core::input::ParkedSaleInput;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::location;
+use super::{created_or_replayed, idempotency_key, location};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, AuthUser, PathId};
 use crate::state::AppState;
@@ -59,19 +59,31 @@ impl From<ParkedSale> for ParkedSaleDto {
     }
 }
 
-/// Parks a cart under a label (operators and up). Nothing is reserved.
+/// Parks a cart under a label (operators and up). Nothing is reserved. With an
+/// `Idempotency-Key` the cart is parked at most once: the same cart again under the key answers
+/// 200 with `Idempotent-Replayed: true` and the cart parked the first time (recalled since or
+/// not); another cart under the key is 422 `idempotency_conflict`.
 #[utoipa::path(post, path = "/api/v1/parked-sales", tag = "tills",
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$",
+        description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per cart")),
     request_body = ParkedSaleInput, security(("bearer" = [])),
-    responses((status = 201, body = ParkedSaleDto), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = ParkedSaleDto), (status = 200, body = ParkedSaleDto),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn park(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<ParkedSaleInput>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<ParkedSaleDto>)> {
-    let parked = state.erp.park_sale(&actor, &input.parse()?).await?;
-    let headers = location(&format!("/api/v1/parked-sales/{}", parked.id));
-    Ok((StatusCode::CREATED, headers, Json(parked.into())))
+    let mut cart = input.parse()?;
+    if let Some(key) = idempotency_key(&headers)? {
+        cart = cart.with_key(IdempotencyKey::parse(key).field("idempotency_key")?);
+    }
+    let parked = state.erp.park_sale_once(&actor, &cart).await?;
+    let mut headers = location(&format!("/api/v1/parked-sales/{}", parked.sale.id));
+    let status = created_or_replayed(parked.replayed, &mut headers);
+    Ok((status, headers, Json(parked.sale.into())))
 }
 
 /// The parked carts of the shop, oldest first (at most 500).

@@ -14,6 +14,7 @@ macro_rules! counter_api_tests {
             counter::bad_receipt_requests_are_problems,
             counter::parked_sales_are_parked_listed_and_recalled_once,
             counter::bad_parked_sales_are_problems_that_change_nothing,
+            counter::a_keyed_park_is_answered_again_not_repeated,
         );
     };
 }
@@ -512,4 +513,41 @@ pub async fn bad_parked_sales_are_problems_that_change_nothing(app: &TestApp) {
         .call(Method::GET, "/api/v1/parked-sales", Some(&ana), None)
         .await;
     assert_eq!(listed, json!([]), "nothing was parked");
+}
+
+/// With an `Idempotency-Key` a park is made once: the same cart again is 200 with
+/// `Idempotent-Replayed` and the first cart, another cart under the key 422, and a bad key 422.
+pub async fn a_keyed_park_is_answered_again_not_repeated(app: &TestApp) {
+    let (ana, _, _) = open_till(app).await;
+    let park = |key: &str, label: &str, quantity: i64| {
+        app.request(Method::POST, "/api/v1/parked-sales", Some(&ana))
+            .header("Idempotency-Key", key)
+            .json(&json!({"label": label, "lines": [{"sku": "TEA-01", "quantity": quantity}]}))
+            .send()
+    };
+    let (status, first) = read(park("cart-1", "blue coat", 2).await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let again = park("cart-1", "retry", 2).await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let (status, replayed) = read(again).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replayed, first, "the first cart, label and all");
+    let conflict = assert_problem(
+        park("cart-1", "blue coat", 3).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_conflict",
+    )
+    .await;
+    assert_eq!(conflict["parked_sale_id"], first["id"], "{conflict}");
+    let bad = assert_problem(
+        park("a key with spaces", "x", 1).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(bad["field"], "idempotency_key", "{bad}");
+    let (_, listed) = app
+        .call(Method::GET, "/api/v1/parked-sales", Some(&ana), None)
+        .await;
+    assert_eq!(listed, json!([first]), "parked once");
 }

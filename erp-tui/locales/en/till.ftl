@@ -132,6 +132,7 @@ error-idempotency-conflict = This sale was already placed as order #{ $id } befo
 error-stock-request-conflict = This stock change was already recorded differently; reopen the form and check the stock.
 error-status-request-conflict = This key already moved the order to { $status } with another request; reload the order and check its status.
 error-return-request-conflict = This return was already recorded differently as return #{ $id }; see the order.
+error-park-request-conflict = This cart was parked before (#{ $id }) with other items: recall that one, or start a new sale.
 error-overpayment = Card, PIX and other tenders come to { $non_cash }, more than the { $due } due; only cash may be more.
 error-payment-short = The tenders come to { $tendered }; { $due } is due. Add a tender.
 error-approval-required = A manager must approve: { $reason }. Ask a manager to type their login.

@@ -144,6 +144,7 @@ error-idempotency-conflict = Esta venda já foi registrada como pedido nº { $id
 error-stock-request-conflict = Esta mudança de estoque já foi registrada de outro jeito; reabra o formulário e confira o estoque.
 error-status-request-conflict = Esta chave já moveu o pedido para { $status } com outra solicitação; recarregue o pedido e confira o status.
 error-return-request-conflict = Esta devolução já foi registrada de outro jeito como devolução nº { $id }; veja o pedido.
+error-park-request-conflict = Este carrinho já foi suspenso antes (nº { $id }) com outros itens: recupere aquele ou comece uma nova venda.
 error-overpayment = Cartão, PIX e outros somam { $non_cash }, mais que os { $due } devidos; só dinheiro pode passar do total.
 error-payment-short = Os pagamentos somam { $tendered }; faltam pagar { $due }. Acrescente um pagamento.
 error-approval-required = Precisa da aprovação de um gerente: { $reason }. Peça a um gerente que digite o login dele.

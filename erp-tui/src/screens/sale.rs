@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use erp_core::domain::{
-    Customer, CustomerId, CustomerQuery, Money, PageRequest, Permission, Product, ProductQuery,
-    Quantity, SearchTerm, Sku,
+    Customer, CustomerId, CustomerQuery, IdempotencyKey, Money, PageRequest, Permission, Product,
+    ProductQuery, Quantity, SearchTerm, Sku,
 };
 use erp_core::input::ApproverInput;
 use erp_core::{Actor, Error};
@@ -914,7 +914,17 @@ impl Sale {
                 })
                 .collect(),
         };
-        let parked = input.parse().map_err(|e| crate::notice::explain(&e).text)?;
+        let mut parked = input.parse().map_err(|e| crate::notice::explain(&e).text)?;
+        // Under the cart's key: parking again after a lost answer gets the cart parked the first
+        // time, never a second copy.
+        if let Some(key) = self
+            .cart
+            .key
+            .as_deref()
+            .and_then(|k| IdempotencyKey::parse(k).ok())
+        {
+            parked = parked.with_key(key);
+        }
         let actor = ctx.actor();
         let key = self.cart.key.clone();
         self.busy = Some(Busy::Parking(key.clone()));
@@ -2137,6 +2147,9 @@ async fn park_again(
     actor: &Actor,
     parked: &erp_core::domain::ParkedSale,
 ) -> Result<erp_core::domain::ParkedSale, Error> {
+    // One key per recalled cart: a retry of this very re-park is answered, not repeated.
+    let key = IdempotencyKey::parse(&format!("park-again-{}", parked.id))
+        .map_err(|e| Error::validation("idempotency_key", e.to_string()))?;
     let again = |customer| {
         erp_core::domain::NewParkedSale::new(
             parked.label.clone(),
@@ -2144,6 +2157,7 @@ async fn park_again(
             customer,
             parked.lines.clone(),
         )
+        .map(|cart| cart.with_key(key.clone()))
     };
     match erp.park_sale(actor, &again(parked.customer_id)?).await {
         Err(Error::CustomerDeleted { .. } | Error::NotFound { .. })

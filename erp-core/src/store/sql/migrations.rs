@@ -58,6 +58,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "outbox_published_index",
         sql: include_str!("../../../migrations/sqlite/0007_outbox_published_index.sql"),
     },
+    Migration {
+        version: 8,
+        name: "parked_sale_keys",
+        sql: include_str!("../../../migrations/sqlite/0008_parked_sale_keys.sql"),
+    },
 ];
 
 #[cfg(feature = "mysql")]
@@ -101,6 +106,11 @@ pub(crate) const MYSQL: &[Migration] = &[
         version: 8,
         name: "return_lines_without_product_key",
         sql: include_str!("../../../migrations/mysql/0008_return_lines_without_product_key.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "parked_sale_keys",
+        sql: include_str!("../../../migrations/mysql/0009_parked_sale_keys.sql"),
     },
 ];
 

@@ -119,6 +119,7 @@ fn unique_key(message: &str) -> Option<UniqueKey> {
         k if k.contains("registers_code_uq") => UniqueKey::RegisterCode,
         k if k.contains("cash_sessions_open_uq") => UniqueKey::OpenCashSession,
         k if k.contains("returns_idempotency_uq") => UniqueKey::ReturnKey,
+        k if k.contains("parked_sales_key_uq") => UniqueKey::ParkedSaleKey,
         _ => return None,
     })
 }

@@ -1,13 +1,14 @@
-//! Parked sales on both dialects: written with their lines, listed, and taken (read and deleted
-//! in one unit of work, the row locked first so two tills cannot both take one cart).
+//! Parked sales on both dialects: written with their lines, listed, and taken (read and marked
+//! taken in one unit of work, the row locked first so two tills cannot both take one cart). A
+//! taken cart stays, out of every list, for its idempotency key.
 
 use super::dialect::Dialect;
 use super::rows::Columns;
 use super::statement::{Statement, placeholders};
 use super::stored;
 use crate::domain::{
-    CustomerId, NewParkedSale, ParkedLabel, ParkedLine, ParkedSale, ParkedSaleId, Quantity,
-    RegisterId, Sku, Timestamp, UserId,
+    CustomerId, IdempotencyKey, NewParkedSale, ParkedLabel, ParkedLine, ParkedSale, ParkedSaleId,
+    Quantity, RegisterId, Sku, Timestamp, UserId,
 };
 use crate::store::StoreResult;
 
@@ -75,14 +76,16 @@ pub(crate) async fn insert<D: Dialect>(
     let id = D::execute_in(
         tx,
         Statement::new(
-            "INSERT INTO parked_sales (label, register_id, customer_id, parked_by, parked_at) \
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO parked_sales (label, register_id, customer_id, parked_by, parked_at, \
+             idempotency_key, request_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .text(new.label().as_str())
         .opt_int(new.register_id().map(RegisterId::get))
         .opt_int(new.customer_id().map(CustomerId::get))
         .opt_int(by.map(UserId::get))
-        .time(at),
+        .time(at)
+        .opt_text(new.key().map(IdempotencyKey::as_str))
+        .opt_text(new.key().map(|_| new.fingerprint()).as_deref()),
     )
     .await?;
     for (line_no, line) in new.lines().iter().enumerate() {
@@ -102,14 +105,16 @@ pub(crate) async fn insert<D: Dialect>(
     Ok(ParkedSaleId(id))
 }
 
-/// Locks a cart, reads it and deletes it: the caller holds the only copy once this returns.
-/// A cart another unit of work took first is not found (the locking read sees its delete).
+/// Locks a cart, reads it and marks it taken: the caller holds the only copy once this returns.
+/// A cart another unit of work took first is not found (the locking read waits for it and then
+/// sees it taken).
 pub(crate) async fn take<D: Dialect>(
     tx: &mut D::Tx,
     id: ParkedSaleId,
+    at: Timestamp,
 ) -> StoreResult<Option<ParkedSale>> {
     let select = Statement::new(format!(
-        "SELECT {COLUMNS} FROM parked_sales WHERE id = ?{}",
+        "SELECT {COLUMNS} FROM parked_sales WHERE id = ? AND taken_at IS NULL{}",
         D::FOR_UPDATE
     ))
     .int(id.get());
@@ -122,21 +127,42 @@ pub(crate) async fn take<D: Dialect>(
     };
     D::execute_in(
         tx,
-        Statement::new("DELETE FROM parked_sale_lines WHERE parked_sale_id = ?").int(id.get()),
-    )
-    .await?;
-    D::execute_in(
-        tx,
-        Statement::new("DELETE FROM parked_sales WHERE id = ?").int(id.get()),
+        Statement::new("UPDATE parked_sales SET taken_at = ? WHERE id = ?")
+            .time(at)
+            .int(id.get()),
     )
     .await?;
     Ok(Some(sale))
 }
 
+/// The cart parked under `key`, taken or not, with its request's fingerprint.
+pub(crate) async fn by_key<D: Dialect>(
+    tx: &mut D::Tx,
+    key: &IdempotencyKey,
+) -> StoreResult<Option<(ParkedSale, String)>> {
+    let select = Statement::new(
+        "SELECT id, request_fingerprint FROM parked_sales WHERE idempotency_key = ?",
+    )
+    .text(key.as_str());
+    let found = D::fetch_in(tx, select, |row| {
+        Ok((row.int("id")?, row.opt_text("request_fingerprint")?))
+    })
+    .await?;
+    let Some((id, fingerprint)) = found.into_iter().next() else {
+        return Ok(None);
+    };
+    let select = Statement::new(format!("SELECT {COLUMNS} FROM parked_sales WHERE id = ?")).int(id);
+    Ok(with_lines::<D>(tx, select, "")
+        .await?
+        .into_iter()
+        .next()
+        .map(|sale| (sale, fingerprint.unwrap_or_default())))
+}
+
 /// Every parked cart, oldest first, at most `limit`.
 pub(crate) async fn list<D: Dialect>(tx: &mut D::Tx, limit: u32) -> StoreResult<Vec<ParkedSale>> {
     let select = Statement::new(format!(
-        "SELECT {COLUMNS} FROM parked_sales ORDER BY id LIMIT ?"
+        "SELECT {COLUMNS} FROM parked_sales WHERE taken_at IS NULL ORDER BY id LIMIT ?"
     ))
     .int(i64::from(limit));
     with_lines::<D>(tx, select, "").await

@@ -87,6 +87,7 @@ fn unique_key(message: &str) -> Option<UniqueKey> {
         c if c.starts_with("registers.code") => UniqueKey::RegisterCode,
         c if c.starts_with("cash_sessions.register_id") => UniqueKey::OpenCashSession,
         c if c.starts_with("returns.order_id") => UniqueKey::ReturnKey,
+        c if c.starts_with("parked_sales.idempotency_key") => UniqueKey::ParkedSaleKey,
         _ => return None,
     })
 }

@@ -991,8 +991,19 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         super::parked::insert::<D>(&mut self.tx, new, by, at).await
     }
 
-    async fn take_parked_sale(&mut self, id: ParkedSaleId) -> StoreResult<Option<ParkedSale>> {
-        super::parked::take::<D>(&mut self.tx, id).await
+    async fn take_parked_sale(
+        &mut self,
+        id: ParkedSaleId,
+        at: Timestamp,
+    ) -> StoreResult<Option<ParkedSale>> {
+        super::parked::take::<D>(&mut self.tx, id, at).await
+    }
+
+    async fn parked_sale_by_key(
+        &mut self,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<(ParkedSale, String)>> {
+        super::parked::by_key::<D>(&mut self.tx, key).await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
