@@ -334,7 +334,9 @@ impl App {
         if !self.typing() {
             match key.code {
                 KeyCode::Char('q') | KeyCode::Char('Q') => {
-                    if logged_in && !self.sale.cart.is_empty() {
+                    if self.sale.is_busy() {
+                        ctx.notice = Some(Notice::error(t!("sale-busy-leave")));
+                    } else if logged_in && !self.sale.cart.is_empty() {
                         self.confirm_quit = true;
                     } else {
                         self.quit = true;

@@ -1476,6 +1476,15 @@ async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts
         &a.screen(),
         &["The sale is being parked: wait for the answer."],
     );
+    // Nor the plain q of a screen that takes no text.
+    a.press(KeyCode::F(3)).await;
+    a.press(KeyCode::Char('q')).await;
+    assert!(!a.app.quit);
+    assert_shows(
+        &a.screen(),
+        &["Wait for the sale being parked or recalled before leaving."],
+    );
+    a.press(KeyCode::F(2)).await;
     a.type_text("MLK-1L").await;
     a.press(KeyCode::Enter).await;
     let skus = |a: &Harness| -> Vec<String> {

@@ -298,6 +298,7 @@ park-title = Park the sale
 park-label = Label
 park-hint = A name to find it by (the customer, "table 4"); any till can recall it.
 parked = Sale parked as "{ $label }" (#{ $id }); a new sale starts.
+parked-again = Sale parked as "{ $label }" (#{ $id }).
 recall-title = Parked sales
 recall-none = No parked sales.
 recall-cart-busy = Finish or park the sale in progress before recalling another.

@@ -410,6 +410,7 @@ park-title = Suspender a venda
 park-label = Nome
 park-hint = Um nome para achá-la (o cliente, "mesa 4"); qualquer caixa pode recuperá-la.
 parked = Venda suspensa como "{ $label }" (nº { $id }); começa uma nova venda.
+parked-again = Venda suspensa como "{ $label }" (nº { $id }).
 recall-title = Vendas suspensas
 recall-none = Nenhuma venda suspensa.
 recall-cart-busy = Conclua ou suspenda a venda em andamento antes de recuperar outra.

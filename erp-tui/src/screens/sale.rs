@@ -929,7 +929,7 @@ impl Sale {
         let key = self.cart.key.clone();
         self.busy = Some(Busy::Parking(key.clone()));
         ctx.spawn(Task::new("parking the sale", move |erp| async move {
-            Msg::Parked(key, erp.park_sale(&actor, &parked).await)
+            Msg::Parked(key, within(erp.park_sale(&actor, &parked)).await)
         }));
         Ok(())
     }
@@ -1337,7 +1337,7 @@ impl Sale {
                         self.busy = Some(Busy::Recalling);
                         let actor = ctx.actor();
                         ctx.spawn(Task::new("recalling a sale", move |erp| async move {
-                            Msg::Recalled(recall(&erp, &actor, id).await)
+                            Msg::Recalled(within(recall(&erp, &actor, id)).await)
                         }));
                         self.popup = Some(Popup::Parked(list, selected, true));
                     }
@@ -1534,8 +1534,10 @@ impl Sale {
                 let ours = asked_here && self.cart.key == key;
                 match result {
                     Ok(parked) => {
+                        // "a new sale starts" only when this cart was the one parked.
+                        let said = if ours { "parked" } else { "parked-again" };
                         ctx.info(t!(
-                            "parked",
+                            said,
                             label = parked.label.as_str(),
                             id = parked.id.to_string()
                         ));
@@ -1560,7 +1562,7 @@ impl Sale {
             },
             Msg::Reparked(parked, result) => match result {
                 Ok(again) => ctx.info(t!(
-                    "parked",
+                    "parked-again",
                     label = again.label.as_str(),
                     id = again.id.to_string()
                 )),
@@ -2140,6 +2142,28 @@ const PARKED_KEYS: &[Binding<ParkedAct>] = &[
 
 /// Takes parked sale `id` back (erp-core removes it in the same unit of work, so of two tills
 /// only one gets it), then reads its products and customer as they are now.
+/// How long the till waits for a park or a recall, during which the cart takes no change. A
+/// connection that went silent (no reset, no answer) would otherwise hold the till for as long
+/// as TCP takes to give up.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// `work`'s answer, or an unknown outcome after [`ANSWER_WITHIN`]: the work may still have been
+/// done (a park is then answered by parking again under the same key).
+async fn within<T>(work: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    answer_within(ANSWER_WITHIN, work).await
+}
+
+async fn answer_within<T>(
+    limit: std::time::Duration,
+    work: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(Error::OutcomeUnknown {
+            message: format!("no answer within {} ms", limit.as_millis()),
+        })
+    })
+}
+
 /// Parks a recalled sale again as it was; without its customer if that customer can no longer
 /// buy (deleted meanwhile), rather than lose the lines.
 async fn park_again(
@@ -2301,6 +2325,22 @@ fn print_text(text: String, ctx: &mut Ctx) {
 
 #[cfg(test)]
 mod tests {
+
+    /// A park or recall that never answers gives the till back as an unknown outcome.
+    #[tokio::test]
+    async fn a_silent_answer_becomes_an_unknown_outcome() {
+        let limit = std::time::Duration::from_millis(20);
+        let silent = std::future::pending::<Result<(), Error>>();
+        let answer = answer_within(limit, silent).await;
+        assert!(
+            matches!(answer, Err(Error::OutcomeUnknown { .. })),
+            "{answer:?}"
+        );
+        assert_eq!(
+            answer_within(limit, async { Ok::<_, Error>(7) }).await,
+            Ok(7)
+        );
+    }
     use super::*;
 
     #[test]
