@@ -7,6 +7,4 @@ ALTER TABLE parked_sales
     ADD COLUMN idempotency_key VARCHAR(128) NULL,
     ADD COLUMN request_fingerprint CHAR(64) NULL,
     ADD COLUMN taken_at DATETIME(6) NULL,
-    ADD UNIQUE KEY parked_sales_key_uq (idempotency_key),
-    -- Lists and recalls read only the carts not taken; taken ones pile up behind them.
-    ADD KEY parked_sales_open_idx (taken_at, id);
+    ADD UNIQUE KEY parked_sales_key_uq (idempotency_key);

@@ -8,6 +8,3 @@ ALTER TABLE parked_sales ADD COLUMN taken_at INTEGER;
 
 CREATE UNIQUE INDEX parked_sales_key_uq ON parked_sales (idempotency_key)
     WHERE idempotency_key IS NOT NULL;
-
--- Lists and recalls read only the carts not taken; taken ones pile up behind them.
-CREATE INDEX parked_sales_open_idx ON parked_sales (id) WHERE taken_at IS NULL;

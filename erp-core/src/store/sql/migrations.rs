@@ -63,6 +63,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "parked_sale_keys",
         sql: include_str!("../../../migrations/sqlite/0008_parked_sale_keys.sql"),
     },
+    Migration {
+        version: 9,
+        name: "open_parked_sales_index",
+        sql: include_str!("../../../migrations/sqlite/0009_open_parked_sales_index.sql"),
+    },
 ];
 
 #[cfg(feature = "mysql")]
@@ -111,6 +116,11 @@ pub(crate) const MYSQL: &[Migration] = &[
         version: 9,
         name: "parked_sale_keys",
         sql: include_str!("../../../migrations/mysql/0009_parked_sale_keys.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "open_parked_sales_index",
+        sql: include_str!("../../../migrations/mysql/0010_open_parked_sales_index.sql"),
     },
 ];
 
