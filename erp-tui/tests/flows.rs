@@ -1573,6 +1573,46 @@ async fn parking_again_after_a_lost_answer_parks_the_cart_once() {
     );
 }
 
+/// A recalled sale whose customer could not be read keeps that customer (by number) instead of
+/// falling back to the walk-in in silence.
+#[tokio::test]
+async fn a_recalled_sale_keeps_a_customer_it_could_not_read() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    a.type_text("SALT-1K").await;
+    a.press(KeyCode::Enter).await;
+    a.press(KeyCode::F(8)).await;
+    a.type_text("souza").await;
+    a.press(KeyCode::Enter).await;
+    let souza = a.app.sale.cart.customer.clone().expect("a customer chosen");
+    a.ctrl('p').await;
+    a.type_text("mesa 5").await;
+    a.press(KeyCode::Enter).await;
+    let parked = erp.parked_sales(&Actor::system()).await.unwrap().remove(0);
+    let taken = erp
+        .recall_parked_sale(&Actor::system(), parked.id)
+        .await
+        .unwrap();
+    a.send(Msg::Recalled(Ok(Box::new(erp_tui::msg::Recalled {
+        parked: taken,
+        products: Vec::new(),
+        customer: None,
+    }))))
+    .await;
+    let kept = a.app.sale.cart.customer.clone().expect("still a customer");
+    assert_eq!(kept.id, souza.id, "not the walk-in");
+    assert_shows(
+        &a.screen(),
+        &[
+            &format!("customer #{}", souza.id),
+            "its customer",
+            "could not be read",
+        ],
+    );
+}
+
 /// A recalled sale that arrives when it cannot be shown (the cart is not empty) is parked again;
 /// if even that fails, its lines are on screen, never dropped in silence.
 #[tokio::test]

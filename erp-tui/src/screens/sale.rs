@@ -973,19 +973,38 @@ impl Sale {
                 None => cart.add(line.sku.as_str(), line.sku.as_str(), Money::ZERO, quantity),
             }
         }
-        cart.customer = customer.map(|c| CartCustomer {
-            id: c.id.get(),
-            name: c.name.to_string(),
-        });
+        // A customer that could not be read stays the sale's customer (by number), never
+        // silently the walk-in: F8 changes it, and F9 refuses one that can no longer buy.
+        let unread = parked.customer_id.filter(|_| customer.is_none());
+        cart.customer = match (customer, unread) {
+            (Some(c), _) => Some(CartCustomer {
+                id: c.id.get(),
+                name: c.name.to_string(),
+            }),
+            (None, Some(id)) => Some(CartCustomer {
+                id: id.get(),
+                name: t!("customer-number", id = id.to_string()),
+            }),
+            (None, None) => None,
+        };
         self.cart = cart;
         self.approver = None;
         self.unknown.clear();
         self.line = self.cart.lines.len().saturating_sub(1);
-        ctx.info(t!(
-            "recalled",
-            label = parked.label.as_str(),
-            count = self.cart.lines.len()
-        ));
+        match unread {
+            Some(id) => {
+                ctx.notice = Some(Notice::error(t!(
+                    "recalled-customer-unread",
+                    label = parked.label.as_str(),
+                    id = id.to_string()
+                )));
+            }
+            None => ctx.info(t!(
+                "recalled",
+                label = parked.label.as_str(),
+                count = self.cart.lines.len()
+            )),
+        }
         self.changed(ctx);
         self.find_walk_in(ctx);
     }
