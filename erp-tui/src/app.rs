@@ -186,7 +186,8 @@ pub struct App {
     pub lang: Lang,
     /// The register and the printer.
     pub config: TillConfig,
-    /// Keys of returns sent and not yet answered, per order (kept while the till runs).
+    /// Keys of returns sent and not yet answered, per order (kept next to the carts, across
+    /// restarts).
     return_keys: crate::screens::returns::ReturnKeys,
     seq: u64,
 }
@@ -218,6 +219,7 @@ impl App {
         };
         if let Some(carts) = &app.carts {
             app.config.register = carts.register().to_string();
+            app.return_keys = crate::screens::returns::ReturnKeys::in_file(carts.returns_path());
         }
         let task = Task::new("checking for users", |erp| async move {
             Msg::UsersExist(erp.has_users().await)

@@ -367,6 +367,11 @@ impl CartStore {
         CartStore::new(&tills_dir(database_url), register)
     }
 
+    /// The file of the register's unanswered return keys.
+    pub fn returns_path(&self) -> PathBuf {
+        self.dir.join("returns.json")
+    }
+
     /// The register's name.
     pub fn register(&self) -> &str {
         &self.register

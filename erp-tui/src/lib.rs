@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod keys;
 pub mod msg;
 pub mod notice;
+pub mod return_keys;
 pub mod screens;
 pub mod task;
 pub mod widgets;

@@ -1275,6 +1275,30 @@ async fn a_frozen_sale_is_voided_only_by_a_manager() {
     assert_eq!(orders(&erp).await.len(), 1);
 }
 
+/// A return's key is kept next to the register's carts: a till restarted before the return was
+/// answered (a crash after sending it) sends the same key again, so erp-core replays it.
+#[tokio::test]
+async fn a_returns_key_survives_a_restart_of_the_till() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "boss", Role::Manager).await;
+    let mut app = logged_in(&erp, "boss", Some(register(&db, "CAIXA-01"))).await;
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    pay_cash(&mut app).await;
+    app.press(KeyCode::F(3)).await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('r')).await;
+    let before = return_key_shown(&app.app).expect("a return is open");
+    drop(app);
+
+    let mut again = logged_in(&erp, "boss", Some(register(&db, "CAIXA-01"))).await;
+    again.press(KeyCode::F(3)).await;
+    again.press(KeyCode::Enter).await;
+    again.press(KeyCode::Char('r')).await;
+    assert_eq!(return_key_shown(&again.app), Some(before));
+}
+
 /// Issue 9, part 2: a return from a delivered counter sale's detail. Two units back to stock, one
 /// written off with a reason, refunded by debit; the first answer is lost and the retry replays
 /// the one return under the same key.

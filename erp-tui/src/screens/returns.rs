@@ -3,12 +3,11 @@
 //! reason, the refund's tenders, a manager's approval, then the return receipt.
 //!
 //! The return goes through `Erp::record_return` under an idempotency key made for the order and
-//! kept until erp-core answers with the return made: a double Enter, a retry after an error, or
-//! closing and opening the return again sends the same key, and erp-core replays (or, if what is
-//! asked changed, refuses with a conflict) instead of taking the goods back twice.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! kept until erp-core answers with the return made: a double Enter, a retry after an error,
+//! closing and opening the return again, or a restart of the till within a day (the key is kept
+//! in a file next to the register's carts, `crate::return_keys`) sends the same key, and erp-core
+//! replays (or, if what is asked changed, refuses with a conflict) instead of taking the goods
+//! back twice.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use erp_core::domain::{Money, Order, OrderStatus, Permission, Tender};
@@ -23,7 +22,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, TableState};
 
 use super::checkout::{PayEvent, Payment, ReceiptAct, Slip};
 use crate::app::Ctx;
-use crate::cart::{CartTender, new_key};
+use crate::cart::CartTender;
 use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
@@ -31,32 +30,8 @@ use crate::task::Task;
 use crate::widgets::{centered, fit, selected_style};
 use crate::{i18n, t};
 
-/// Idempotency keys of returns sent and not yet answered with a return made, per order. Shared
-/// by every screen of the till for its whole run, so closing the return and opening it again
-/// keeps the key.
-pub type ReturnKeys = Arc<Mutex<HashMap<i64, String>>>;
-
-fn key_for(keys: &ReturnKeys, order: i64) -> String {
-    match keys.lock() {
-        Ok(mut keys) => keys.entry(order).or_insert_with(new_key).clone(),
-        // A poisoned map still must not lose a key: a fresh one is safe only for a new return.
-        Err(poisoned) => poisoned
-            .into_inner()
-            .entry(order)
-            .or_insert_with(new_key)
-            .clone(),
-    }
-}
-
-fn forget_key(keys: &ReturnKeys, order: i64, key: &str) {
-    let mut keys = match keys.lock() {
-        Ok(keys) => keys,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    if keys.get(&order).is_some_and(|k| k == key) {
-        keys.remove(&order);
-    }
-}
+/// The keys of returns sent and not yet answered (kept across restarts).
+pub use crate::return_keys::ReturnKeys;
 
 /// A return made: what erp-core recorded, the order as it is now, and the receipt.
 #[derive(Debug)]
@@ -205,7 +180,7 @@ impl ReturnFlow {
         }
         let keys = ctx.return_keys.clone();
         Some(ReturnFlow {
-            key: key_for(&keys, order.id.get()),
+            key: keys.key_for(order.id.get()),
             order: order.clone(),
             lines,
             line: 0,
@@ -454,7 +429,7 @@ impl ReturnFlow {
                     order,
                     receipt,
                 } = *returned;
-                forget_key(&self.keys, self.order.id.get(), &self.key);
+                self.keys.forget(self.order.id.get(), &self.key);
                 let back = &outcome.sale_return;
                 ctx.info(t!(
                     if outcome.replayed {
@@ -489,8 +464,8 @@ impl ReturnFlow {
                 // Under this key a return was made already, with other lines or tenders (sent
                 // before, its answer lost). The next return gets a key of its own, once a person
                 // has looked.
-                forget_key(&self.keys, self.order.id.get(), &self.key);
-                self.key = key_for(&self.keys, self.order.id.get());
+                self.keys.forget(self.order.id.get(), &self.key);
+                self.key = self.keys.key_for(self.order.id.get());
                 self.message = Some(t!("return-conflict", id = return_id.to_string()));
                 None
             }
