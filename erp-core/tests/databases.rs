@@ -999,25 +999,7 @@ async fn invariant_check_names_rows_without_their_product(backend: Backend) {
         .await
         .unwrap()
         .order;
-    let back = {
-        use erp_core::domain::{
-            Disposition, Money, NewReturn, ReturnLineRequest, Sku, Tender, TenderLine,
-        };
-        NewReturn::new(
-            sold.id,
-            vec![ReturnLineRequest {
-                sku: Sku::parse("LAST").unwrap(),
-                quantity: Quantity::new(1).unwrap(),
-                disposition: Disposition::Restock,
-            }],
-            vec![TenderLine::new(Tender::Cash, Money::parse("2.50").unwrap(), None).unwrap()],
-            Some(register),
-            IdempotencyKey::parse("back").unwrap(),
-            None,
-            None,
-        )
-        .unwrap()
-    };
+    let back = one_unit_of_last_back(sold.id, register, "back");
     let returned = erp.record_return(&Actor::system(), &back).await.unwrap();
     assert_consistent(&erp).await;
     let id = placed.id;
@@ -1250,6 +1232,31 @@ async fn open_till(url: &str, erp: &Erp, code: &str) -> (Erp, erp_core::domain::
     (Erp::connect(url, &options(2)).await.unwrap(), register)
 }
 
+/// One unit of LAST (2.50) back to stock, refunded in cash at `register`, under `key`.
+fn one_unit_of_last_back(
+    order: erp_core::domain::OrderId,
+    register: erp_core::domain::RegisterId,
+    key: &str,
+) -> erp_core::domain::NewReturn {
+    use erp_core::domain::{
+        Disposition, Money, NewReturn, ReturnLineRequest, Sku, Tender, TenderLine,
+    };
+    NewReturn::new(
+        order,
+        vec![ReturnLineRequest {
+            sku: Sku::parse("LAST").unwrap(),
+            quantity: Quantity::new(1).unwrap(),
+            disposition: Disposition::Restock,
+        }],
+        vec![TenderLine::new(Tender::Cash, Money::parse("2.50").unwrap(), None).unwrap()],
+        Some(register),
+        IdempotencyKey::parse(key).unwrap(),
+        None,
+        None,
+    )
+    .unwrap()
+}
+
 fn counter_sale(
     register: erp_core::domain::RegisterId,
     customer: CustomerId,
@@ -1321,9 +1328,6 @@ async fn two_tills_sell_the_last_units_once(backend: Backend) {
 /// 16 returns of one unit each, with keys of their own, race for a counter sale of 2 units:
 /// exactly two go through, the rest are refused, and the refunds never pass what was paid.
 async fn concurrent_returns_never_take_back_more_than_was_sold(backend: Backend) {
-    use erp_core::domain::{
-        Disposition, Money, NewReturn, ReturnLineRequest, Sku, Tender, TenderLine,
-    };
     let _turn = one_at_a_time().await;
     let Some(db) = with_db(backend, 4).await else {
         return;
@@ -1340,20 +1344,7 @@ async fn concurrent_returns_never_take_back_more_than_was_sold(backend: Backend)
     let mut tasks = Vec::new();
     for i in 0..16 {
         let till = Erp::connect(&db.url, &options(1)).await.unwrap();
-        let request = NewReturn::new(
-            order.id,
-            vec![ReturnLineRequest {
-                sku: Sku::parse("LAST").unwrap(),
-                quantity: Quantity::new(1).unwrap(),
-                disposition: Disposition::Restock,
-            }],
-            vec![TenderLine::new(Tender::Cash, Money::parse("2.50").unwrap(), None).unwrap()],
-            Some(register),
-            IdempotencyKey::parse(&format!("ret-{i}")).unwrap(),
-            None,
-            None,
-        )
-        .unwrap();
+        let request = one_unit_of_last_back(order.id, register, &format!("ret-{i}"));
         tasks.push(tokio::spawn(async move {
             till.record_return(&Actor::system(), &request).await
         }));

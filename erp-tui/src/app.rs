@@ -91,7 +91,7 @@ pub struct Ctx {
     /// Where the sale in front is saved and whose it is (None: not saved, in tests).
     pub carts: Option<(CartStore, String)>,
     /// Keys of returns sent and not yet answered, per order.
-    pub return_keys: crate::screens::returns::ReturnKeys,
+    pub return_keys: crate::return_keys::ReturnKeys,
     seq: u64,
 }
 
@@ -188,7 +188,7 @@ pub struct App {
     pub config: TillConfig,
     /// Keys of returns sent and not yet answered, per order (kept next to the carts, across
     /// restarts).
-    return_keys: crate::screens::returns::ReturnKeys,
+    return_keys: crate::return_keys::ReturnKeys,
     seq: u64,
 }
 
@@ -219,7 +219,7 @@ impl App {
         };
         if let Some(carts) = &app.carts {
             app.config.register = carts.register().to_string();
-            app.return_keys = crate::screens::returns::ReturnKeys::in_file(carts.returns_path());
+            app.return_keys = crate::return_keys::ReturnKeys::in_file(carts.returns_path());
         }
         let task = Task::new("checking for users", |erp| async move {
             Msg::UsersExist(erp.has_users().await)

@@ -1468,11 +1468,9 @@ async fn a_receipt_is_printed_again_by_order_number_with_the_shop_header() {
     assert_shows(&app.screen(), &["Receipt, sale #1 (reprint)"]);
 }
 
-/// The park's answer held back, as from a slow database: meanwhile the cart takes no change, F9,
-/// logging out and a recall are refused, and a code scanned waits; once parked, the cart clears
-/// and the waiting code starts the next sale. Nothing is parked twice or lost.
-#[tokio::test]
-async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts_the_next_sale() {
+/// Ana at CAIXA-01 with two SALT-1K in the cart and the park form open with `label` typed, not
+/// yet sent (the database lives as long as the returned `Db`).
+async fn ana_parking(label: &str) -> (common::Db, Erp, Harness) {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
     user(&erp, "ana", Role::Operator).await;
@@ -1480,10 +1478,17 @@ async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts
     a.type_text("2*SALT-1K").await;
     a.press(KeyCode::Enter).await;
     a.ctrl('p').await;
-    a.type_text("mesa 1").await;
-    let parking = a
-        .app
-        .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    a.type_text(label).await;
+    (db, erp, a)
+}
+
+/// The park's answer held back, as from a slow database: meanwhile the cart takes no change, F9,
+/// logging out and a recall are refused, and a code scanned waits; once parked, the cart clears
+/// and the waiting code starts the next sale. Nothing is parked twice or lost.
+#[tokio::test]
+async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts_the_next_sale() {
+    let (_db, erp, mut a) = ana_parking("mesa 1").await;
+    let parking = a.app.update(key(KeyCode::Enter));
     assert!(!parking.is_empty(), "the park was asked for");
     a.press(KeyCode::F(9)).await;
     assert_shows(
@@ -1541,14 +1546,9 @@ async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts
     a.press(KeyCode::Delete).await;
     // Typed without waiting for the search results, so the code must be looked up.
     for c in "BRD-LOAF".chars() {
-        let _search = a.app.update(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )));
+        let _search = a.app.update(key(KeyCode::Char(c)));
     }
-    let lookup = a
-        .app
-        .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let lookup = a.app.update(key(KeyCode::Enter));
     a.ctrl('r').await;
     assert_shows(
         &a.screen(),
@@ -1562,17 +1562,8 @@ async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts
 /// cart parked the first time (the cart's key), so it is parked once and the till moves on.
 #[tokio::test]
 async fn parking_again_after_a_lost_answer_parks_the_cart_once() {
-    let db = sqlite();
-    let erp = shop(&db.url, true).await;
-    user(&erp, "ana", Role::Operator).await;
-    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
-    a.type_text("2*SALT-1K").await;
-    a.press(KeyCode::Enter).await;
-    a.ctrl('p').await;
-    a.type_text("mesa 3").await;
-    let parking = a
-        .app
-        .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let (_db, erp, mut a) = ana_parking("mesa 3").await;
+    let parking = a.app.update(key(KeyCode::Enter));
     let key = a.app.sale.cart.key.clone();
     for task in parking {
         // Done in the database; the answer never arrives.
@@ -1641,14 +1632,7 @@ async fn a_recalled_sale_keeps_a_customer_it_could_not_read() {
 /// if even that fails, its lines are on screen, never dropped in silence.
 #[tokio::test]
 async fn a_recalled_sale_that_cannot_be_shown_is_parked_again_or_its_lines_are_shown() {
-    let db = sqlite();
-    let erp = shop(&db.url, true).await;
-    user(&erp, "ana", Role::Operator).await;
-    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
-    a.type_text("2*SALT-1K").await;
-    a.press(KeyCode::Enter).await;
-    a.ctrl('p').await;
-    a.type_text("mesa 2").await;
+    let (_db, erp, mut a) = ana_parking("mesa 2").await;
     a.press(KeyCode::Enter).await;
     let parked = erp.parked_sales(&Actor::system()).await.unwrap().remove(0);
     let system = Actor::system();
@@ -1672,13 +1656,8 @@ async fn a_recalled_sale_that_cannot_be_shown_is_parked_again_or_its_lines_are_s
         "the sale in progress is untouched"
     );
     // When parking it again fails too, the lines are shown.
-    a.send(Msg::Reparked(
-        Box::new(taken),
-        Err(erp_core::Error::Unavailable {
-            message: "database down".into(),
-        }),
-    ))
-    .await;
+    a.send(Msg::Reparked(Box::new(taken), Err(lost("database down"))))
+        .await;
     assert_shows(
         &a.screen(),
         &[

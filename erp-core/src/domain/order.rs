@@ -185,19 +185,29 @@ impl NewOrder {
     /// A digest of what was asked for. Line order does not matter: the same lines in another order
     /// are the same request.
     pub fn fingerprint(&self) -> String {
-        let mut lines: Vec<(&str, u32)> = self
-            .lines
-            .iter()
-            .map(|line| (line.sku.as_str(), line.quantity.get()))
-            .collect();
-        lines.sort_unstable();
         let mut hasher = Sha256::new();
         hasher.update(format!("customer={};", self.customer_id));
-        for (sku, quantity) in lines {
-            hasher.update(format!("line={sku}x{quantity};"));
-        }
+        hash_sku_lines(
+            &mut hasher,
+            self.lines
+                .iter()
+                .map(|l| (l.sku.as_str(), l.quantity.get())),
+        );
         hasher.update(format!("note={:?}", self.note.as_ref().map(Note::as_str)));
         crate::auth::hex(&hasher.finalize())
+    }
+}
+
+/// Hashes SKU and quantity lines in SKU order, so the same lines in another order digest alike.
+/// (Stored fingerprints depend on these exact bytes.)
+pub(crate) fn hash_sku_lines<'a>(
+    hasher: &mut Sha256,
+    lines: impl IntoIterator<Item = (&'a str, u32)>,
+) {
+    let mut lines: Vec<(&str, u32)> = lines.into_iter().collect();
+    lines.sort_unstable();
+    for (sku, quantity) in lines {
+        hasher.update(format!("line={sku}x{quantity};"));
     }
 }
 
@@ -474,6 +484,22 @@ mod tests {
         assert_ne!(a.fingerprint(), c.fingerprint());
         assert_ne!(a.fingerprint(), d.fingerprint());
         assert_eq!(a.fingerprint().len(), 64);
+    }
+
+    /// Fingerprints are stored with orders: the bytes they digest must never change, or a
+    /// replay of an older order would become a conflict.
+    #[test]
+    fn the_fingerprint_digests_the_bytes_stored_fingerprints_were_made_of() {
+        let order = NewOrder::new(
+            CustomerId(7),
+            vec![line("A-1", 3), line("A", 5)],
+            key(),
+            None,
+        )
+        .unwrap();
+        let expected =
+            crate::auth::hex(&Sha256::digest(b"customer=7;line=Ax5;line=A-1x3;note=None"));
+        assert_eq!(order.fingerprint(), expected);
     }
 
     #[test]

@@ -117,21 +117,18 @@ impl NewParkedSale {
     /// What makes two requests under one key the same cart: the register, the customer and the
     /// lines (SKU and quantity, in any order). Not the label: a retry may name it differently.
     pub fn fingerprint(&self) -> String {
-        let mut lines: Vec<(&str, u32)> = self
-            .lines
-            .iter()
-            .map(|line| (line.sku.as_str(), line.quantity.get()))
-            .collect();
-        lines.sort_unstable();
         let mut hasher = Sha256::new();
         hasher.update(format!(
             "register={:?};customer={:?};",
             self.register_id.map(RegisterId::get),
             self.customer_id.map(CustomerId::get)
         ));
-        for (sku, quantity) in lines {
-            hasher.update(format!("line={sku}x{quantity};"));
-        }
+        super::order::hash_sku_lines(
+            &mut hasher,
+            self.lines
+                .iter()
+                .map(|l| (l.sku.as_str(), l.quantity.get())),
+        );
         crate::auth::hex(&hasher.finalize())
     }
 

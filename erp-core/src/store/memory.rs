@@ -1281,6 +1281,16 @@ impl Tables {
     }
 }
 
+/// A `retain` predicate for a purge of at most `left` rows: drops a row `due` to go while the
+/// budget lasts, keeping count in `left`.
+fn keep_unless_dropped(due: bool, left: &mut u32) -> bool {
+    if due && *left > 0 {
+        *left -= 1;
+        return false;
+    }
+    true
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reads
 
@@ -1585,11 +1595,7 @@ impl Store for MemoryStore {
         let mut left = limit;
         shared.tables.events.retain(|event| {
             let expired = event.published_at.is_some_and(|at| at < published_before);
-            if expired && left > 0 {
-                left -= 1;
-                return false;
-            }
-            true
+            keep_unless_dropped(expired, &mut left)
         });
         Ok(u64::from(limit - left))
     }
@@ -1603,11 +1609,7 @@ impl Store for MemoryStore {
         let mut left = limit;
         shared.tables.login_failures.retain(|_, count| {
             let forgotten = count.last_failure_at.is_some_and(|at| at < before);
-            if forgotten && left > 0 {
-                left -= 1;
-                return false;
-            }
-            true
+            keep_unless_dropped(forgotten, &mut left)
         });
         Ok(u64::from(limit - left))
     }

@@ -265,11 +265,7 @@ async fn committed_events_reach_the_redis_stream_even_after_redis_was_down() {
     };
     // First the server runs without a reachable Redis: events pile up in the outbox.
     let prefix = unique("erptest");
-    let down = ServeArgs {
-        redis_url: Some("redis://127.0.0.1:1".into()),
-        redis_prefix: prefix.clone(),
-        ..ServeArgs::for_tests()
-    };
+    let down = relaying_to("redis://127.0.0.1:1", &prefix);
     let app = spawn_app_with(Backend::Sqlite, down).await.unwrap();
     app.product("TEA-01", "1.00", 5).await;
     let customer = app.customer("Ana").await;
@@ -278,11 +274,7 @@ async fn committed_events_reach_the_redis_stream_even_after_redis_was_down() {
         .await;
     assert_eq!(placed.status(), StatusCode::CREATED);
     // Then a server with Redis starts on the same database and relays the backlog.
-    let up = ServeArgs {
-        redis_url: Some(redis.clone().into()),
-        redis_prefix: prefix.clone(),
-        ..ServeArgs::for_tests()
-    };
+    let up = relaying_to(&redis, &prefix);
     let relay = spawn(up, app.erp.clone()).await.unwrap();
     let stream = format!("{prefix}:events");
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -359,12 +351,33 @@ async fn redis_connection(url: &str) -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
+/// Who holds the relay lease `key`, if anyone.
+async fn lease_holder(
+    connection: &mut redis::aio::MultiplexedConnection,
+    key: &str,
+) -> Option<String> {
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(connection)
+        .await
+        .unwrap()
+}
+
 async fn stream_length(url: &str, stream: &str) -> u64 {
     redis::cmd("XLEN")
         .arg(stream)
         .query_async(&mut redis_connection(url).await)
         .await
         .unwrap()
+}
+
+/// A server that relays its outbox to the Redis at `url` under `prefix`.
+fn relaying_to(url: &str, prefix: &str) -> ServeArgs {
+    ServeArgs {
+        redis_url: Some(url.to_string().into()),
+        redis_prefix: prefix.to_string(),
+        ..ServeArgs::for_tests()
+    }
 }
 
 async fn remove_keys(url: &str, prefix: &str) {
@@ -385,28 +398,16 @@ async fn a_stopping_server_gives_its_relay_lease_up() {
         return;
     };
     let prefix = unique("erptest");
-    let args = ServeArgs {
-        redis_url: Some(redis.clone().into()),
-        redis_prefix: prefix.clone(),
-        ..ServeArgs::for_tests()
-    };
+    let args = relaying_to(&redis, &prefix);
     let app = spawn_app_with(Backend::Sqlite, args).await.unwrap();
     make_events(&app.erp, 1).await;
     wait_until_published(&app.erp).await;
     let key = format!("{prefix}:relay:lease");
     let mut connection = redis_connection(&redis).await;
-    let held: Option<String> = redis::cmd("GET")
-        .arg(&key)
-        .query_async(&mut connection)
-        .await
-        .unwrap();
+    let held = lease_holder(&mut connection, &key).await;
     assert!(held.is_some(), "the relay published without the lease");
     app.stop().await;
-    let after: Option<String> = redis::cmd("GET")
-        .arg(&key)
-        .query_async(&mut connection)
-        .await
-        .unwrap();
+    let after = lease_holder(&mut connection, &key).await;
     assert_eq!(after, None, "the stopped server still holds the lease");
     remove_keys(&redis, &prefix).await;
 }
@@ -418,10 +419,8 @@ async fn the_stream_is_trimmed_to_about_its_configured_length() {
     };
     let prefix = unique("erptest");
     let args = ServeArgs {
-        redis_url: Some(redis.clone().into()),
-        redis_prefix: prefix.clone(),
         events_stream_max_len: 10,
-        ..ServeArgs::for_tests()
+        ..relaying_to(&redis, &prefix)
     };
     let app = spawn_app_with(Backend::Sqlite, args).await.unwrap();
     let published = 350;
@@ -467,11 +466,9 @@ async fn the_relay_deletes_published_outbox_rows_after_their_retention_only() {
     };
     let prefix = unique("erptest");
     let keep_an_hour = ServeArgs {
-        redis_url: Some(redis.clone().into()),
-        redis_prefix: prefix.clone(),
         outbox_retention_seconds: 3600,
         outbox_purge_interval_ms: 50,
-        ..ServeArgs::for_tests()
+        ..relaying_to(&redis, &prefix)
     };
     let mut app = spawn_app_with(Backend::Sqlite, keep_an_hour).await.unwrap();
     make_events(&app.erp, 5).await;
@@ -499,11 +496,9 @@ async fn the_relay_deletes_published_outbox_rows_after_their_retention_only() {
 
     // A relay that keeps published events for no time deletes them at its next purge.
     let keep_nothing = ServeArgs {
-        redis_url: Some(redis.clone().into()),
-        redis_prefix: prefix.clone(),
         outbox_retention_seconds: 0,
         outbox_purge_interval_ms: 50,
-        ..ServeArgs::for_tests()
+        ..relaying_to(&redis, &prefix)
     };
     let relay = spawn(keep_nothing, app.erp.clone()).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -552,12 +547,10 @@ async fn a_lease_held_by_one_relay_cannot_be_renewed_or_taken_by_another() {
             .unwrap()
     );
     assert!(!second.take_or_renew(&mut connection, long).await.unwrap());
-    let holder: String = redis::cmd("GET")
-        .arg(&key)
-        .query_async(&mut connection)
-        .await
-        .unwrap();
-    assert_eq!(holder, "first");
+    assert_eq!(
+        lease_holder(&mut connection, &key).await.as_deref(),
+        Some("first")
+    );
     let ttl_ms: i64 = redis::cmd("PTTL")
         .arg(&key)
         .query_async(&mut connection)

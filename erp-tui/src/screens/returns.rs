@@ -26,12 +26,10 @@ use crate::cart::CartTender;
 use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::Msg;
+use crate::return_keys::ReturnKeys;
 use crate::task::Task;
 use crate::widgets::{centered, fit, selected_style};
 use crate::{i18n, t};
-
-/// The keys of returns sent and not yet answered (kept across restarts).
-pub use crate::return_keys::ReturnKeys;
 
 /// A return made: what erp-core recorded, the order as it is now, and the receipt.
 #[derive(Debug)]

@@ -929,7 +929,10 @@ impl Sale {
         let key = self.cart.key.clone();
         self.busy = Some(Busy::Parking(key.clone()));
         ctx.spawn(Task::new("parking the sale", move |erp| async move {
-            Msg::Parked(key, within(erp.park_sale(&actor, &parked)).await)
+            Msg::Parked(
+                key,
+                answer_within(ANSWER_WITHIN, erp.park_sale(&actor, &parked)).await,
+            )
         }));
         Ok(())
     }
@@ -1356,7 +1359,9 @@ impl Sale {
                         self.busy = Some(Busy::Recalling);
                         let actor = ctx.actor();
                         ctx.spawn(Task::new("recalling a sale", move |erp| async move {
-                            Msg::Recalled(within(recall(&erp, &actor, id)).await)
+                            Msg::Recalled(
+                                answer_within(ANSWER_WITHIN, recall(&erp, &actor, id)).await,
+                            )
                         }));
                         self.popup = Some(Popup::Parked(list, selected, true));
                     }
@@ -2166,12 +2171,8 @@ const PARKED_KEYS: &[Binding<ParkedAct>] = &[
 /// as TCP takes to give up.
 const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// `work`'s answer, or an unknown outcome after [`ANSWER_WITHIN`]: the work may still have been
-/// done (a park is then answered by parking again under the same key).
-async fn within<T>(work: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
-    answer_within(ANSWER_WITHIN, work).await
-}
-
+/// `work`'s answer, or an unknown outcome after `limit` ([`ANSWER_WITHIN`]): the work may still
+/// have been done (a park is then answered by parking again under the same key).
 async fn answer_within<T>(
     limit: std::time::Duration,
     work: impl std::future::Future<Output = Result<T, Error>>,
