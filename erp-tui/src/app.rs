@@ -427,6 +427,23 @@ impl App {
                 self.screen = Screen::Login(login::Login::new());
             }
             Go::LoggedIn(actor) => {
+                // A cashier sent to the login screen by a forced logout (deactivated) may have
+                // left a park or recall in flight. Another cashier's sale would replace theirs
+                // before the answer comes, and that answer would then clear or fill the wrong
+                // cart. It comes within the till's answer limit, so the next cashier waits.
+                if self.sale.is_busy()
+                    && let Some(owner) = self
+                        .sale_owner
+                        .as_deref()
+                        .filter(|owner| *owner != actor.username())
+                {
+                    ctx.notice = Some(Notice::error(t!(
+                        "login-wait-sale-busy",
+                        name = owner,
+                        seconds = crate::screens::sale::ANSWER_WITHIN.as_secs().to_string()
+                    )));
+                    return;
+                }
                 if ctx.notice.is_none() {
                     ctx.info(t!("welcome", name = actor.username()));
                 }

@@ -1588,6 +1588,59 @@ async fn parking_again_after_a_lost_answer_parks_the_cart_once() {
     );
 }
 
+/// A cashier deactivated while a park is in flight is sent to the login screen. The next cashier
+/// waits for that park's answer before their own sale takes the screen, so the answer clears
+/// the cart it parked (in its owner's file) and never the next cashier's.
+#[tokio::test]
+async fn a_cashier_forced_out_while_parking_hands_over_only_once_the_park_is_answered() {
+    let (db, erp, mut a) = ana_parking("mesa 4").await;
+    user(&erp, "bia", Role::Operator).await;
+    let parking = a.app.update(key(KeyCode::Enter));
+    assert!(!parking.is_empty(), "the park was asked for");
+    let system = Actor::system();
+    // ana is deactivated meanwhile: the next change she asks for is refused, which logs her out.
+    // (An operator's only changes are sales, which wait for the park, so the refusal a manager's
+    // screen would get is delivered as such.)
+    a.press(KeyCode::F(5)).await;
+    a.send(Msg::CustomerSaved(Err(erp_core::Error::UserInactive {
+        username: "ana".into(),
+    })))
+    .await;
+    assert_shows(
+        &a.screen(),
+        &["User ana is deactivated; ask a manager.", "Username:"],
+    );
+    a.type_text("bia").await;
+    a.press(KeyCode::Enter).await;
+    a.type_text(common::PASSWORD).await;
+    a.press(KeyCode::Enter).await;
+    assert_shows(
+        &a.screen(),
+        &[
+            "ana's sale awaits the database (up to 15 s): log in again then.",
+            "Username:",
+        ],
+    );
+    assert_eq!(
+        a.app.sale.cart.lines.len(),
+        1,
+        "ana's sale is still the one held"
+    );
+
+    a.run(parking).await;
+    let parked = erp.parked_sales(&system).await.unwrap();
+    assert_eq!(parked.len(), 1, "parked once");
+    assert!(
+        register(&db, "CAIXA-01").load("ana").is_empty(),
+        "the parked cart left ana's file"
+    );
+    a.press(KeyCode::Enter).await;
+    assert_shows(&a.screen(), &["bia (operator)", "Cart (empty)"]);
+    // ana's parked sale is still there for anyone to recall.
+    a.ctrl('r').await;
+    assert_shows(&a.screen(), &["mesa 4"]);
+}
+
 /// A recalled sale whose customer could not be read keeps that customer (by number) instead of
 /// falling back to the walk-in in silence.
 #[tokio::test]

@@ -305,6 +305,7 @@ recall-cart-busy = Finish or park the sale in progress before recalling another.
 sale-busy-parking = The sale is being parked: wait for the answer.
 sale-busy-recalling = A parked sale is being recalled: wait for the answer.
 sale-busy-leave = Wait for the sale being parked or recalled before leaving.
+login-wait-sale-busy = { $name }'s sale awaits the database (up to { $seconds } s): log in again then.
 sale-scans-pending = Scanned codes are still being looked up: wait a moment, then try again.
 repark-failed = Not parked again: { $lines } ("{ $label }"). Note them down.
 repark-failed-title = Recalled sale "{ $label }" could not be parked again

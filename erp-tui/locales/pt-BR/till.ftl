@@ -417,6 +417,7 @@ recall-cart-busy = Conclua ou suspenda a venda em andamento antes de recuperar o
 sale-busy-parking = A venda está sendo suspensa: aguarde a resposta.
 sale-busy-recalling = Uma venda suspensa está sendo recuperada: aguarde a resposta.
 sale-busy-leave = Aguarde a venda sendo suspensa ou recuperada antes de sair.
+login-wait-sale-busy = A venda de { $name } aguarda o banco (até { $seconds } s): entre de novo em seguida.
 sale-scans-pending = Ainda há códigos lidos sendo consultados: aguarde um instante e tente de novo.
 repark-failed = Não voltou a ser suspensa: { $lines } ("{ $label }"). Anote os itens.
 repark-failed-title = A venda recuperada "{ $label }" não pôde ser suspensa de novo

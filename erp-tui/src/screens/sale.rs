@@ -2169,7 +2169,7 @@ const PARKED_KEYS: &[Binding<ParkedAct>] = &[
 /// How long the till waits for a park or a recall, during which the cart takes no change. A
 /// connection that went silent (no reset, no answer) would otherwise hold the till for as long
 /// as TCP takes to give up.
-const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
+pub(crate) const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// `work`'s answer, or an unknown outcome after `limit` ([`ANSWER_WITHIN`]): the work may still
 /// have been done (a park is then answered by parking again under the same key).
