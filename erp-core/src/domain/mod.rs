@@ -47,7 +47,7 @@ pub use order::{
     IdempotencyKey, LineRequest, NewOrder, NewStatusChange, Order, OrderDraft, OrderLine,
     OrderReceipt, StatusChange, StatusChanged,
 };
-pub use parked::{NewParkedSale, Parked, ParkedLabel, ParkedLine, ParkedSale};
+pub use parked::{NewParkedSale, Parked, ParkedLabel, ParkedLine, ParkedSale, Recall};
 pub use product::{
     MAX_ON_HAND, MovementKind, NewMovement, NewProduct, Product, ProductChanges, StockAdjusted,
     StockChange, StockDelta, StockMovement, parse_stock_level,

@@ -194,6 +194,16 @@ pub struct Parked {
     pub replayed: bool,
 }
 
+/// What a recall answered: the cart, and whether the recall's key had taken it before (a retry
+/// after a lost answer: nothing new happened).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recall {
+    /// The cart taken back.
+    pub sale: ParkedSale,
+    /// True when this recall's key had taken the cart before.
+    pub replayed: bool,
+}
+
 impl ParkedSale {
     /// The most parked carts a list returns: a shop with more has forgotten some.
     pub const MAX_LISTED: u32 = 500;

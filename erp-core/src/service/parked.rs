@@ -5,7 +5,9 @@
 use super::orders::live_customer;
 use super::{Attempt, Erp, Failure, no_unique, store_error};
 use crate::Actor;
-use crate::domain::{NewParkedSale, Parked, ParkedSale, ParkedSaleId, Permission};
+use crate::domain::{
+    IdempotencyKey, NewParkedSale, Parked, ParkedSale, ParkedSaleId, Permission, Recall,
+};
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
 use crate::store::{StoreError, UniqueKey};
@@ -105,19 +107,45 @@ impl Erp {
     /// gets [`Error::NotFound`]. Nothing is priced or reserved: sell the lines with
     /// [`Erp::sell_at_counter`].
     pub async fn recall_parked_sale(&self, actor: &Actor, id: ParkedSaleId) -> Result<ParkedSale> {
-        self.run(|| self.try_recall(actor, id), no_unique).await
+        Ok(self
+            .run(|| self.try_recall(actor, id, None), no_unique)
+            .await?
+            .sale)
     }
 
-    async fn try_recall(&self, actor: &Actor, id: ParkedSaleId) -> Attempt<ParkedSale> {
+    /// [`Erp::recall_parked_sale`] under a key chosen by the caller for this one recall: a retry
+    /// with the same key (after a lost answer) gets the cart it took, marked replayed, instead
+    /// of [`Error::NotFound`] for a cart the caller holds. Another key, or none, still gets
+    /// [`Error::NotFound`] for a taken cart.
+    pub async fn recall_parked_sale_once(
+        &self,
+        actor: &Actor,
+        id: ParkedSaleId,
+        key: &IdempotencyKey,
+    ) -> Result<Recall> {
+        self.run(|| self.try_recall(actor, id, Some(key)), no_unique)
+            .await
+    }
+
+    async fn try_recall(
+        &self,
+        actor: &Actor,
+        id: ParkedSaleId,
+        key: Option<&IdempotencyKey>,
+    ) -> Attempt<Recall> {
         let mut tx = self.begin().await?;
         let actor = &self
             .authorize(&mut tx, actor, Some(Permission::CreateOrder))
             .await?;
         let now = self.now();
-        let parked = tx
-            .take_parked_sale(id, now)
+        let recall = tx
+            .take_parked_sale(id, now, key)
             .await?
             .ok_or_else(|| Error::not_found("parked sale", id))?;
+        if recall.replayed {
+            // Taken by this key before: nothing to write.
+            return Ok(recall);
+        }
         self.record(
             &mut tx,
             actor,
@@ -126,6 +154,6 @@ impl Erp {
         )
         .await?;
         tx.commit().await?;
-        Ok(parked)
+        Ok(recall)
     }
 }

@@ -28,7 +28,7 @@ use crate::domain::{
     MovementId, NewCashMovement, NewCashSession, NewMovement, NewParkedSale, NewPayment,
     NewRegister, NewStatusChange, Order, OrderDraft, OrderId, OrderLine, OrderQuery, OrderStatus,
     Page, PageRequest, ParkedSale, ParkedSaleId, Payment, PaymentId, PaymentKind, Product,
-    ProductId, ProductQuery, Register, RegisterCode, RegisterId, ReturnId, SaleReturn,
+    ProductId, ProductQuery, Recall, Register, RegisterCode, RegisterId, ReturnId, SaleReturn,
     SessionClosing, SessionTotals, ShopSettings, Sku, StatusChange, StockMovement, Tender,
     Timestamp, User, UserId, UserRecord, Username, fold,
 };
@@ -84,6 +84,8 @@ struct Tables {
     /// taken, so a late retry still finds it.
     parked_keys: HashMap<IdempotencyKey, (ParkedSale, String)>,
     parked: BTreeMap<ParkedSaleId, ParkedSale>,
+    /// Carts taken under a recall key, with it: a retry of that recall gets the cart again.
+    recalled: HashMap<ParkedSaleId, (IdempotencyKey, ParkedSale)>,
     /// `None` until first changed: [`ShopSettings::unconfigured`], as a new SQL database holds.
     shop: Option<ShopSettings>,
     sequences: Sequences,
@@ -253,7 +255,7 @@ enum Write {
     InsertReturn(SaleReturn),
     SetShopSettings(ShopSettings),
     InsertParkedSale(ParkedSale, Option<(IdempotencyKey, String)>),
-    DeleteParkedSale(ParkedSaleId),
+    DeleteParkedSale(ParkedSaleId, Option<IdempotencyKey>),
 }
 
 struct MemoryTransaction {
@@ -819,14 +821,28 @@ impl Transaction for MemoryTransaction {
         &mut self,
         id: ParkedSaleId,
         _at: Timestamp,
-    ) -> StoreResult<Option<ParkedSale>> {
+        key: Option<&IdempotencyKey>,
+    ) -> StoreResult<Option<Recall>> {
         self.acquire(LockKey::ParkedSale(id), LockMode::Exclusive)
             .await;
-        let found = self.read(|t| t.parked.get(&id).cloned());
-        if found.is_some() {
-            self.writes.push(Write::DeleteParkedSale(id));
+        if let Some(sale) = self.read(|t| t.parked.get(&id).cloned()) {
+            self.writes.push(Write::DeleteParkedSale(id, key.cloned()));
+            return Ok(Some(Recall {
+                sale,
+                replayed: false,
+            }));
         }
-        Ok(found)
+        Ok(key.and_then(|key| {
+            self.read(|t| {
+                t.recalled
+                    .get(&id)
+                    .filter(|(taken_by, _)| taken_by == key)
+                    .map(|(_, sale)| Recall {
+                        sale: sale.clone(),
+                        replayed: true,
+                    })
+            })
+        }))
     }
 
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
@@ -1155,8 +1171,13 @@ impl Tables {
                 };
                 Undo::RestoreLoginFailures(key, old)
             }
-            Write::DeleteParkedSale(id) => match self.parked.remove(&id) {
-                Some(old) => Undo::RestoreParkedSale(old),
+            Write::DeleteParkedSale(id, key) => match self.parked.remove(&id) {
+                Some(old) => {
+                    if let Some(key) = key {
+                        self.recalled.insert(id, (key, old.clone()));
+                    }
+                    Undo::RestoreParkedSale(old)
+                }
                 None => return Err(missing("parked sale")),
             },
         })
@@ -1275,6 +1296,7 @@ impl Tables {
                 }
             }
             Undo::RestoreParkedSale(old) => {
+                self.recalled.remove(&old.id);
                 self.parked.insert(old.id, old);
             }
         }

@@ -28,7 +28,7 @@ use crate::domain::{
     NewCashMovement, NewCashSession, NewCustomer, NewMovement, NewParkedSale, NewPayment,
     NewRegister, NewStatusChange, Note, Order, OrderDraft, OrderId, OrderLine, OrderQuery,
     OrderStatus, Page, PageRequest, ParkedSale, ParkedSaleId, Payment, PaymentId, Product,
-    ProductId, ProductQuery, Quantity, Register, RegisterId, ReturnId, ReturnedLine, Role,
+    ProductId, ProductQuery, Quantity, Recall, Register, RegisterId, ReturnId, ReturnedLine, Role,
     SaleReturn, SessionClosing, SessionTotals, ShopSettings, Sku, StatusChange, StockMovement,
     Timestamp, User, UserId, UserRecord, Username,
 };
@@ -508,14 +508,17 @@ pub trait Transaction: Send {
         at: Timestamp,
     ) -> StoreResult<ParkedSaleId>;
 
-    /// Locks a parked cart, reads it and marks it taken at `at` (it leaves every list), so that of
-    /// two transactions taking one cart only the first finds it (the second waits for the lock
-    /// and then finds it taken). A taken cart is kept for its idempotency key.
+    /// Locks a parked cart, reads it and marks it taken at `at` under `key` (it leaves every
+    /// list), so that of two transactions taking one cart only the first finds it (the second
+    /// waits for the lock and then finds it taken). A taken cart is kept for its idempotency key,
+    /// and a cart taken before under this same `key` is answered again, marked replayed (a
+    /// locking read, so it sees a take that committed after this transaction began).
     async fn take_parked_sale(
         &mut self,
         id: ParkedSaleId,
         at: Timestamp,
-    ) -> StoreResult<Option<ParkedSale>>;
+        key: Option<&IdempotencyKey>,
+    ) -> StoreResult<Option<Recall>>;
 
     /// The cart parked under idempotency key `key`, taken since or not, with the fingerprint of
     /// the request that parked it (committed data, no lock).

@@ -26,6 +26,7 @@ macro_rules! shop_conformance {
         two_tills_recalling_one_parked_cart_get_it_once,
         parking_is_for_operators_and_checks_what_it_names,
         a_keyed_park_happens_once_even_after_its_cart_is_recalled,
+        a_keyed_recall_is_answered_again_to_its_own_retry_only,
         );
     };
     (@each $backend:expr; $($name:ident),* $(,)?) => {
@@ -826,4 +827,80 @@ pub async fn a_keyed_park_happens_once_even_after_its_cart_is_recalled(erp: Erp)
             .unwrap();
     }
     assert_eq!(erp.parked_sales(ana).await.unwrap().len(), 3);
+}
+
+/// A recall under a key takes the cart once; a retry under that key (after a lost answer, or
+/// eight at once) gets the same cart back, marked replayed, while any other recall of it is
+/// `not_found`.
+pub async fn a_keyed_recall_is_answered_again_to_its_own_retry_only(erp: Erp) {
+    let counter = Counter::new(erp).await;
+    let erp = &counter.shop.erp;
+    let ana = &counter.ana;
+    let mine = IdempotencyKey::parse("recall-1").unwrap();
+    let parked = erp
+        .park_sale(
+            ana,
+            &cart("mesa 5", &[("TEA", 2), ("MUG", 1)], Some(counter.register)),
+        )
+        .await
+        .unwrap();
+    let taken = erp
+        .recall_parked_sale_once(ana, parked.id, &mine)
+        .await
+        .unwrap();
+    assert!(!taken.replayed);
+    assert_eq!(taken.sale, parked);
+    assert!(erp.parked_sales(ana).await.unwrap().is_empty());
+
+    let retried = erp
+        .recall_parked_sale_once(ana, parked.id, &mine)
+        .await
+        .unwrap();
+    assert!(retried.replayed, "the retry of the same recall");
+    assert_eq!(retried.sale, parked, "the same cart, lines and all");
+    let other = IdempotencyKey::parse("recall-2").unwrap();
+    for refused in [
+        erp.recall_parked_sale_once(ana, parked.id, &other).await,
+        erp.recall_parked_sale(ana, parked.id)
+            .await
+            .map(|sale| erp_core::domain::Recall {
+                sale,
+                replayed: false,
+            }),
+    ] {
+        assert_eq!(
+            refused.unwrap_err().code(),
+            "not_found",
+            "another till's recall"
+        );
+    }
+    assert!(
+        erp.parked_sales(ana).await.unwrap().is_empty(),
+        "and it stays taken"
+    );
+
+    let racing_cart = erp
+        .park_sale(ana, &cart("race", &[("TEA", 1)], None))
+        .await
+        .unwrap();
+    let racing = (0..8).map(|_| {
+        let erp = erp.clone();
+        let ana = ana.clone();
+        let key = IdempotencyKey::parse("recall-race").unwrap();
+        tokio::spawn(async move {
+            erp.recall_parked_sale_once(&ana, racing_cart.id, &key)
+                .await
+        })
+    });
+    let recalls: Vec<_> = futures::future::join_all(racing)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap().unwrap())
+        .collect();
+    assert_eq!(
+        recalls.iter().filter(|r| !r.replayed).count(),
+        1,
+        "taken once: {recalls:?}"
+    );
+    assert!(recalls.iter().all(|r| r.sale.id == racing_cart.id));
 }

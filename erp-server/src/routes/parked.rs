@@ -11,7 +11,7 @@ use erp_core::input::ParkedSaleInput;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{created_or_replayed, idempotency_key, location};
+use super::{created_or_replayed, idempotency_key, location, mark_replayed};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, AuthUser, PathId};
 use crate::state::AppState;
@@ -98,19 +98,35 @@ pub async fn list(
 }
 
 /// Takes a parked cart back to a till: answers its lines and removes it, atomically, so of two
-/// tills recalling one cart one gets it and the other gets 404 `not_found`.
+/// tills recalling one cart one gets it and the other gets 404 `not_found`. With an
+/// `Idempotency-Key` (one per recall) a retry after a lost answer gets the same cart again, 200
+/// with `Idempotent-Replayed: true`, instead of 404 for a cart it holds; any other recall of a
+/// taken cart stays 404.
 #[utoipa::path(post, path = "/api/v1/parked-sales/{id}/recall", tag = "tills",
-    params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$",
+        description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per recall")),
+    security(("bearer" = [])),
     responses((status = 200, body = ParkedSaleDto), (status = 403, body = Problem),
-        (status = 404, body = Problem)))]
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn recall(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
+    headers: HeaderMap,
     PathId(id): PathId,
-) -> ApiResult<Json<ParkedSaleDto>> {
-    let parked = state
-        .erp
-        .recall_parked_sale(&actor, ParkedSaleId(id))
-        .await?;
-    Ok(Json(parked.into()))
+) -> ApiResult<(HeaderMap, Json<ParkedSaleDto>)> {
+    let id = ParkedSaleId(id);
+    let mut answer = HeaderMap::new();
+    let sale = match idempotency_key(&headers)? {
+        Some(key) => {
+            let key = IdempotencyKey::parse(key).field("idempotency_key")?;
+            let recall = state.erp.recall_parked_sale_once(&actor, id, &key).await?;
+            if recall.replayed {
+                mark_replayed(&mut answer);
+            }
+            recall.sale
+        }
+        None => state.erp.recall_parked_sale(&actor, id).await?,
+    };
+    Ok((answer, Json(sale.into())))
 }

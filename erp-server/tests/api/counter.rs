@@ -15,6 +15,7 @@ macro_rules! counter_api_tests {
             counter::parked_sales_are_parked_listed_and_recalled_once,
             counter::bad_parked_sales_are_problems_that_change_nothing,
             counter::a_keyed_park_is_answered_again_not_repeated,
+            counter::a_keyed_recall_is_answered_again_to_its_retry,
         );
     };
 }
@@ -550,4 +551,50 @@ pub async fn a_keyed_park_is_answered_again_not_repeated(app: &TestApp) {
         .call(Method::GET, "/api/v1/parked-sales", Some(&ana), None)
         .await;
     assert_eq!(listed, json!([first]), "parked once");
+}
+
+/// With an `Idempotency-Key` a recall's retry (after a lost answer) gets the cart it took, 200
+/// with `Idempotent-Replayed`; another key or none is 404, and a bad key is 422.
+pub async fn a_keyed_recall_is_answered_again_to_its_retry(app: &TestApp) {
+    let (ana, _, _) = open_till(app).await;
+    let (status, parked) = app
+        .call(
+            Method::POST,
+            "/api/v1/parked-sales",
+            Some(&ana),
+            Some(json!({"label": "mesa 6", "lines": [{"sku": "TEA-01", "quantity": 2}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{parked}");
+    let path = format!("/api/v1/parked-sales/{}/recall", parked["id"]);
+    let recall = |key: &str| {
+        app.request(Method::POST, &path, Some(&ana))
+            .header("Idempotency-Key", key)
+            .send()
+    };
+    let bad = assert_problem(
+        recall("a key with spaces").await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(bad["field"], "idempotency_key", "{bad}");
+    let first = recall("recall-1").await.unwrap();
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let (status, taken) = read(first).await;
+    assert_eq!(status, StatusCode::OK, "{taken}");
+    assert_eq!(taken, parked);
+    let again = recall("recall-1").await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let (status, replayed) = read(again).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replayed, parked, "the same cart");
+    assert_problem(
+        recall("recall-2").await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let (status, _) = app.call(Method::POST, &path, Some(&ana), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -68,6 +68,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "open_parked_sales_index",
         sql: include_str!("../../../migrations/sqlite/0009_open_parked_sales_index.sql"),
     },
+    Migration {
+        version: 10,
+        name: "parked_sale_recall_keys",
+        sql: include_str!("../../../migrations/sqlite/0010_parked_sale_recall_keys.sql"),
+    },
 ];
 
 #[cfg(feature = "mysql")]
@@ -121,6 +126,11 @@ pub(crate) const MYSQL: &[Migration] = &[
         version: 10,
         name: "open_parked_sales_index",
         sql: include_str!("../../../migrations/mysql/0010_open_parked_sales_index.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "parked_sale_recall_keys",
+        sql: include_str!("../../../migrations/mysql/0011_parked_sale_recall_keys.sql"),
     },
 ];
 

@@ -8,7 +8,7 @@ use super::statement::{Statement, placeholders};
 use super::stored;
 use crate::domain::{
     CustomerId, IdempotencyKey, NewParkedSale, ParkedLabel, ParkedLine, ParkedSale, ParkedSaleId,
-    Quantity, RegisterId, Sku, Timestamp, UserId,
+    Quantity, Recall, RegisterId, Sku, Timestamp, UserId,
 };
 use crate::store::StoreResult;
 
@@ -105,34 +105,58 @@ pub(crate) async fn insert<D: Dialect>(
     Ok(ParkedSaleId(id))
 }
 
-/// Locks a cart, reads it and marks it taken: the caller holds the only copy once this returns.
-/// A cart another unit of work took first is not found (the locking read waits for it and then
-/// sees it taken).
+/// Locks a cart, reads it and marks it taken (under `key`, if given): the caller holds the only
+/// copy once this returns. A cart another unit of work took first is not found (the locking read
+/// waits for it and then sees it taken), unless it was taken under this same `key`: then it is
+/// answered again, replayed.
 pub(crate) async fn take<D: Dialect>(
     tx: &mut D::Tx,
     id: ParkedSaleId,
     at: Timestamp,
-) -> StoreResult<Option<ParkedSale>> {
+    key: Option<&IdempotencyKey>,
+) -> StoreResult<Option<Recall>> {
     let select = Statement::new(format!(
         "SELECT {COLUMNS} FROM parked_sales WHERE id = ? AND taken_at IS NULL{}",
         D::FOR_UPDATE
     ))
     .int(id.get());
-    let Some(sale) = with_lines::<D>(tx, select, D::FOR_UPDATE)
+    if let Some(sale) = with_lines::<D>(tx, select, D::FOR_UPDATE)
         .await?
         .into_iter()
         .next()
-    else {
+    {
+        D::execute_in(
+            tx,
+            Statement::new("UPDATE parked_sales SET taken_at = ?, taken_key = ? WHERE id = ?")
+                .time(at)
+                .opt_text(key.map(IdempotencyKey::as_str))
+                .int(id.get()),
+        )
+        .await?;
+        return Ok(Some(Recall {
+            sale,
+            replayed: false,
+        }));
+    }
+    let Some(key) = key else {
         return Ok(None);
     };
-    D::execute_in(
-        tx,
-        Statement::new("UPDATE parked_sales SET taken_at = ? WHERE id = ?")
-            .time(at)
-            .int(id.get()),
-    )
-    .await?;
-    Ok(Some(sale))
+    // Locking, so that under MySQL's repeatable read it sees a take committed after this
+    // transaction's snapshot (the retry of a recall whose first try is still committing).
+    let select = Statement::new(format!(
+        "SELECT {COLUMNS} FROM parked_sales WHERE id = ? AND taken_key = ?{}",
+        D::FOR_UPDATE
+    ))
+    .int(id.get())
+    .text(key.as_str());
+    Ok(with_lines::<D>(tx, select, D::FOR_UPDATE)
+        .await?
+        .into_iter()
+        .next()
+        .map(|sale| Recall {
+            sale,
+            replayed: true,
+        }))
 }
 
 /// The cart parked under `key`, taken or not, with its request's fingerprint.

@@ -18,9 +18,9 @@ use crate::domain::{
     HistoryId, IdempotencyKey, LoginFailures, LoginKey, Money, MovementId, NewCashMovement,
     NewCashSession, NewMovement, NewParkedSale, NewPayment, NewRegister, NewStatusChange, Note,
     Order, OrderDraft, OrderId, OrderLine, OrderStatus, ParkedSale, ParkedSaleId, PaymentId,
-    PaymentKind, Phone, Product, ProductId, Quantity, Reason, Reference, Register, RegisterId,
-    ReturnId, SaleReturn, SessionClosing, SessionTotals, ShopSettings, Sku, StatusChange,
-    StockMovement, TaxId, Timestamp, User, UserId, UserRecord, Username, fold,
+    PaymentKind, Phone, Product, ProductId, Quantity, Reason, Recall, Reference, Register,
+    RegisterId, ReturnId, SaleReturn, SessionClosing, SessionTotals, ShopSettings, Sku,
+    StatusChange, StockMovement, TaxId, Timestamp, User, UserId, UserRecord, Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
@@ -995,8 +995,9 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         &mut self,
         id: ParkedSaleId,
         at: Timestamp,
-    ) -> StoreResult<Option<ParkedSale>> {
-        super::parked::take::<D>(&mut self.tx, id, at).await
+        key: Option<&IdempotencyKey>,
+    ) -> StoreResult<Option<Recall>> {
+        super::parked::take::<D>(&mut self.tx, id, at, key).await
     }
 
     async fn parked_sale_by_key(
