@@ -128,6 +128,23 @@ pub struct Cart {
     /// is frozen (see [`Sent`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent: Option<Sent>,
+    /// A recall of a parked cart whose answer never came (see [`PendingRecall`]). It outlives
+    /// the sales made meanwhile, and a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recalling: Option<PendingRecall>,
+}
+
+/// A recall sent under a key of its own whose answer never came: the parked cart may be taken
+/// and held for this till by nobody else. ^R sends the same recall again, and erp-core answers
+/// the cart it took under the key (or takes it now if the first try never arrived).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRecall {
+    /// The parked cart.
+    pub id: i64,
+    /// The recall's idempotency key.
+    pub key: String,
+    /// The cart's label, to say which.
+    pub label: String,
 }
 
 /// A sale sent with the cart's key whose answer never came (or came as an error that does not
@@ -501,9 +518,9 @@ pub fn load(path: &Path) -> Cart {
 }
 
 /// Saves the cart atomically (write a temporary file, then rename), or removes the file when the
-/// cart is empty.
+/// cart holds nothing to keep.
 pub fn save(path: &Path, cart: &Cart) -> std::io::Result<()> {
-    if cart.is_empty() && cart.key.is_none() {
+    if cart.is_empty() && cart.key.is_none() && cart.recalling.is_none() {
         return match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),

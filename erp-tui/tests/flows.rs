@@ -1641,6 +1641,69 @@ async fn a_cashier_forced_out_while_parking_hands_over_only_once_the_park_is_ans
     assert_shows(&a.screen(), &["mesa 4"]);
 }
 
+/// A recall done in the database whose answer was lost leaves the cart taken: the till keeps
+/// the recall (and its key) in the register's cart file, a sale made meanwhile keeps it, and
+/// after a restart ^R asks again and gets that same cart, which is then sold once.
+#[tokio::test]
+async fn a_recall_whose_answer_was_lost_is_asked_again_and_brings_the_cart_back() {
+    let (db, erp, mut a) = ana_parking("mesa 7").await;
+    a.press(KeyCode::Enter).await;
+    a.ctrl('r').await;
+    assert_shows(&a.screen(), &["Parked sales", "mesa 7"]);
+    let recalling = a.app.update(key(KeyCode::Enter));
+    for task in recalling {
+        // Done in the database (the cart file written first); the answer never arrives.
+        let _lost = task.run(erp.clone()).await;
+    }
+    a.send(Msg::Recalled(Err(erp_core::Error::OutcomeUnknown {
+        message: "connection lost after COMMIT".into(),
+    })))
+    .await;
+    assert_shows(
+        &a.screen(),
+        &["No answer recalling \"mesa 7\": ^R asks again; the sale is not lost."],
+    );
+    let system = Actor::system();
+    assert!(
+        erp.parked_sales(&system).await.unwrap().is_empty(),
+        "taken in the database"
+    );
+    assert!(
+        register(&db, "CAIXA-01").load("ana").recalling.is_some(),
+        "written before it was sent"
+    );
+    // Another sale meanwhile: the unanswered recall outlives it.
+    a.type_text("MLK-1L").await;
+    a.press(KeyCode::Enter).await;
+    pay_cash(&mut a).await;
+    assert_eq!(orders(&erp).await.len(), 1);
+    drop(a);
+
+    let till = register(&db, "CAIXA-01");
+    assert!(till.load("ana").recalling.is_some(), "kept on disk");
+    let mut b = logged_in(&erp, "ana", Some(till.clone())).await;
+    assert_shows(&b.screen(), &["No answer recalling \"mesa 7\""]);
+    b.ctrl('r').await;
+    assert_shows(
+        &b.screen(),
+        &["Recalled \"mesa 7\": 1 line(s)", "SALT-1K", "2 item(s)"],
+    );
+    assert!(till.load("ana").recalling.is_none(), "answered");
+    pay_cash(&mut b).await;
+    let placed = orders(&erp).await;
+    assert_eq!(placed.len(), 2, "the recalled cart sold once");
+    assert_eq!(
+        lines_of(&placed[0])
+            .into_iter()
+            .chain(lines_of(&placed[1]))
+            .filter(|(sku, _)| sku == "SALT-1K")
+            .collect::<Vec<_>>(),
+        [("SALT-1K".to_string(), 2)]
+    );
+    b.ctrl('r').await;
+    assert_shows(&b.screen(), &["No parked sales."]);
+}
+
 /// A recalled sale whose customer could not be read keeps that customer (by number) instead of
 /// falling back to the walk-in in silence.
 #[tokio::test]

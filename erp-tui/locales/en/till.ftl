@@ -302,6 +302,7 @@ parked-again = Sale parked as "{ $label }" (#{ $id }).
 recall-title = Parked sales
 recall-none = No parked sales.
 recall-cart-busy = Finish or park the sale in progress before recalling another.
+recall-unanswered = No answer recalling "{ $label }": ^R asks again; the sale is not lost.
 sale-busy-parking = The sale is being parked: wait for the answer.
 sale-busy-recalling = A parked sale is being recalled: wait for the answer.
 sale-busy-leave = Wait for the sale being parked or recalled before leaving.

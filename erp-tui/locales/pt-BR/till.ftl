@@ -414,6 +414,7 @@ parked-again = Venda suspensa como "{ $label }" (nº { $id }).
 recall-title = Vendas suspensas
 recall-none = Nenhuma venda suspensa.
 recall-cart-busy = Conclua ou suspenda a venda em andamento antes de recuperar outra.
+recall-unanswered = Sem resposta ao recuperar "{ $label }": ^R pede de novo; a venda não se perde.
 sale-busy-parking = A venda está sendo suspensa: aguarde a resposta.
 sale-busy-recalling = Uma venda suspensa está sendo recuperada: aguarde a resposta.
 sale-busy-leave = Aguarde a venda sendo suspensa ou recuperada antes de sair.

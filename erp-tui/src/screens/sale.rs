@@ -26,7 +26,7 @@ use super::caixa::{self, CaixaPopup};
 use super::checkout::{PayEvent, Payment, ReceiptAct, Slip};
 use super::picker::{Picker, PickerEvent, create_customer, new_customer_form};
 use crate::app::Ctx;
-use crate::cart::{Cart, CartCustomer, Sent, new_key};
+use crate::cart::{Cart, CartCustomer, PendingRecall, Sent, new_key};
 use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, ctrl, key};
 use crate::msg::{Msg, Sold, TillState};
@@ -300,6 +300,12 @@ impl Sale {
     /// Called when the sale comes to the front: fresh results, a default customer, and the
     /// register's session.
     pub fn on_enter(&mut self, ctx: &mut Ctx) {
+        if let Some(pending) = &self.cart.recalling {
+            ctx.notice = Some(Notice::error(t!(
+                "recall-unanswered",
+                label = pending.label.as_str()
+            )));
+        }
         self.search(ctx);
         self.find_walk_in(ctx);
         caixa::look_up(ctx);
@@ -937,6 +943,65 @@ impl Sale {
         Ok(())
     }
 
+    /// Sends `pending` (again); the cart takes no change until it is answered. The task writes
+    /// the cart, with the pending recall, before it sends: a crash from there on comes back with
+    /// the recall to ask again.
+    fn send_recall(&mut self, pending: PendingRecall, ctx: &mut Ctx) {
+        self.busy = Some(Busy::Recalling);
+        ctx.save_cart = None;
+        let cart = self.cart.clone();
+        let carts = ctx.carts.clone();
+        let version = ctx.next_seq();
+        let actor = ctx.actor();
+        ctx.spawn(Task::new("recalling a sale", move |erp| async move {
+            if let Some((store, user)) = carts
+                && let Err(error) = store.save_version(&user, &cart, version)
+            {
+                return Msg::Recalled(Err(Error::Unavailable {
+                    message: format!(
+                        "the cart file could not be written, so nothing was asked: {error}"
+                    ),
+                }));
+            }
+            Msg::Recalled(answer_within(ANSWER_WITHIN, recall(&erp, &actor, &pending)).await)
+        }));
+    }
+
+    /// The answer to a recall: the cart, or why not. Only a cart the recall's key never took
+    /// (not found) ends the pending recall without one; any other failure keeps it for ^R, which
+    /// sends it again before anything else.
+    fn recall_answered(&mut self, result: Result<Box<crate::msg::Recalled>, Error>, ctx: &mut Ctx) {
+        match result {
+            Ok(recalled) => {
+                if self
+                    .cart
+                    .recalling
+                    .as_ref()
+                    .is_some_and(|p| p.id == recalled.parked.id.get())
+                {
+                    self.cart.recalling = None;
+                    self.changed(ctx);
+                }
+                self.recalled(*recalled, ctx);
+            }
+            Err(error @ Error::NotFound { .. }) => {
+                if self.cart.recalling.take().is_some() {
+                    self.changed(ctx);
+                }
+                ctx.fail(&error);
+            }
+            Err(error) => match &self.cart.recalling {
+                Some(pending) if matches!(error, Error::OutcomeUnknown { .. }) => {
+                    ctx.notice = Some(Notice::error(t!(
+                        "recall-unanswered",
+                        label = pending.label.as_str()
+                    )));
+                }
+                _ => ctx.fail(&error),
+            },
+        }
+    }
+
     /// A recalled sale becomes the cart: its lines at today's prices (checked again at F9), its
     /// customer or the walk-in.
     fn recalled(&mut self, recalled: crate::msg::Recalled, ctx: &mut Ctx) {
@@ -1014,7 +1079,10 @@ impl Sale {
 
     /// The next sale starts afresh, with the walk-in customer.
     fn new_sale(&mut self, ctx: &mut Ctx) {
-        self.cart = Cart::default();
+        self.cart = Cart {
+            recalling: self.cart.recalling.take(),
+            ..Cart::default()
+        };
         // A price check of the old cart may still answer; it is ignored (another key), so it must
         // not keep F9 waiting.
         self.checking = false;
@@ -1126,6 +1194,11 @@ impl Sale {
                     return;
                 }
                 if self.scans_pending(ctx) {
+                    return;
+                }
+                if let Some(pending) = self.cart.recalling.clone() {
+                    // The unanswered recall first, under its own key.
+                    self.send_recall(pending, ctx);
                     return;
                 }
                 let actor = ctx.actor();
@@ -1355,14 +1428,16 @@ impl Sale {
                         self.popup = Some(Popup::Parked(list, selected, false));
                     } else if self.busy.is_some() || self.scans_pending(ctx) {
                         self.popup = Some(Popup::Parked(list, selected, false));
-                    } else if let Some(id) = list.get(selected).map(|p| p.id) {
-                        self.busy = Some(Busy::Recalling);
-                        let actor = ctx.actor();
-                        ctx.spawn(Task::new("recalling a sale", move |erp| async move {
-                            Msg::Recalled(
-                                answer_within(ANSWER_WITHIN, recall(&erp, &actor, id)).await,
-                            )
-                        }));
+                    } else if let Some(parked) = list.get(selected) {
+                        // Written down before it is sent: a lost answer or a restart asks again
+                        // under the same key instead of leaving the cart taken and unseen.
+                        let pending = PendingRecall {
+                            id: parked.id.get(),
+                            key: new_key(),
+                            label: parked.label.to_string(),
+                        };
+                        self.cart.recalling = Some(pending.clone());
+                        self.send_recall(pending, ctx);
                         self.popup = Some(Popup::Parked(list, selected, true));
                     }
                 }
@@ -1624,10 +1699,7 @@ impl Sale {
                 if self.busy == Some(Busy::Recalling) {
                     self.busy = None;
                 }
-                match result {
-                    Ok(recalled) => self.recalled(*recalled, ctx),
-                    Err(error) => ctx.fail(&error),
-                }
+                self.recall_answered(result, ctx);
                 self.next_in_queue(ctx);
             }
             Msg::Till(result) => self.on_till(result, ctx),
@@ -2216,9 +2288,12 @@ async fn park_again(
 async fn recall(
     erp: &erp_core::Erp,
     actor: &Actor,
-    id: erp_core::domain::ParkedSaleId,
+    pending: &PendingRecall,
 ) -> Result<Box<crate::msg::Recalled>, Error> {
-    let parked = erp.recall_parked_sale(actor, id).await?;
+    let key =
+        IdempotencyKey::parse(&pending.key).map_err(|e| Error::validation("key", e.to_string()))?;
+    let id = erp_core::domain::ParkedSaleId(pending.id);
+    let parked = erp.recall_parked_sale_once(actor, id, &key).await?.sale;
     // Recalled and gone from the list: from here on nothing may lose it, so a product or
     // customer that cannot be read is left out of the lookups, not fatal.
     let mut products = Vec::with_capacity(parked.lines.len());
