@@ -568,6 +568,83 @@ async fn mysql_connections_the_server_dropped_are_replaced_unseen() {
     db.remove().await;
 }
 
+/// A refusal for stock is confirmed under the product's lock, not read from the snapshot MySQL
+/// took at the order's first read: stock received while the order waited for its customer's lock
+/// is sold, not refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_stock_that_came_back_while_an_order_waited_is_not_refused() {
+    use sqlx::Connection;
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(Backend::Mysql, 4).await else {
+        return;
+    };
+    let erp = db.erp.clone();
+    product(&erp, "BACK", 0).await;
+    let buyer = customer(&erp, "buyer").await;
+    erp.create_user(
+        &Actor::system(),
+        erp_core::domain::NewUser {
+            username: erp_core::domain::Username::parse("clerk").unwrap(),
+            password: erp_core::domain::Password::new("a long enough password").unwrap(),
+            role: erp_core::domain::Role::Operator,
+        },
+    )
+    .await
+    .unwrap();
+    // A user's order reads the user first: that read fixes the transaction's snapshot.
+    let clerk = erp
+        .authenticate("clerk", "a long enough password")
+        .await
+        .unwrap();
+    let mut holder = sqlx::mysql::MySqlConnection::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("SELECT id FROM customers WHERE id = ? FOR UPDATE")
+        .bind(buyer.get())
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let placing = {
+        let erp = erp.clone();
+        tokio::spawn(async move {
+            erp.create_order(&clerk, &order(buyer, &[("BACK", 1)], "came-back"))
+                .await
+        })
+    };
+    // The order has its snapshot and waits for the customer; the delivery arrives meanwhile.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !placing.is_finished(),
+        "the order waits for the customer's lock"
+    );
+    let id = erp
+        .product_by_sku(
+            &Actor::system(),
+            &erp_core::domain::Sku::parse("BACK").unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+    erp.adjust_stock(
+        &Actor::system(),
+        id,
+        StockChange::Receipt(Quantity::new(5).unwrap()),
+        Reason::parse("delivery").unwrap(),
+    )
+    .await
+    .unwrap();
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    let placed = placing.await.unwrap();
+    assert!(
+        placed.is_ok(),
+        "sold from the stock that came back: {placed:?}"
+    );
+    assert_eq!(stock(&erp, "BACK").await, (5, 1));
+    assert_consistent(&erp).await;
+    db.remove().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_last_units_are_sold_exactly_once() {
     last_units_are_sold_exactly_once(Backend::Sqlite).await;

@@ -129,8 +129,7 @@ impl Erp {
             let product = products
                 .get(&wanted.sku)
                 .ok_or_else(|| Error::not_found("product", &wanted.sku))?;
-            // The rule's own verdict on the snapshot: refuse early what cannot succeed.
-            product.clone().reserve(wanted.quantity)?;
+            refuse_early(&mut tx, product, StockClaim::Reserve, wanted.quantity).await?;
             let line_total = product
                 .price
                 .checked_times(wanted.quantity)
@@ -495,6 +494,22 @@ pub(crate) async fn live_customer(
 
 /// Resolves the SKUs of an order or sale (every one must exist) and locks their products in the
 /// global lock order.
+/// The rule's verdict on the unlocked snapshot refuses early what cannot succeed. A refusal is
+/// confirmed under the product's lock before it is given: on MySQL the snapshot dates from the
+/// transaction's first read, and stock may have come back since (while a lock on the customer
+/// was awaited, say). If the locked row allows the claim, the command runs again on fresh data.
+pub(crate) async fn refuse_early(
+    tx: &mut Box<dyn Transaction>,
+    product: &Product,
+    claim: StockClaim,
+    quantity: crate::domain::Quantity,
+) -> Attempt<()> {
+    match claim.apply(&mut product.clone(), quantity) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(why_not_claimed(tx, product.id, claim, quantity, product.price).await),
+    }
+}
+
 /// Why a product's conditional claim ([`Transaction::claim_stock`]) changed no row: read under
 /// the lock, the rule says (no longer active, not enough left); if it now allows the claim, the
 /// price or stock moved since the unlocked read, and the whole command runs again on fresh data.

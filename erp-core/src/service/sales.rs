@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 
-use super::orders::{Claims, claim_all, claim_movements, live_customer, same_request};
+use super::orders::{
+    Claims, claim_all, claim_movements, live_customer, refuse_early, same_request,
+};
 use super::{Attempt, Erp, Failure, no_unique};
 use crate::Actor;
 use crate::domain::{
@@ -177,8 +179,7 @@ impl Erp {
             let product = products
                 .get(&wanted.sku)
                 .ok_or_else(|| Error::not_found("product", &wanted.sku))?;
-            // The rule's verdict on the snapshot refuses early what cannot succeed.
-            product.clone().sell(wanted.quantity)?;
+            refuse_early(&mut tx, product, StockClaim::Sell, wanted.quantity).await?;
             claims.entry(product.id).or_insert((0, product.price)).0 += wanted.quantity.as_i64();
             lines.push(OrderLine {
                 product_id: product.id,
