@@ -1648,6 +1648,7 @@ async fn a_cashier_forced_out_while_parking_hands_over_only_once_the_park_is_ans
 async fn a_recall_whose_answer_was_lost_is_asked_again_and_brings_the_cart_back() {
     let (db, erp, mut a) = ana_parking("mesa 7").await;
     a.press(KeyCode::Enter).await;
+    let listed = erp.parked_sales(&Actor::system()).await.unwrap();
     a.ctrl('r').await;
     assert_shows(&a.screen(), &["Parked sales", "mesa 7"]);
     let recalling = a.app.update(key(KeyCode::Enter));
@@ -1668,6 +1669,10 @@ async fn a_recall_whose_answer_was_lost_is_asked_again_and_brings_the_cart_back(
         erp.parked_sales(&system).await.unwrap().is_empty(),
         "taken in the database"
     );
+    // A list read before the recall and answered late opens nothing: the unanswered recall
+    // comes first, or its cart would stay taken under a key nobody holds.
+    a.send(Msg::ParkedList(Ok(listed))).await;
+    assert!(!a.screen().contains("Parked sales"));
     assert!(
         register(&db, "CAIXA-01").load("ana").recalling.is_some(),
         "written before it was sent"
@@ -1702,6 +1707,29 @@ async fn a_recall_whose_answer_was_lost_is_asked_again_and_brings_the_cart_back(
     );
     b.ctrl('r').await;
     assert_shows(&b.screen(), &["No parked sales."]);
+}
+
+/// A recall answered after its cashier was logged out (deactivated meanwhile) does not fill a
+/// cart nobody may sell: the cart goes back to the parked list for another cashier.
+#[tokio::test]
+async fn a_recall_answered_after_a_forced_logout_goes_back_to_the_parked_list() {
+    let (db, erp, mut a) = ana_parking("mesa 8").await;
+    a.press(KeyCode::Enter).await;
+    a.ctrl('r').await;
+    let recalling = a.app.update(key(KeyCode::Enter));
+    a.press(KeyCode::F(5)).await;
+    a.send(Msg::CustomerSaved(Err(erp_core::Error::UserInactive {
+        username: "ana".into(),
+    })))
+    .await;
+    assert_shows(&a.screen(), &["Username:"]);
+    a.run(recalling).await;
+    let parked = erp.parked_sales(&Actor::system()).await.unwrap();
+    assert_eq!(parked.len(), 1, "back in the list");
+    assert_eq!(parked[0].label.as_str(), "mesa 8");
+    assert!(a.app.sale.cart.is_empty());
+    let file = register(&db, "CAIXA-01").load("ana");
+    assert!(file.is_empty() && file.recalling.is_none(), "{file:?}");
 }
 
 /// A recalled sale whose customer could not be read keeps that customer (by number) instead of

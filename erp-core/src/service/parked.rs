@@ -114,9 +114,9 @@ impl Erp {
     }
 
     /// [`Erp::recall_parked_sale`] under a key chosen by the caller for this one recall: a retry
-    /// with the same key (after a lost answer) gets the cart it took, marked replayed, instead
-    /// of [`Error::NotFound`] for a cart the caller holds. Another key, or none, still gets
-    /// [`Error::NotFound`] for a taken cart.
+    /// by the same user with the same key (after a lost answer) gets the cart it took, marked
+    /// replayed, instead of [`Error::NotFound`] for a cart the caller holds. Another key, another
+    /// user or no key still gets [`Error::NotFound`] for a taken cart.
     pub async fn recall_parked_sale_once(
         &self,
         actor: &Actor,
@@ -139,11 +139,13 @@ impl Erp {
             .await?;
         let now = self.now();
         let recall = tx
-            .take_parked_sale(id, now, key)
+            .take_parked_sale(id, now, key, actor.user_id())
             .await?
             .ok_or_else(|| Error::not_found("parked sale", id))?;
         if recall.replayed {
-            // Taken by this key before: nothing to write.
+            // Taken by this user under this key before: nothing to write, and the locks of the
+            // replay's reads go at once.
+            tx.commit().await?;
             return Ok(recall);
         }
         self.record(

@@ -84,8 +84,9 @@ struct Tables {
     /// taken, so a late retry still finds it.
     parked_keys: HashMap<IdempotencyKey, (ParkedSale, String)>,
     parked: BTreeMap<ParkedSaleId, ParkedSale>,
-    /// Carts taken under a recall key, with it: a retry of that recall gets the cart again.
-    recalled: HashMap<ParkedSaleId, (IdempotencyKey, ParkedSale)>,
+    /// Carts taken under a recall key, with it and the user who took them: a retry of that
+    /// recall by that user gets the cart again.
+    recalled: HashMap<ParkedSaleId, (IdempotencyKey, Option<UserId>, ParkedSale)>,
     /// `None` until first changed: [`ShopSettings::unconfigured`], as a new SQL database holds.
     shop: Option<ShopSettings>,
     sequences: Sequences,
@@ -255,7 +256,7 @@ enum Write {
     InsertReturn(SaleReturn),
     SetShopSettings(ShopSettings),
     InsertParkedSale(ParkedSale, Option<(IdempotencyKey, String)>),
-    DeleteParkedSale(ParkedSaleId, Option<IdempotencyKey>),
+    DeleteParkedSale(ParkedSaleId, Option<(IdempotencyKey, Option<UserId>)>),
 }
 
 struct MemoryTransaction {
@@ -822,11 +823,13 @@ impl Transaction for MemoryTransaction {
         id: ParkedSaleId,
         _at: Timestamp,
         key: Option<&IdempotencyKey>,
+        by: Option<UserId>,
     ) -> StoreResult<Option<Recall>> {
         self.acquire(LockKey::ParkedSale(id), LockMode::Exclusive)
             .await;
         if let Some(sale) = self.read(|t| t.parked.get(&id).cloned()) {
-            self.writes.push(Write::DeleteParkedSale(id, key.cloned()));
+            let taken = key.map(|key| (key.clone(), by));
+            self.writes.push(Write::DeleteParkedSale(id, taken));
             return Ok(Some(Recall {
                 sale,
                 replayed: false,
@@ -836,8 +839,8 @@ impl Transaction for MemoryTransaction {
             self.read(|t| {
                 t.recalled
                     .get(&id)
-                    .filter(|(taken_by, _)| taken_by == key)
-                    .map(|(_, sale)| Recall {
+                    .filter(|(taken_key, taken_by, _)| taken_key == key && *taken_by == by)
+                    .map(|(_, _, sale)| Recall {
                         sale: sale.clone(),
                         replayed: true,
                     })
@@ -1173,8 +1176,8 @@ impl Tables {
             }
             Write::DeleteParkedSale(id, key) => match self.parked.remove(&id) {
                 Some(old) => {
-                    if let Some(key) = key {
-                        self.recalled.insert(id, (key, old.clone()));
+                    if let Some((key, by)) = key {
+                        self.recalled.insert(id, (key, by, old.clone()));
                     }
                     Undo::RestoreParkedSale(old)
                 }

@@ -508,16 +508,18 @@ pub trait Transaction: Send {
         at: Timestamp,
     ) -> StoreResult<ParkedSaleId>;
 
-    /// Locks a parked cart, reads it and marks it taken at `at` under `key` (it leaves every
-    /// list), so that of two transactions taking one cart only the first finds it (the second
-    /// waits for the lock and then finds it taken). A taken cart is kept for its idempotency key,
-    /// and a cart taken before under this same `key` is answered again, marked replayed (a
-    /// locking read, so it sees a take that committed after this transaction began).
+    /// Locks a parked cart, reads it and marks it taken at `at` by `by` under `key` (it leaves
+    /// every list), so that of two transactions taking one cart only the first finds it (the
+    /// second waits for the lock and then finds it taken). A taken cart is kept for its
+    /// idempotency key, and a cart taken before by the same `by` under the same `key` is answered
+    /// again, marked replayed (a locking read, so it sees a take that committed after this
+    /// transaction began).
     async fn take_parked_sale(
         &mut self,
         id: ParkedSaleId,
         at: Timestamp,
         key: Option<&IdempotencyKey>,
+        by: Option<UserId>,
     ) -> StoreResult<Option<Recall>>;
 
     /// The cart parked under idempotency key `key`, taken since or not, with the fingerprint of

@@ -829,9 +829,9 @@ pub async fn a_keyed_park_happens_once_even_after_its_cart_is_recalled(erp: Erp)
     assert_eq!(erp.parked_sales(ana).await.unwrap().len(), 3);
 }
 
-/// A recall under a key takes the cart once; a retry under that key (after a lost answer, or
-/// eight at once) gets the same cart back, marked replayed, while any other recall of it is
-/// `not_found`.
+/// A recall under a key takes the cart once; a retry by the same user under that key (after a
+/// lost answer, or eight at once) gets the same cart back, marked replayed, while any other
+/// recall of it (another key, another user with the same key, no key) is `not_found`.
 pub async fn a_keyed_recall_is_answered_again_to_its_own_retry_only(erp: Erp) {
     let counter = Counter::new(erp).await;
     let erp = &counter.shop.erp;
@@ -859,8 +859,10 @@ pub async fn a_keyed_recall_is_answered_again_to_its_own_retry_only(erp: Erp) {
     assert!(retried.replayed, "the retry of the same recall");
     assert_eq!(retried.sale, parked, "the same cart, lines and all");
     let other = IdempotencyKey::parse("recall-2").unwrap();
+    let bia = counter.shop.user("bia", Role::Operator).await;
     for refused in [
         erp.recall_parked_sale_once(ana, parked.id, &other).await,
+        erp.recall_parked_sale_once(&bia, parked.id, &mine).await,
         erp.recall_parked_sale(ana, parked.id)
             .await
             .map(|sale| erp_core::domain::Recall {

@@ -963,13 +963,13 @@ impl Sale {
                     ),
                 }));
             }
-            Msg::Recalled(answer_within(ANSWER_WITHIN, recall(&erp, &actor, &pending)).await)
+            Msg::Recalled(recall(&erp, &actor, &pending).await)
         }));
     }
 
-    /// The answer to a recall: the cart, or why not. Only a cart the recall's key never took
-    /// (not found) ends the pending recall without one; any other failure keeps it for ^R, which
-    /// sends it again before anything else.
+    /// The answer to a recall: the cart, or why not. Only a refusal ends the pending recall
+    /// without its cart; a failure that leaves the outcome open keeps it for ^R, which sends it
+    /// again before anything else.
     fn recall_answered(&mut self, result: Result<Box<crate::msg::Recalled>, Error>, ctx: &mut Ctx) {
         match result {
             Ok(recalled) => {
@@ -984,7 +984,11 @@ impl Sale {
                 }
                 self.recalled(*recalled, ctx);
             }
-            Err(error @ Error::NotFound { .. }) => {
+            // A refusal (not found: another till has it; forbidden; a bad key) is final: asking
+            // again would be refused again. A deactivated user keeps it for when they return.
+            Err(error)
+                if error.is_client_error() && !matches!(error, Error::UserInactive { .. }) =>
+            {
                 if self.cart.recalling.take().is_some() {
                     self.changed(ctx);
                 }
@@ -1010,11 +1014,12 @@ impl Sale {
             products,
             customer,
         } = recalled;
-        if !self.cart.is_empty() || self.cart.is_frozen() {
+        if !self.cart.is_empty() || self.cart.is_frozen() || ctx.actor.is_none() {
             // Asked for by a sale that is no longer on this screen (another cashier logged in
-            // meanwhile; this one's cart is never refilled while a recall is in flight): the
-            // recalled sale goes back to the parked list, and if even that fails its lines are
-            // shown, never dropped in silence.
+            // meanwhile; this one's cart is never refilled while a recall is in flight), or
+            // answered after its cashier was logged out (deactivated): the recalled sale goes
+            // back to the parked list rather than into a cart nobody may sell, and if even that
+            // fails its lines are shown, never dropped in silence.
             ctx.notice = Some(Notice::error(t!("recall-cart-busy")));
             let actor = ctx.actor();
             ctx.spawn(Task::new("parking the sale again", move |erp| async move {
@@ -1023,7 +1028,11 @@ impl Sale {
             }));
             return;
         }
-        let mut cart = Cart::default();
+        // Another recall still unanswered stays pending.
+        let mut cart = Cart {
+            recalling: self.cart.recalling.take(),
+            ..Cart::default()
+        };
         for line in &parked.lines {
             let quantity = line.quantity.get();
             match products.iter().find(|p| p.sku == line.sku) {
@@ -1428,6 +1437,10 @@ impl Sale {
                         self.popup = Some(Popup::Parked(list, selected, false));
                     } else if self.busy.is_some() || self.scans_pending(ctx) {
                         self.popup = Some(Popup::Parked(list, selected, false));
+                    } else if let Some(pending) = self.cart.recalling.clone() {
+                        // A recall went unanswered since this list was read: it comes first,
+                        // or its cart would stay taken under a key nobody holds.
+                        self.send_recall(pending, ctx);
                     } else if let Some(parked) = list.get(selected) {
                         // Written down before it is sent: a lost answer or a restart asks again
                         // under the same key instead of leaving the cart taken and unseen.
@@ -1649,6 +1662,8 @@ impl Sale {
                 self.next_in_queue(ctx);
             }
             Msg::ParkedList(result) => match result {
+                // A list asked for before a recall went unanswered: that recall comes first.
+                Ok(_) if self.cart.recalling.is_some() => {}
                 Ok(list) if list.is_empty() => {
                     ctx.notice = Some(Notice::error(t!("recall-none")));
                 }
@@ -2293,19 +2308,23 @@ async fn recall(
     let key =
         IdempotencyKey::parse(&pending.key).map_err(|e| Error::validation("key", e.to_string()))?;
     let id = erp_core::domain::ParkedSaleId(pending.id);
-    let parked = erp.recall_parked_sale_once(actor, id, &key).await?.sale;
+    let taking = erp.recall_parked_sale_once(actor, id, &key);
+    let parked = answer_within(ANSWER_WITHIN, taking).await?.sale;
     // Recalled and gone from the list: from here on nothing may lose it, so a product or
-    // customer that cannot be read is left out of the lookups, not fatal.
+    // customer that cannot be read (or not in time) is left out of the lookups, not fatal.
     let mut products = Vec::with_capacity(parked.lines.len());
-    for line in &parked.lines {
-        if let Ok(product) = erp.product_by_sku(actor, &line.sku).await {
-            products.push(product);
+    let mut customer = None;
+    let lookups = async {
+        for line in &parked.lines {
+            if let Ok(product) = erp.product_by_sku(actor, &line.sku).await {
+                products.push(product);
+            }
         }
-    }
-    let customer = match parked.customer_id {
-        Some(id) => erp.customer(actor, id).await.ok(),
-        None => None,
+        if let Some(id) = parked.customer_id {
+            customer = erp.customer(actor, id).await.ok();
+        }
     };
+    let _in_time = tokio::time::timeout(ANSWER_WITHIN, lookups).await;
     Ok(Box::new(crate::msg::Recalled {
         parked,
         products,

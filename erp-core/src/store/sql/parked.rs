@@ -105,15 +105,16 @@ pub(crate) async fn insert<D: Dialect>(
     Ok(ParkedSaleId(id))
 }
 
-/// Locks a cart, reads it and marks it taken (under `key`, if given): the caller holds the only
-/// copy once this returns. A cart another unit of work took first is not found (the locking read
-/// waits for it and then sees it taken), unless it was taken under this same `key`: then it is
-/// answered again, replayed.
+/// Locks a cart, reads it and marks it taken by `by` (under `key`, if given): the caller holds
+/// the only copy once this returns. A cart another unit of work took first is not found (the
+/// locking read waits for it and then sees it taken), unless the same user took it under this
+/// same `key`: then it is answered again, replayed.
 pub(crate) async fn take<D: Dialect>(
     tx: &mut D::Tx,
     id: ParkedSaleId,
     at: Timestamp,
     key: Option<&IdempotencyKey>,
+    by: Option<UserId>,
 ) -> StoreResult<Option<Recall>> {
     let select = Statement::new(format!(
         "SELECT {COLUMNS} FROM parked_sales WHERE id = ? AND taken_at IS NULL{}",
@@ -127,10 +128,13 @@ pub(crate) async fn take<D: Dialect>(
     {
         D::execute_in(
             tx,
-            Statement::new("UPDATE parked_sales SET taken_at = ?, taken_key = ? WHERE id = ?")
-                .time(at)
-                .opt_text(key.map(IdempotencyKey::as_str))
-                .int(id.get()),
+            Statement::new(
+                "UPDATE parked_sales SET taken_at = ?, taken_key = ?, taken_by = ? WHERE id = ?",
+            )
+            .time(at)
+            .opt_text(key.map(IdempotencyKey::as_str))
+            .opt_int(by.map(UserId::get))
+            .int(id.get()),
         )
         .await?;
         return Ok(Some(Recall {
@@ -143,12 +147,16 @@ pub(crate) async fn take<D: Dialect>(
     };
     // Locking, so that under MySQL's repeatable read it sees a take committed after this
     // transaction's snapshot (the retry of a recall whose first try is still committing).
+    let taker = by.map(UserId::get);
     let select = Statement::new(format!(
-        "SELECT {COLUMNS} FROM parked_sales WHERE id = ? AND taken_key = ?{}",
+        "SELECT {COLUMNS} FROM parked_sales WHERE id = ? AND taken_key = ? \
+         AND (taken_by = ? OR (taken_by IS NULL AND ? IS NULL)){}",
         D::FOR_UPDATE
     ))
     .int(id.get())
-    .text(key.as_str());
+    .text(key.as_str())
+    .opt_int(taker)
+    .opt_int(taker);
     Ok(with_lines::<D>(tx, select, D::FOR_UPDATE)
         .await?
         .into_iter()

@@ -996,8 +996,9 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         id: ParkedSaleId,
         at: Timestamp,
         key: Option<&IdempotencyKey>,
+        by: Option<UserId>,
     ) -> StoreResult<Option<Recall>> {
-        super::parked::take::<D>(&mut self.tx, id, at, key).await
+        super::parked::take::<D>(&mut self.tx, id, at, key, by).await
     }
 
     async fn parked_sale_by_key(
