@@ -398,6 +398,18 @@ mod tests {
                 limit(ParkedLabel::MAX_LEN),
             ),
             ("RegisterInput", "code", "maxLength", limit(Sku::MAX_LEN)),
+            (
+                "PasswordChange",
+                "new_password",
+                "minLength",
+                limit(Password::MIN_LEN),
+            ),
+            (
+                "PasswordChange",
+                "new_password",
+                "maxLength",
+                limit(Password::MAX_LEN),
+            ),
         ];
         for (schema, name, keyword, expected) in cases {
             let property = property(&doc, schema, name);
@@ -410,6 +422,8 @@ mod tests {
             ("StatusInput", "status"),
             ("StockInput", "kind"),
             ("UserInput", "role"),
+            ("UserPatch", "role"),
+            ("PasswordChange", "new_password"),
             ("TenderInput", "tender"),
             ("CashMovementInput", "kind"),
             ("ProductInput", "price"),

@@ -18,6 +18,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     /// viewer, operator, manager or admin.
+    #[schema(pattern = r#"^(viewer|operator|manager|admin)$"#)]
     pub role: Option<String>,
     /// Deactivate (`false`) or reactivate (`true`).
     pub active: Option<bool>,
@@ -29,6 +30,12 @@ pub struct UserPatch {
 pub struct PasswordChange {
     /// Required when changing one's own password.
     pub current_password: Option<String>,
+    /// 8 to 128 characters, no control characters.
+    #[schema(
+        min_length = 8,
+        max_length = 128,
+        pattern = r#"^[^\u0000-\u001F\u007F-\u009F]*$"#
+    )]
     pub new_password: String,
 }
 
