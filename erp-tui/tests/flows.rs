@@ -1617,7 +1617,7 @@ async fn a_cashier_forced_out_while_parking_hands_over_only_once_the_park_is_ans
     assert_shows(
         &a.screen(),
         &[
-            "ana's sale awaits the database (up to 15 s): log in again then.",
+            "Wait up to 15 s and log in again: ana's sale awaits the database.",
             "Username:",
         ],
     );
@@ -1662,7 +1662,7 @@ async fn a_recall_whose_answer_was_lost_is_asked_again_and_brings_the_cart_back(
     .await;
     assert_shows(
         &a.screen(),
-        &["No answer recalling \"mesa 7\": ^R asks again; the sale is not lost."],
+        &["Recall unanswered: ^R asks again for \"mesa 7\" (the sale is not lost)."],
     );
     let system = Actor::system();
     assert!(
@@ -1687,7 +1687,10 @@ async fn a_recall_whose_answer_was_lost_is_asked_again_and_brings_the_cart_back(
     let till = register(&db, "CAIXA-01");
     assert!(till.load("ana").recalling.is_some(), "kept on disk");
     let mut b = logged_in(&erp, "ana", Some(till.clone())).await;
-    assert_shows(&b.screen(), &["No answer recalling \"mesa 7\""]);
+    assert_shows(
+        &b.screen(),
+        &["Recall unanswered: ^R asks again for \"mesa 7\""],
+    );
     b.ctrl('r').await;
     assert_shows(
         &b.screen(),
