@@ -775,18 +775,12 @@ impl Sale {
                     register_id: register,
                     conflict: None,
                 });
-                // The task itself writes the frozen cart before it sends: a crash from here on
-                // comes back frozen, with the same sale to send again.
-                ctx.save_cart = None;
-                let cart = self.cart.clone();
-                let carts = ctx.carts.clone();
-                let version = ctx.next_seq();
+                // A crash from here on comes back frozen, with the same sale to send again.
+                let written_first = self.written_first(ctx);
                 let actor = ctx.actor();
                 ctx.spawn(Task::new("making the sale", move |erp| async move {
-                    if let Some((store, user)) = carts
-                        && let Err(error) = store.save_version(&user, &cart, version)
-                    {
-                        return Msg::SaleNotSent(key, error.to_string());
+                    if let Err(error) = written_first.write() {
+                        return Msg::SaleNotSent(key, error);
                     }
                     let result = match erp.sell_at_counter(&actor, &sale).await {
                         Ok(paid) => super::receipts::sale_receipt(&erp, &actor, paid)
@@ -943,20 +937,27 @@ impl Sale {
         Ok(())
     }
 
+    /// The cart as it is now, for the task that sends a request to write before it sends (in
+    /// place of the usual save after this step), so a crash in between comes back with the
+    /// request to make again.
+    fn written_first(&self, ctx: &mut Ctx) -> CartWrite {
+        ctx.save_cart = None;
+        CartWrite {
+            cart: self.cart.clone(),
+            carts: ctx.carts.clone(),
+            version: ctx.next_seq(),
+        }
+    }
+
     /// Sends `pending` (again); the cart takes no change until it is answered. The task writes
     /// the cart, with the pending recall, before it sends: a crash from there on comes back with
     /// the recall to ask again.
     fn send_recall(&mut self, pending: PendingRecall, ctx: &mut Ctx) {
         self.busy = Some(Busy::Recalling);
-        ctx.save_cart = None;
-        let cart = self.cart.clone();
-        let carts = ctx.carts.clone();
-        let version = ctx.next_seq();
+        let written_first = self.written_first(ctx);
         let actor = ctx.actor();
         ctx.spawn(Task::new("recalling a sale", move |erp| async move {
-            if let Some((store, user)) = carts
-                && let Err(error) = store.save_version(&user, &cart, version)
-            {
+            if let Err(error) = written_first.write() {
                 return Msg::Recalled(Err(Error::Unavailable {
                     message: format!(
                         "the cart file could not be written, so nothing was asked: {error}"
@@ -2260,6 +2261,25 @@ pub(crate) const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_
 
 /// `work`'s answer, or an unknown outcome after `limit` ([`ANSWER_WITHIN`]): the work may still
 /// have been done (a park is then answered by parking again under the same key).
+/// A cart to write from a background task, as of a version (see [`Sale::written_first`]).
+struct CartWrite {
+    cart: Cart,
+    carts: Option<(crate::cart::CartStore, String)>,
+    version: u64,
+}
+
+impl CartWrite {
+    /// Writes it, unless no cart store is set (tests) or a later version was written already.
+    fn write(self) -> Result<(), String> {
+        match self.carts {
+            Some((store, user)) => store
+                .save_version(&user, &self.cart, self.version)
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+}
+
 async fn answer_within<T>(
     limit: std::time::Duration,
     work: impl std::future::Future<Output = Result<T, Error>>,
