@@ -1120,6 +1120,143 @@ async fn a_whole_shift_from_float_to_z_report() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+/// A cash out waiting for its answer stays waiting: a caixa lookup answered meanwhile does not
+/// bring the menu back (a cashier took that for a cancel and entered it twice), and nobody may
+/// log out until it is answered. It is recorded once.
+#[tokio::test]
+async fn a_cash_out_in_flight_keeps_its_wait_and_the_till_and_is_recorded_once() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('s')).await;
+    app.type_text("30").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("troco").await;
+    let moving = app.app.update(key(KeyCode::Enter));
+    assert!(!moving.is_empty(), "the cash out was asked for");
+    assert_shows(&app.screen(), &["Recording…"]);
+    // F2 looks the caixa up again; its answer leaves the wait alone.
+    app.press(KeyCode::F(2)).await;
+    assert_shows(&app.screen(), &["Recording…"]);
+    assert!(!app.screen().contains("Cash out (sangria)"), "no menu");
+    app.press(KeyCode::F(10)).await;
+    assert_shows(
+        &app.screen(),
+        &["Wait for the park, recall or caixa answer before leaving."],
+    );
+    app.run(moving).await;
+    assert_shows(&app.screen(), &["Cash out: 30.00 (troco)."]);
+    let register_id = erp
+        .registers(&Actor::system())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.code.as_str() == "CAIXA-01")
+        .unwrap()
+        .id;
+    let session = erp
+        .cash_sessions(
+            &Actor::system(),
+            register_id,
+            erp_core::domain::PageRequest::first(1),
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let report = erp
+        .session_report(&Actor::system(), session.id)
+        .await
+        .unwrap();
+    assert_eq!(report.totals.cash_out.to_string(), "30.00", "recorded once");
+    app.press(KeyCode::F(10)).await;
+    assert_shows(&app.screen(), &["Username:"]);
+}
+
+/// The caixa is not closed while a sale awaits its outcome: closing first would count that
+/// sale's cash in this session while a retry would record the sale in the next one.
+#[tokio::test]
+async fn the_caixa_is_not_closed_while_a_sale_awaits_its_outcome() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    app.type_text("SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::F(9)).await;
+    let sale = sale_sent(&mut app).await;
+    let key_sent = app.app.sale.cart.key.clone().unwrap();
+    drop(sale);
+    app.send(Msg::Sold(key_sent, Err(lost("connection reset"))))
+        .await;
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('f')).await;
+    assert_shows(
+        &app.screen(),
+        &["Settle the unanswered sale first (F9 resend, ^X void), then close."],
+    );
+    assert!(!app.screen().contains("blind count"));
+    // Once the sale is settled (sent again and made), the caixa closes.
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::F(9)).await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Enter).await;
+    assert_eq!(orders(&erp).await.len(), 1);
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('f')).await;
+    assert_shows(&app.screen(), &["blind count"]);
+}
+
+/// A customer saved on the customers screen and answered after the cashier came back to the
+/// sale leaves the sale's customer alone; a close whose session was closed meanwhile (an
+/// earlier try that went through) shows that session's Z instead of an error.
+#[tokio::test]
+async fn late_answers_of_other_screens_leave_the_sale_alone_and_a_closed_session_shows_its_z() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    let mut app = logged_in(&erp, "root", Some(register(&db, "CAIXA-01"))).await;
+    assert_shows(&app.screen(), &["Customer: Consumidor final"]);
+    let someone = erp
+        .customers(
+            &Actor::system(),
+            &erp_core::domain::CustomerQuery {
+                search: None,
+                include_deleted: false,
+                page: erp_core::domain::PageRequest::first(10),
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|c| c.name.as_str() != "Consumidor final")
+        .unwrap();
+    app.send(Msg::CustomerSaved(Ok(someone))).await;
+    assert_shows(&app.screen(), &["Customer: Consumidor final"]);
+
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('f')).await;
+    assert_shows(&app.screen(), &["blind count"]);
+    // The session is closed from elsewhere before this count is sent.
+    let session = app.app.sale.till.as_ref().unwrap().session.clone().unwrap();
+    erp.close_cash_session(
+        &Actor::system(),
+        session.id,
+        &[(
+            erp_core::domain::Tender::Cash,
+            erp_core::domain::Money::parse("100").unwrap(),
+        )],
+    )
+    .await
+    .unwrap();
+    app.type_text("100").await;
+    app.press(KeyCode::Enter).await;
+    assert_shows(&app.screen(), &["Z REPORT", "closed; cash over/short"]);
+}
+
 /// Sends Enter in the payment dialog and returns the sale's task, unrun, after running the rest.
 async fn sale_sent(app: &mut Harness) -> erp_tui::task::Task {
     let (mut sale, rest): (Vec<_>, Vec<_>) = app
@@ -1498,7 +1635,7 @@ async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts
     a.press(KeyCode::F(10)).await;
     assert_shows(
         &a.screen(),
-        &["Wait for the sale being parked or recalled before leaving."],
+        &["Wait for the park, recall or caixa answer before leaving."],
     );
     a.ctrl('p').await;
     assert_shows(
@@ -1511,7 +1648,7 @@ async fn a_cart_being_parked_takes_no_change_and_a_code_scanned_meanwhile_starts
     assert!(!a.app.quit);
     assert_shows(
         &a.screen(),
-        &["Wait for the sale being parked or recalled before leaving."],
+        &["Wait for the park, recall or caixa answer before leaving."],
     );
     a.press(KeyCode::F(2)).await;
     a.type_text("MLK-1L").await;

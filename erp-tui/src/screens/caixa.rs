@@ -17,6 +17,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::checkout::tender_name;
+use super::sale::{ANSWER_WITHIN, answer_within};
 use crate::app::Ctx;
 use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, key};
@@ -179,10 +180,17 @@ impl CaixaPopup {
         )
     }
 
-    /// A key; `session` is the cashier's open session, if any.
-    pub fn on_key(self, key: KeyEvent, till: Option<&TillState>, ctx: &mut Ctx) -> CaixaEvent {
+    /// A key; `till` is the register and its open session, if known; `sale_frozen` says a sale
+    /// was sent and its outcome is unknown.
+    pub fn on_key(
+        self,
+        key: KeyEvent,
+        till: Option<&TillState>,
+        sale_frozen: bool,
+        ctx: &mut Ctx,
+    ) -> CaixaEvent {
         match self {
-            CaixaPopup::Menu => menu_key(key, till, ctx),
+            CaixaPopup::Menu => menu_key(key, till, sale_frozen, ctx),
             CaixaPopup::Waiting(text) => CaixaEvent::Keep(CaixaPopup::Waiting(text)),
             CaixaPopup::Open(mut form) => match form.on_key(key) {
                 FormEvent::Cancel => CaixaEvent::Done,
@@ -202,9 +210,8 @@ impl CaixaPopup {
                             let actor = ctx.actor();
                             let register = till.register.id;
                             ctx.spawn(Task::new("opening the caixa", move |erp| async move {
-                                Msg::SessionOpened(
-                                    erp.open_cash_session(&actor, register, float).await,
-                                )
+                                let opening = erp.open_cash_session(&actor, register, float);
+                                Msg::SessionOpened(answer_within(ANSWER_WITHIN, opening).await)
                             }));
                             CaixaEvent::Keep(CaixaPopup::Waiting(t!("caixa-opening")))
                         }
@@ -223,9 +230,8 @@ impl CaixaPopup {
                             let actor = ctx.actor();
                             let register = till.register.id;
                             ctx.spawn(Task::new("moving cash", move |erp| async move {
-                                Msg::CashMoved(
-                                    erp.move_cash(&actor, register, kind, amount, reason).await,
-                                )
+                                let moving = erp.move_cash(&actor, register, kind, amount, reason);
+                                Msg::CashMoved(answer_within(ANSWER_WITHIN, moving).await)
                             }));
                             CaixaEvent::Keep(CaixaPopup::Waiting(t!("caixa-saving")))
                         }
@@ -262,9 +268,10 @@ impl CaixaPopup {
                         (Ok(counted), Some(session)) => {
                             let actor = ctx.actor();
                             ctx.spawn(Task::new("closing the caixa", move |erp| async move {
+                                let closing = close(&erp, &actor, session.id, &counted);
                                 Msg::Report(
                                     ReportFor::Z,
-                                    erp.close_cash_session(&actor, session.id, &counted).await,
+                                    answer_within(ANSWER_WITHIN, closing).await,
                                 )
                             }));
                             CaixaEvent::Keep(CaixaPopup::Waiting(t!("caixa-closing")))
@@ -343,7 +350,34 @@ impl CaixaPopup {
     }
 }
 
-fn menu_key(key: KeyEvent, till: Option<&TillState>, ctx: &mut Ctx) -> CaixaEvent {
+/// Closes session `id` with `counted`. When the answer says nothing certain (lost, or the
+/// session already closed: an earlier try that went through), the session's report is read: a
+/// closed session's is its Z, which would otherwise never be shown or printed.
+async fn close(
+    erp: &erp_core::Erp,
+    actor: &erp_core::Actor,
+    id: erp_core::domain::CashSessionId,
+    counted: &[(Tender, Money)],
+) -> Result<SessionReport, Error> {
+    match erp.close_cash_session(actor, id, counted).await {
+        Err(
+            error @ (Error::OutcomeUnknown { .. }
+            | Error::Unavailable { .. }
+            | Error::CashSessionClosed { .. }),
+        ) => match erp.session_report(actor, id).await {
+            Ok(report) if report.session.closing.is_some() => Ok(report),
+            _ => Err(error),
+        },
+        other => other,
+    }
+}
+
+fn menu_key(
+    key: KeyEvent,
+    till: Option<&TillState>,
+    sale_frozen: bool,
+    ctx: &mut Ctx,
+) -> CaixaEvent {
     let Some(act) = keys::find(MENU_KEYS, &key) else {
         return CaixaEvent::Keep(CaixaPopup::Menu);
     };
@@ -368,6 +402,12 @@ fn menu_key(key: KeyEvent, till: Option<&TillState>, ctx: &mut Ctx) -> CaixaEven
         (CaixaAct::CashOut, Some(_)) => {
             CaixaEvent::Keep(CaixaPopup::move_form(CashMovementKind::Out))
         }
+        // A sale whose outcome is unknown may still be made, in the session open then: closing
+        // first would count its cash in this session and record the sale in the next.
+        (CaixaAct::Close, Some(_)) if sale_frozen => {
+            ctx.notice = Some(crate::notice::Notice::error(t!("caixa-close-frozen-sale")));
+            CaixaEvent::Keep(CaixaPopup::Menu)
+        }
         (act @ (CaixaAct::XReport | CaixaAct::Close), Some(session)) => {
             let purpose = if act == CaixaAct::XReport {
                 ReportFor::X
@@ -376,7 +416,8 @@ fn menu_key(key: KeyEvent, till: Option<&TillState>, ctx: &mut Ctx) -> CaixaEven
             };
             let actor = ctx.actor();
             ctx.spawn(Task::new("reading the session", move |erp| async move {
-                Msg::Report(purpose, erp.session_report(&actor, session.id).await)
+                let reading = erp.session_report(&actor, session.id);
+                Msg::Report(purpose, answer_within(ANSWER_WITHIN, reading).await)
             }));
             CaixaEvent::Keep(CaixaPopup::Waiting(t!("caixa-reading")))
         }

@@ -214,6 +214,9 @@ pub enum Busy {
     Parking(Option<String>),
     /// A parked sale is being recalled into the empty cart.
     Recalling,
+    /// The caixa asked erp-core something (open, cash in or out, a report, the close): its
+    /// answer belongs to this cashier's caixa popup, so nobody else may take the till meanwhile.
+    Caixa,
 }
 
 /// One code (or name) ended by Enter, waiting for its turn.
@@ -368,6 +371,7 @@ impl Sale {
             ctx.notice = Some(Notice::error(match busy {
                 Busy::Parking(_) => t!("sale-busy-parking"),
                 Busy::Recalling => t!("sale-busy-recalling"),
+                Busy::Caixa => t!("sale-busy-caixa"),
             }));
             return true;
         }
@@ -1150,6 +1154,10 @@ impl Sale {
         if (changes_the_sale || (act == Act::Confirm && self.busy.is_some())) && self.frozen(ctx) {
             return;
         }
+        // The caixa waits for a park or recall in flight (its answer would take the busy mark).
+        if act == Act::Caixa && self.busy.is_some() && self.frozen(ctx) {
+            return;
+        }
         match act {
             Act::Add => self.add_typed(ctx),
             Act::Up if self.focus == Focus::Search => {
@@ -1391,10 +1399,19 @@ impl Sale {
                 }
                 _ => self.popup = Some(Popup::Slip(slip)),
             },
-            Popup::Caixa(caixa) => match caixa.on_key(key, self.till.as_ref(), ctx) {
-                caixa::CaixaEvent::Keep(caixa) => self.popup = Some(Popup::Caixa(caixa)),
-                caixa::CaixaEvent::Done => {}
-            },
+            Popup::Caixa(caixa) => {
+                let asked = ctx.tasks.len();
+                let frozen = self.cart.is_frozen();
+                match caixa.on_key(key, self.till.as_ref(), frozen, ctx) {
+                    caixa::CaixaEvent::Keep(caixa) => {
+                        if matches!(caixa, CaixaPopup::Waiting(_)) && ctx.tasks.len() > asked {
+                            self.busy = Some(Busy::Caixa);
+                        }
+                        self.popup = Some(Popup::Caixa(caixa));
+                    }
+                    caixa::CaixaEvent::Done => {}
+                }
+            }
             Popup::Approval(mut form, mut payment) => match form.on_key(key) {
                 FormEvent::Cancel => self.popup = Some(Popup::Payment(payment)),
                 FormEvent::None => self.popup = Some(Popup::Approval(form, payment)),
@@ -1720,6 +1737,7 @@ impl Sale {
             }
             Msg::Till(result) => self.on_till(result, ctx),
             Msg::SessionOpened(result) => {
+                self.caixa_answered();
                 if let Some(Popup::Caixa(_)) = self.popup {
                     self.popup = None;
                 }
@@ -1741,6 +1759,7 @@ impl Sale {
                 }
             }
             Msg::CashMoved(result) => {
+                self.caixa_answered();
                 if let Some(Popup::Caixa(_)) = self.popup {
                     self.popup = None;
                 }
@@ -1756,7 +1775,10 @@ impl Sale {
                     Err(error) => ctx.fail(&error),
                 }
             }
-            Msg::Report(purpose, result) => self.on_report(purpose, result, ctx),
+            Msg::Report(purpose, result) => {
+                self.caixa_answered();
+                self.on_report(purpose, result, ctx);
+            }
             Msg::Printed(Err(error)) => ctx.fail(&error),
             Msg::Customers(seq, result) if seq == self.default_customer_seq => {
                 if let Ok(page) = result
@@ -1778,9 +1800,14 @@ impl Sale {
                 }
             }
             Msg::CustomerSaved(result) => match result {
+                // Only the sale's own new-customer form sets the cart's customer: a customer
+                // saved on the customers screen (answered after the cashier came back here)
+                // leaves the sale alone.
                 Ok(customer) => {
-                    self.set_customer(&customer, ctx);
-                    self.popup = None;
+                    if let Some(Popup::NewCustomer(_)) = self.popup {
+                        self.set_customer(&customer, ctx);
+                        self.popup = None;
+                    }
                 }
                 Err(error) => {
                     let text = crate::notice::explain(&error).text;
@@ -1791,6 +1818,13 @@ impl Sale {
                 }
             },
             _ => {}
+        }
+    }
+
+    /// The caixa's request was answered: the till may change hands again.
+    fn caixa_answered(&mut self) {
+        if self.busy == Some(Busy::Caixa) {
+            self.busy = None;
         }
     }
 
@@ -1808,7 +1842,11 @@ impl Sale {
                     self.till_asked = true;
                     self.popup = Some(Popup::Caixa(CaixaPopup::open_form()));
                 }
-                if let Some(Popup::Caixa(caixa::CaixaPopup::Waiting(_))) = self.popup {
+                // A lookup's wait ends here; a request's (open, move, report, close) ends only
+                // with its own answer, or a cashier would take the menu for a cancel and ask twice.
+                if let Some(Popup::Caixa(caixa::CaixaPopup::Waiting(_))) = self.popup
+                    && self.busy != Some(Busy::Caixa)
+                {
                     self.popup = Some(Popup::Caixa(CaixaPopup::Menu));
                 }
             }
@@ -2280,7 +2318,7 @@ impl CartWrite {
     }
 }
 
-async fn answer_within<T>(
+pub(crate) async fn answer_within<T>(
     limit: std::time::Duration,
     work: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
