@@ -1,8 +1,8 @@
 //! The one error type of erp-core.
 
 use crate::domain::{
-    CashSessionId, MovementId, OrderId, OrderStatus, ParkedSaleId, Permission, RegisterId,
-    ReturnId, Role,
+    CashMovementId, CashSessionId, MovementId, OrderId, OrderStatus, ParkedSaleId, Permission,
+    RegisterId, ReturnId, Role,
 };
 
 /// Everything that can go wrong in a command, with the facts a person needs to act on it.
@@ -153,6 +153,17 @@ pub enum Error {
         key: String,
         /// The parked sale that key made.
         parked_sale_id: ParkedSaleId,
+    },
+    /// The idempotency key of a cash movement was already used in the session for a different
+    /// movement.
+    #[error(
+        "idempotency key {key} was already used for cash movement {movement_id} with a different amount, kind or reason"
+    )]
+    CashRequestConflict {
+        /// The key.
+        key: String,
+        /// The movement that key made.
+        movement_id: CashMovementId,
     },
     /// Card, PIX and other tenders together exceed what is due (only cash may, for change).
     #[error("card, PIX and other tenders add up to {non_cash}, more than the {due} due")]
@@ -313,7 +324,8 @@ impl Error {
             | Error::StockRequestConflict { .. }
             | Error::StatusRequestConflict { .. }
             | Error::ReturnRequestConflict { .. }
-            | Error::ParkRequestConflict { .. } => "idempotency_conflict",
+            | Error::ParkRequestConflict { .. }
+            | Error::CashRequestConflict { .. } => "idempotency_conflict",
             Error::Overpayment { .. } => "overpayment",
             Error::PaymentShort { .. } => "payment_short",
             Error::ApprovalRequired { .. } => "approval_required",

@@ -262,6 +262,11 @@ impl From<Error> for ApiError {
                     .with("key", key.as_str())
                     .with("parked_sale_id", parked_sale_id.get());
             }
+            Error::CashRequestConflict { key, movement_id } => {
+                api = api
+                    .with("key", key.as_str())
+                    .with("movement_id", movement_id.get());
+            }
             Error::Overpayment { due, non_cash } => {
                 api = api
                     .with("due", due.as_str())

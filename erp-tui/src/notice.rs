@@ -115,6 +115,9 @@ pub fn explain(error: &Error) -> Notice {
         Error::ReturnRequestConflict { return_id, .. } => {
             t!("error-return-request-conflict", id = return_id.to_string())
         }
+        Error::CashRequestConflict { movement_id, .. } => {
+            t!("error-cash-request-conflict", id = movement_id.to_string())
+        }
         Error::ParkRequestConflict { parked_sale_id, .. } => {
             t!(
                 "error-park-request-conflict",

@@ -1175,6 +1175,64 @@ async fn a_cash_out_in_flight_keeps_its_wait_and_the_till_and_is_recorded_once()
     assert_shows(&app.screen(), &["Username:"]);
 }
 
+/// A cash out made in the database whose answer was lost, entered again the same, is recorded
+/// once: the till sends it again under the same key.
+#[tokio::test]
+async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "ana", Role::Operator).await;
+    let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    for attempt in 0..2 {
+        app.press(KeyCode::F(12)).await;
+        app.press(KeyCode::Char('s')).await;
+        app.type_text("30").await;
+        app.press(KeyCode::Enter).await;
+        app.type_text("troco").await;
+        let moving = app.app.update(key(KeyCode::Enter));
+        if attempt == 0 {
+            for task in moving {
+                // Done in the database; the answer never arrives.
+                let _lost = task.run(erp.clone()).await;
+            }
+            app.send(Msg::CashMoved(Err(erp_core::Error::OutcomeUnknown {
+                message: "connection lost after COMMIT".into(),
+            })))
+            .await;
+            assert_shows(
+                &app.screen(),
+                &["No sure answer: enter the same movement again (F12); it is not recorded twice."],
+            );
+        } else {
+            app.run(moving).await;
+            assert_shows(&app.screen(), &["Cash out: 30.00 (troco)."]);
+        }
+    }
+    let register_id = erp
+        .registers(&Actor::system())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.code.as_str() == "CAIXA-01")
+        .unwrap()
+        .id;
+    let session = erp
+        .cash_sessions(
+            &Actor::system(),
+            register_id,
+            erp_core::domain::PageRequest::first(1),
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let movements = erp
+        .cash_movements(&Actor::system(), session.id)
+        .await
+        .unwrap();
+    assert_eq!(movements.len(), 1, "recorded once: {movements:?}");
+}
+
 /// The caixa is not closed while a sale awaits its outcome: closing first would count that
 /// sale's cash in this session while a retry would record the sale in the next one.
 #[tokio::test]

@@ -14,8 +14,8 @@ use serde::{Serialize, Serializer};
 
 use super::sale::named_enum_serde;
 use super::{
-    CashMovementId, CashSessionId, Invalid, Money, Name, Reason, RegisterId, Sku, Tender,
-    Timestamp, UserId,
+    CashMovementId, CashSessionId, IdempotencyKey, Invalid, Money, Name, Reason, RegisterId, Sku,
+    Tender, Timestamp, UserId,
 };
 use crate::error::Error;
 
@@ -255,6 +255,18 @@ pub struct NewCashMovement {
     pub created_by: Option<UserId>,
     /// When.
     pub created_at: Timestamp,
+    /// The client's idempotency key, if it gave one (unique per session).
+    pub request_key: Option<IdempotencyKey>,
+}
+
+/// What a keyed cash movement answered: the movement, and whether the key had made it before
+/// (a retry after a lost answer: nothing new happened).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MovedCash {
+    /// The movement.
+    pub movement: CashMovement,
+    /// True when the key had made this movement before.
+    pub replayed: bool,
 }
 
 /// What went through a session, summed from its records.

@@ -28,9 +28,9 @@ mod time;
 mod user;
 
 pub use cash::{
-    CashMovement, CashMovementKind, CashSession, MoneyDelta, NewCashMovement, NewCashSession,
-    NewRegister, Register, RegisterCode, ReportKind, SessionClosing, SessionReport, SessionTotals,
-    TenderCount, TenderSummary, reconcile,
+    CashMovement, CashMovementKind, CashSession, MoneyDelta, MovedCash, NewCashMovement,
+    NewCashSession, NewRegister, Register, RegisterCode, ReportKind, SessionClosing, SessionReport,
+    SessionTotals, TenderCount, TenderSummary, reconcile,
 };
 pub use contact::{Email, Phone};
 pub use customer::{Customer, CustomerChanges, NewCustomer};

@@ -5,16 +5,16 @@
 //! sums are complete: a withdrawal never exceeds the drawer, and a close counts everything.
 
 use super::sales::own_open_session;
-use super::{Attempt, Erp, no_unique, store_error};
+use super::{Attempt, Erp, Failure, no_unique, store_error};
 use crate::Actor;
 use crate::domain::{
-    CashMovement, CashMovementKind, CashSession, CashSessionId, Money, MoneyDelta, NewCashMovement,
-    NewCashSession, NewRegister, Page, PageRequest, Permission, Reason, Register, RegisterId,
-    SessionClosing, SessionReport, Tender, UserId, reconcile,
+    CashMovement, CashMovementKind, CashSession, CashSessionId, IdempotencyKey, Money, MoneyDelta,
+    MovedCash, NewCashMovement, NewCashSession, NewRegister, Page, PageRequest, Permission, Reason,
+    Register, RegisterId, SessionClosing, SessionReport, Tender, UserId, reconcile,
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
-use crate::store::UniqueKey;
+use crate::store::{StoreError, UniqueKey};
 
 impl Erp {
     /// Sets up a till. Managers and admins.
@@ -148,8 +148,45 @@ impl Erp {
         if amount == Money::ZERO {
             return Err(Error::validation("amount", "must be more than 0.00"));
         }
+        let moved = self
+            .run(
+                || self.try_move_cash(actor, register, kind, amount, &reason, None),
+                no_unique,
+            )
+            .await?;
+        Ok(moved.movement)
+    }
+
+    /// Like [`Erp::move_cash`], at most once per session and client key: the same movement
+    /// again under the key (a retry after a lost answer) moves nothing and answers the movement
+    /// made, marked as a replay; another amount, kind or reason under it is
+    /// [`Error::CashRequestConflict`].
+    pub async fn move_cash_once(
+        &self,
+        actor: &Actor,
+        register: RegisterId,
+        kind: CashMovementKind,
+        amount: Money,
+        reason: Reason,
+        key: &IdempotencyKey,
+    ) -> Result<MovedCash> {
+        if amount == Money::ZERO {
+            return Err(Error::validation("amount", "must be more than 0.00"));
+        }
         self.run(
-            || self.try_move_cash(actor, register, kind, amount, &reason),
+            || async {
+                match self
+                    .try_move_cash(actor, register, kind, amount, &reason, Some(key))
+                    .await
+                {
+                    // The session's lock makes this unlikely; should another request with the
+                    // key have committed in between, the next attempt finds it and replays.
+                    Err(Failure::Store(StoreError::Unique(UniqueKey::CashRequest))) => Err(
+                        Failure::Store(StoreError::Retryable("cash request key taken".into())),
+                    ),
+                    other => other,
+                }
+            },
             no_unique,
         )
         .await
@@ -162,12 +199,29 @@ impl Erp {
         kind: CashMovementKind,
         amount: Money,
         reason: &Reason,
-    ) -> Attempt<CashMovement> {
+        key: Option<&IdempotencyKey>,
+    ) -> Attempt<MovedCash> {
         let mut tx = self.begin().await?;
         let actor = &self
             .authorize(&mut tx, actor, Some(Permission::CreateOrder))
             .await?;
         let session = own_open_session(&mut tx, actor, register, true).await?;
+        if let Some(key) = key
+            && let Some(done) = tx.cash_movement_by_request_key(session.id, key).await?
+        {
+            if done.kind != kind || done.amount != amount || done.reason != *reason {
+                return Err(Error::CashRequestConflict {
+                    key: key.to_string(),
+                    movement_id: done.id,
+                }
+                .into());
+            }
+            tx.commit().await?;
+            return Ok(MovedCash {
+                movement: done,
+                replayed: true,
+            });
+        }
         if kind == CashMovementKind::Out {
             let totals = tx.cash_session_totals(session.id).await?;
             let in_drawer = totals.expected_cents(Tender::Cash, session.opening_float);
@@ -187,6 +241,7 @@ impl Erp {
             reason: reason.clone(),
             created_by: actor.user_id(),
             created_at: now,
+            request_key: key.cloned(),
         };
         let id = tx.insert_cash_movement(&new).await?;
         let event = DomainEvent::CashMoved {
@@ -196,14 +251,17 @@ impl Erp {
         };
         self.record(&mut tx, actor, event, now).await?;
         tx.commit().await?;
-        Ok(CashMovement {
-            id,
-            cash_session_id: new.cash_session_id,
-            kind,
-            amount,
-            reason: new.reason,
-            created_by: new.created_by,
-            created_at: now,
+        Ok(MovedCash {
+            movement: CashMovement {
+                id,
+                cash_session_id: new.cash_session_id,
+                kind,
+                amount,
+                reason: new.reason,
+                created_by: new.created_by,
+                created_at: now,
+            },
+            replayed: false,
         })
     }
 

@@ -77,6 +77,8 @@ struct Tables {
     sessions: BTreeMap<CashSessionId, CashSession>,
     open_sessions: HashMap<RegisterId, CashSessionId>,
     cash_movements: Vec<CashMovement>,
+    /// Keyed cash movements: `(session, key)` to the movement's index in `cash_movements`.
+    cash_keys: HashMap<(CashSessionId, IdempotencyKey), usize>,
     payments: Vec<Payment>,
     returns: BTreeMap<ReturnId, SaleReturn>,
     return_keys: HashMap<(OrderId, IdempotencyKey), ReturnId>,
@@ -249,7 +251,7 @@ enum Write {
     InsertRegister(Register),
     InsertCashSession(CashSession),
     CloseCashSession(CashSessionId, SessionClosing),
-    InsertCashMovement(CashMovement),
+    InsertCashMovement(CashMovement, Option<IdempotencyKey>),
     InsertPayment(Payment),
     UpdateOrderMoney(Order),
     SetLineReturned(OrderId, u32, u32),
@@ -444,16 +446,31 @@ impl Transaction for MemoryTransaction {
 
     async fn insert_cash_movement(&mut self, m: &NewCashMovement) -> StoreResult<CashMovementId> {
         let id = CashMovementId(self.allocate(|s| next(&mut s.cash_movement)));
-        self.writes.push(Write::InsertCashMovement(CashMovement {
-            id,
-            cash_session_id: m.cash_session_id,
-            kind: m.kind,
-            amount: m.amount,
-            reason: m.reason.clone(),
-            created_by: m.created_by,
-            created_at: m.created_at,
-        }));
+        self.writes.push(Write::InsertCashMovement(
+            CashMovement {
+                id,
+                cash_session_id: m.cash_session_id,
+                kind: m.kind,
+                amount: m.amount,
+                reason: m.reason.clone(),
+                created_by: m.created_by,
+                created_at: m.created_at,
+            },
+            m.request_key.clone(),
+        ));
         Ok(id)
+    }
+
+    async fn cash_movement_by_request_key(
+        &mut self,
+        session: CashSessionId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<CashMovement>> {
+        Ok(self.read(|t| {
+            t.cash_keys
+                .get(&(session, key.clone()))
+                .and_then(|&index| t.cash_movements.get(index).cloned())
+        }))
     }
 
     async fn insert_payment(&mut self, payment: &NewPayment) -> StoreResult<PaymentId> {
@@ -892,7 +909,7 @@ enum Undo {
     RemoveRegister(RegisterId),
     RemoveCashSession(CashSessionId),
     RestoreCashSession(CashSession),
-    PopCashMovement,
+    PopCashMovement(Option<(CashSessionId, IdempotencyKey)>),
     PopPayment,
     RestoreOrder(Order),
     RemoveReturn(ReturnId),
@@ -1106,9 +1123,17 @@ impl Tables {
                 self.open_sessions.remove(&old.register_id);
                 Undo::RestoreCashSession(old)
             }
-            Write::InsertCashMovement(movement) => {
+            Write::InsertCashMovement(movement, key) => {
+                let key = key.map(|key| (movement.cash_session_id, key));
+                if let Some(key) = &key {
+                    if self.cash_keys.contains_key(key) {
+                        return Err(StoreError::Unique(UniqueKey::CashRequest));
+                    }
+                    self.cash_keys
+                        .insert(key.clone(), self.cash_movements.len());
+                }
                 self.cash_movements.push(movement);
-                Undo::PopCashMovement
+                Undo::PopCashMovement(key)
             }
             Write::InsertPayment(payment) => {
                 self.payments.push(payment);
@@ -1277,8 +1302,11 @@ impl Tables {
                 }
                 self.sessions.insert(old.id, old);
             }
-            Undo::PopCashMovement => {
+            Undo::PopCashMovement(key) => {
                 self.cash_movements.pop();
+                if let Some(key) = key {
+                    self.cash_keys.remove(&key);
+                }
             }
             Undo::PopPayment => {
                 self.payments.pop();

@@ -63,6 +63,8 @@ pub enum UniqueKey {
     ReturnKey,
     /// `parked_sales.idempotency_key`.
     ParkedSaleKey,
+    /// `cash_movements (cash_session_id, request_key)`.
+    CashRequest,
 }
 
 /// A backend failure, classified for the service.
@@ -431,6 +433,13 @@ pub trait Transaction: Send {
         &mut self,
         movement: &NewCashMovement,
     ) -> StoreResult<CashMovementId>;
+
+    /// The movement of session `session` made under idempotency key `key`, if any.
+    async fn cash_movement_by_request_key(
+        &mut self,
+        session: CashSessionId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<CashMovement>>;
 
     /// Appends a payment or refund.
     async fn insert_payment(&mut self, payment: &NewPayment) -> StoreResult<PaymentId>;

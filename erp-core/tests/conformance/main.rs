@@ -77,6 +77,7 @@ macro_rules! conformance {
         counter_sale_bad_input_is_refused_and_changes_nothing,
         discounts_round_half_even_and_totals_are_sums_of_printed_figures,
         a_cash_session_expects_float_plus_in_minus_out_plus_taken_less_change,
+        a_keyed_cash_movement_is_made_once,
         delivery_orders_are_paid_later_up_to_their_balance,
         returns_never_exceed_what_was_sold_or_paid,
         till_roles_follow_the_matrix

@@ -747,3 +747,74 @@ pub async fn till_roles_follow_the_matrix(erp: Erp) {
     assert_eq!(erp.registers(&viewer).await.unwrap().len(), 1);
     till.shop.assert_consistent().await;
 }
+
+/// A cash movement under a key is made once: the same movement again (a retry after a lost
+/// answer, or eight at once) answers the first, marked replayed; another amount under the key is
+/// a conflict; the drawer's figures count it once.
+pub async fn a_keyed_cash_movement_is_made_once(erp: Erp) {
+    let till = Till::new(erp).await;
+    let ana = till.shop.user("ana", Role::Operator).await;
+    let erp = &till.shop.erp;
+    till.open(&ana, "100.00").await;
+    let out = |amount: &'static str, k: &'static str| {
+        let (erp, ana, register) = (erp.clone(), ana.clone(), till.register);
+        async move {
+            let why = Reason::parse("bank deposit").unwrap();
+            erp.move_cash_once(
+                &ana,
+                register,
+                CashMovementKind::Out,
+                m(amount),
+                why,
+                &key(k),
+            )
+            .await
+        }
+    };
+    let first = out("30", "sangria-1").await.unwrap();
+    assert!(!first.replayed);
+    let again = out("30", "sangria-1").await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.movement, first.movement);
+    let conflict = out("31", "sangria-1").await.unwrap_err();
+    assert_eq!(conflict.code(), "idempotency_conflict");
+    assert_eq!(
+        conflict,
+        Error::CashRequestConflict {
+            key: "sangria-1".into(),
+            movement_id: first.movement.id,
+        }
+    );
+    let racing = (0..8).map(|_| {
+        let erp = erp.clone();
+        let ana = ana.clone();
+        let register = till.register;
+        tokio::spawn(async move {
+            erp.move_cash_once(
+                &ana,
+                register,
+                CashMovementKind::In,
+                m("5"),
+                Reason::parse("coins").unwrap(),
+                &IdempotencyKey::parse("suprimento-1").unwrap(),
+            )
+            .await
+        })
+    });
+    let moved: Vec<_> = futures::future::join_all(racing)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap().unwrap())
+        .collect();
+    assert_eq!(moved.iter().filter(|m| !m.replayed).count(), 1, "{moved:?}");
+    let session = erp
+        .cash_sessions(&ana, till.register, PageRequest::default())
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    assert_eq!(erp.cash_movements(&ana, session.id).await.unwrap().len(), 2);
+    let x = erp.session_report(&ana, session.id).await.unwrap();
+    // 100 - 30 + 5
+    assert_eq!(x.tenders[0].expected, m("75.00"));
+}

@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use erp_core::domain::{CashSessionId, OrderId, RegisterId};
+use erp_core::domain::{CashSessionId, FieldResult, IdempotencyKey, OrderId, RegisterId};
 use erp_core::input::{
     CashMovementInput, CloseSessionInput, OpenSessionInput, PaymentInput, RegisterInput,
     ReturnInput, SaleInput,
@@ -16,7 +16,10 @@ use erp_core::input::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{PageParams, created_or_replayed, location, page_request, required_idempotency_key};
+use super::{
+    PageParams, created_or_replayed, idempotency_key, location, page_request,
+    required_idempotency_key,
+};
 use crate::dto::{
     CashMovementDto, PageDto, PaidOrderDto, RegisterDto, ReportDto, ReturnDto, SessionDto,
 };
@@ -108,25 +111,48 @@ pub async fn sessions(
 }
 
 /// Cash in (suprimento) or out (sangria) of the till's open drawer, with a reason. Cash out
-/// never exceeds what the drawer should hold (422 `insufficient_cash`).
+/// never exceeds what the drawer should hold (422 `insufficient_cash`). With an
+/// `Idempotency-Key` the movement is made at most once per session: the same movement again
+/// under the key answers 200 with `Idempotent-Replayed: true` and the movement made; another
+/// amount, kind or reason under it is 422 `idempotency_conflict`.
 #[utoipa::path(post, path = "/api/v1/registers/{id}/cash", tag = "tills",
-    request_body = CashMovementInput, params(("id" = i64, Path, minimum = 1)),
+    request_body = CashMovementInput,
+    params(("id" = i64, Path, minimum = 1),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 128, pattern = r"^[!-~]+$",
+        description = "Optional, 1 to 128 visible ASCII characters, e.g. a UUID per movement")),
     security(("bearer" = [])),
-    responses((status = 201, body = CashMovementDto), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, body = CashMovementDto), (status = 200, body = CashMovementDto),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn move_cash(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
+    headers: HeaderMap,
     PathId(id): PathId,
     ApiJson(input): ApiJson<CashMovementInput>,
-) -> ApiResult<(StatusCode, Json<CashMovementDto>)> {
+) -> ApiResult<(StatusCode, HeaderMap, Json<CashMovementDto>)> {
     let (kind, amount, reason) = input.parse()?;
-    let moved = state
-        .erp
-        .move_cash(&actor, RegisterId(id), kind, amount, reason)
-        .await?;
-    Ok((StatusCode::CREATED, Json(moved.into())))
+    let mut answer = HeaderMap::new();
+    let register = RegisterId(id);
+    let (status, moved) = match idempotency_key(&headers)? {
+        Some(key) => {
+            let key = IdempotencyKey::parse(key).field("idempotency_key")?;
+            let moved = state
+                .erp
+                .move_cash_once(&actor, register, kind, amount, reason, &key)
+                .await?;
+            let status = created_or_replayed(moved.replayed, &mut answer);
+            (status, moved.movement)
+        }
+        None => (
+            StatusCode::CREATED,
+            state
+                .erp
+                .move_cash(&actor, register, kind, amount, reason)
+                .await?,
+        ),
+    };
+    Ok((status, answer, Json(moved.into())))
 }
 
 /// The X report of an open session or the Z report of a closed one.

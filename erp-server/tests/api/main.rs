@@ -63,6 +63,7 @@ macro_rules! all_api_tests {
             races::thirty_two_requests_with_one_key_make_one_order,
             races::thirty_two_clients_racing_for_the_last_units_never_oversell,
             tills::a_shift_at_the_till_sells_pays_returns_and_closes,
+            tills::a_keyed_cash_movement_is_answered_again_not_repeated,
             tills::bad_sales_payments_and_returns_are_problems_that_change_nothing,
         );
     };

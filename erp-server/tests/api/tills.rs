@@ -456,3 +456,65 @@ pub async fn bad_sales_payments_and_returns_are_problems_that_change_nothing(app
         .await;
     assert_eq!(check["refunded"], "0.00", "no refund went through");
 }
+
+/// With an `Idempotency-Key` a cash movement is made once per session: the same movement again
+/// is 200 with `Idempotent-Replayed` and the first movement, another amount under the key 422
+/// `idempotency_conflict`, a bad key 422.
+pub async fn a_keyed_cash_movement_is_answered_again_not_repeated(app: &TestApp) {
+    let ana = app.user("ana", "operator").await;
+    let (status, register) = app
+        .admin(
+            Method::POST,
+            "/api/v1/registers",
+            Some(json!({"code": "caixa-09", "name": "Back"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{register}");
+    let id = register["id"].as_i64().unwrap();
+    let (status, session) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/registers/{id}/sessions"),
+            Some(&ana),
+            Some(json!({"opening_float": "100.00"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let path = format!("/api/v1/registers/{id}/cash");
+    let out = |key: &'static str, amount: &'static str| {
+        let body = json!({"kind": "out", "amount": amount, "reason": "to the safe"});
+        keyed(app, &path, &ana, Some(key), body)
+    };
+    let (status, first) = read(out("cash-1", "40.00").await).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let again = out("cash-1", "40.00").await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let (status, replayed) = read(again).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replayed, first);
+    let conflict = assert_problem(
+        out("cash-1", "41.00").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_conflict",
+    )
+    .await;
+    assert_eq!(conflict["movement_id"], first["id"], "{conflict}");
+    let bad = assert_problem(
+        out("a key with spaces", "1.00").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(bad["field"], "idempotency_key", "{bad}");
+    let session_id = session["id"].as_i64().unwrap();
+    let (status, x) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/sessions/{session_id}/report"),
+            Some(&ana),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{x}");
+    assert_eq!(x["cash_out"], "40.00", "once: {x}");
+}

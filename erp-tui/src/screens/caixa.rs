@@ -6,8 +6,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 use erp_core::domain::{
-    CashMovementKind, CashSession, Money, NewRegister, PageRequest, Permission, Reason,
-    RegisterCode, RegisterId, ReportKind, SessionReport, Tender,
+    CashMovementKind, CashSession, IdempotencyKey, Money, NewRegister, PageRequest, Permission,
+    Reason, RegisterCode, RegisterId, ReportKind, SessionReport, Tender,
 };
 use erp_core::{Error, input::CloseSessionInput, input::CountInput};
 use ratatui::Frame;
@@ -142,6 +142,20 @@ pub enum CaixaPopup {
     Waiting(String),
 }
 
+/// A cash in or out sent under a key whose answer was not certain: entered again the same, it
+/// goes under the same key, so erp-core records it once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingCash {
+    /// The idempotency key it was sent under.
+    pub key: String,
+    /// In or out.
+    pub kind: CashMovementKind,
+    /// How much.
+    pub amount: Money,
+    /// Why.
+    pub reason: String,
+}
+
 /// What the caixa asks of the sale after a key.
 pub enum CaixaEvent {
     /// Keep this popup.
@@ -181,12 +195,13 @@ impl CaixaPopup {
     }
 
     /// A key; `till` is the register and its open session, if known; `sale_frozen` says a sale
-    /// was sent and its outcome is unknown.
+    /// was sent and its outcome is unknown; `pending_cash` is the cash movement last sent.
     pub fn on_key(
         self,
         key: KeyEvent,
         till: Option<&TillState>,
         sale_frozen: bool,
+        pending_cash: &mut Option<PendingCash>,
         ctx: &mut Ctx,
     ) -> CaixaEvent {
         match self {
@@ -229,9 +244,31 @@ impl CaixaPopup {
                         (Ok(amount), Ok(reason), Some(till)) => {
                             let actor = ctx.actor();
                             let register = till.register.id;
+                            // The same movement after an uncertain answer goes under its key.
+                            let again = pending_cash.as_ref().filter(|p| {
+                                p.kind == kind && p.amount == amount && p.reason == reason.as_str()
+                            });
+                            let key = again.map_or_else(crate::cart::new_key, |p| p.key.clone());
+                            *pending_cash = Some(PendingCash {
+                                key: key.clone(),
+                                kind,
+                                amount,
+                                reason: reason.to_string(),
+                            });
                             ctx.spawn(Task::new("moving cash", move |erp| async move {
-                                let moving = erp.move_cash(&actor, register, kind, amount, reason);
-                                Msg::CashMoved(answer_within(ANSWER_WITHIN, moving).await)
+                                let key = match IdempotencyKey::parse(&key) {
+                                    Ok(key) => key,
+                                    Err(e) => {
+                                        return Msg::CashMoved(Err(Error::validation(
+                                            "key",
+                                            e.to_string(),
+                                        )));
+                                    }
+                                };
+                                let moving = erp
+                                    .move_cash_once(&actor, register, kind, amount, reason, &key);
+                                let answer = answer_within(ANSWER_WITHIN, moving).await;
+                                Msg::CashMoved(answer.map(|moved| moved.movement))
                             }));
                             CaixaEvent::Keep(CaixaPopup::Waiting(t!("caixa-saving")))
                         }

@@ -22,7 +22,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::caixa::{self, CaixaPopup};
+use super::caixa::{self, CaixaPopup, PendingCash};
 use super::checkout::{PayEvent, Payment, ReceiptAct, Slip};
 use super::picker::{Picker, PickerEvent, create_customer, new_customer_form};
 use crate::app::Ctx;
@@ -194,6 +194,8 @@ pub struct Sale {
     sent_before: Option<Sent>,
     /// A park or a recall is in flight: the cart takes no change until it answers.
     busy: Option<Busy>,
+    /// The cash movement last sent, until its answer is known (see [`PendingCash`]).
+    pending_cash: Option<PendingCash>,
 
     /// The search text the shown results answer.
     results_for: String,
@@ -274,6 +276,7 @@ impl Sale {
             queue: VecDeque::new(),
             resolving: false,
             busy: None,
+            pending_cash: None,
             unknown: Vec::new(),
             checking: false,
             till: None,
@@ -1402,7 +1405,7 @@ impl Sale {
             Popup::Caixa(caixa) => {
                 let asked = ctx.tasks.len();
                 let frozen = self.cart.is_frozen();
-                match caixa.on_key(key, self.till.as_ref(), frozen, ctx) {
+                match caixa.on_key(key, self.till.as_ref(), frozen, &mut self.pending_cash, ctx) {
                     caixa::CaixaEvent::Keep(caixa) => {
                         if matches!(caixa, CaixaPopup::Waiting(_)) && ctx.tasks.len() > asked {
                             self.busy = Some(Busy::Caixa);
@@ -1763,6 +1766,16 @@ impl Sale {
                 if let Some(Popup::Caixa(_)) = self.popup {
                     self.popup = None;
                 }
+                // Known either way: the next movement gets a key of its own.
+                let known = match &result {
+                    Ok(_) => true,
+                    Err(error) => {
+                        error.is_client_error() && !matches!(error, Error::UserInactive { .. })
+                    }
+                };
+                if known {
+                    self.pending_cash = None;
+                }
                 match result {
                     Ok(moved) => ctx.info(t!(
                         match moved.kind {
@@ -1772,7 +1785,9 @@ impl Sale {
                         amount = i18n::money(moved.amount),
                         reason = moved.reason.as_str()
                     )),
-                    Err(error) => ctx.fail(&error),
+                    Err(error) if known => ctx.fail(&error),
+                    Err(error @ Error::UserInactive { .. }) => ctx.fail(&error),
+                    Err(_) => ctx.notice = Some(Notice::error(t!("caixa-move-unanswered"))),
                 }
             }
             Msg::Report(purpose, result) => {

@@ -73,6 +73,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "parked_sale_recall_keys",
         sql: include_str!("../../../migrations/sqlite/0010_parked_sale_recall_keys.sql"),
     },
+    Migration {
+        version: 11,
+        name: "cash_movement_keys",
+        sql: include_str!("../../../migrations/sqlite/0011_cash_movement_keys.sql"),
+    },
 ];
 
 #[cfg(feature = "mysql")]
@@ -131,6 +136,11 @@ pub(crate) const MYSQL: &[Migration] = &[
         version: 11,
         name: "parked_sale_recall_keys",
         sql: include_str!("../../../migrations/mysql/0011_parked_sale_recall_keys.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "cash_movement_keys",
+        sql: include_str!("../../../migrations/mysql/0012_cash_movement_keys.sql"),
     },
 ];
 

@@ -115,6 +115,7 @@ fn unique_key(message: &str) -> Option<UniqueKey> {
         k if k.contains("users_username_uq") => UniqueKey::Username,
         k if k.contains("orders_idempotency_uq") => UniqueKey::IdempotencyKey,
         k if k.contains("stock_movements_request_uq") => UniqueKey::StockRequest,
+        k if k.contains("cash_movements_request_uq") => UniqueKey::CashRequest,
         k if k.contains("order_status_history_request_uq") => UniqueKey::StatusRequest,
         k if k.contains("registers_code_uq") => UniqueKey::RegisterCode,
         k if k.contains("cash_sessions_open_uq") => UniqueKey::OpenCashSession,

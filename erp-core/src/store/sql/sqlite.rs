@@ -83,6 +83,7 @@ fn unique_key(message: &str) -> Option<UniqueKey> {
         c if c.starts_with("milestones.name") => UniqueKey::Milestone,
         c if c.starts_with("refresh_tokens.token_hash") => UniqueKey::RefreshToken,
         c if c.starts_with("stock_movements.product_id") => UniqueKey::StockRequest,
+        c if c.starts_with("cash_movements.cash_session_id") => UniqueKey::CashRequest,
         c if c.starts_with("order_status_history.order_id") => UniqueKey::StatusRequest,
         c if c.starts_with("registers.code") => UniqueKey::RegisterCode,
         c if c.starts_with("cash_sessions.register_id") => UniqueKey::OpenCashSession,

@@ -14,13 +14,14 @@ use super::rows::{
 };
 use super::statement::{Statement, placeholders, rows_of};
 use crate::domain::{
-    CashMovementId, CashMovementKind, CashSession, CashSessionId, Customer, CustomerId, EventId,
-    HistoryId, IdempotencyKey, LoginFailures, LoginKey, Money, MovementId, NewCashMovement,
-    NewCashSession, NewMovement, NewParkedSale, NewPayment, NewRegister, NewStatusChange, Note,
-    Order, OrderDraft, OrderId, OrderLine, OrderStatus, ParkedSale, ParkedSaleId, PaymentId,
-    PaymentKind, Phone, Product, ProductId, Quantity, Reason, Recall, Reference, Register,
-    RegisterId, ReturnId, SaleReturn, SessionClosing, SessionTotals, ShopSettings, Sku,
-    StatusChange, StockMovement, TaxId, Timestamp, User, UserId, UserRecord, Username, fold,
+    CashMovement, CashMovementId, CashMovementKind, CashSession, CashSessionId, Customer,
+    CustomerId, EventId, HistoryId, IdempotencyKey, LoginFailures, LoginKey, Money, MovementId,
+    NewCashMovement, NewCashSession, NewMovement, NewParkedSale, NewPayment, NewRegister,
+    NewStatusChange, Note, Order, OrderDraft, OrderId, OrderLine, OrderStatus, ParkedSale,
+    ParkedSaleId, PaymentId, PaymentKind, Phone, Product, ProductId, Quantity, Reason, Recall,
+    Reference, Register, RegisterId, ReturnId, SaleReturn, SessionClosing, SessionTotals,
+    ShopSettings, Sku, StatusChange, StockMovement, TaxId, Timestamp, User, UserId, UserRecord,
+    Username, fold,
 };
 use crate::events::NewEvent;
 use crate::store::{
@@ -353,15 +354,35 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     async fn insert_cash_movement(&mut self, m: &NewCashMovement) -> StoreResult<CashMovementId> {
         let statement = Statement::new(
             "INSERT INTO cash_movements (cash_session_id, kind, amount, reason, created_by, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?)",
+             created_at, request_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .int(m.cash_session_id.get())
         .text(m.kind.as_str())
         .money(m.amount)
         .text(m.reason.as_str())
         .opt_int(m.created_by.map(UserId::get))
-        .time(m.created_at);
+        .time(m.created_at)
+        .opt_text(m.request_key.as_ref().map(IdempotencyKey::as_str));
         Ok(CashMovementId(self.execute(statement).await?))
+    }
+
+    async fn cash_movement_by_request_key(
+        &mut self,
+        session: CashSessionId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<CashMovement>> {
+        // A locking read: under REPEATABLE READ a plain read could miss a movement committed
+        // while this unit of work waited for the session's lock.
+        let sql = format!(
+            "SELECT {} FROM cash_movements WHERE cash_session_id = ? AND request_key = ?{}",
+            rows::CASH_MOVEMENT_COLUMNS,
+            D::FOR_UPDATE
+        );
+        self.one(
+            Statement::new(sql).int(session.get()).text(key.as_str()),
+            rows::cash_movement,
+        )
+        .await
     }
 
     async fn insert_payment(&mut self, p: &NewPayment) -> StoreResult<PaymentId> {
