@@ -1606,6 +1606,52 @@ async fn a_return_restocks_or_writes_off_and_a_lost_answer_returns_once() {
 }
 
 /// The idempotency key of the return open in the orders screen, if any.
+/// A return answered after the cashier left the orders screen is still said, its receipt shown
+/// and printed on the sale screen, and its key is done with: the next return of the same order
+/// is a return of its own, not a replay of this one.
+#[tokio::test]
+async fn a_return_answered_after_leaving_the_orders_screen_is_shown_and_its_key_ends() {
+    let db = sqlite();
+    let erp = shop(&db.url, true).await;
+    user(&erp, "boss", Role::Manager).await;
+    let mut app = logged_in(&erp, "boss", Some(register(&db, "CAIXA-01"))).await;
+    app.type_text("2*SALT-1K").await;
+    app.press(KeyCode::Enter).await;
+    pay_cash(&mut app).await;
+    let (first_key, sent) = one_unit_back_sent(&mut app).await;
+    assert_eq!(sent.len(), 1);
+    // The cashier goes back to the sale before the answer comes.
+    app.press(KeyCode::F(2)).await;
+    app.run(sent).await;
+    assert_shows(&app.screen(), &["Return #1", "RETURN"]);
+    app.press(KeyCode::Esc).await;
+    let (second_key, sent) = one_unit_back_sent(&mut app).await;
+    assert_ne!(second_key, first_key, "a key of its own");
+    app.run(sent).await;
+    let sold = orders(&erp).await.remove(0);
+    assert_eq!(sold.lines[0].returned, 2, "two returns, one unit each");
+}
+
+/// From the sale screen, opens the newest order's return, takes one unit of its first line back,
+/// refunded by debit, and sends it: the return's key and its task, unrun.
+async fn one_unit_back_sent(app: &mut Harness) -> (String, Vec<erp_tui::task::Task>) {
+    app.press(KeyCode::F(3)).await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('r')).await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('+')).await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('d')).await;
+    let return_key = return_key_shown(&app.app).unwrap();
+    let (sent, rest): (Vec<_>, Vec<_>) = app
+        .app
+        .update(key(KeyCode::Enter))
+        .into_iter()
+        .partition(|t| t.label == "recording the return");
+    app.run(rest).await;
+    (return_key, sent)
+}
+
 fn return_key_shown(app: &erp_tui::app::App) -> Option<String> {
     let erp_tui::app::Screen::Orders(list) = &app.screen else {
         return None;

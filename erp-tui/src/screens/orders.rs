@@ -528,11 +528,22 @@ impl Orders {
                 Err(error) => ctx.fail(&error),
             },
             Msg::Returned(key, result) => {
-                if let Some(detail) = self.detail.as_mut()
-                    && let Some(ret) = detail.ret.as_mut()
-                    && let Some(order) = ret.on_answer(&key, result, ctx)
+                let open = self
+                    .detail
+                    .as_mut()
+                    .and_then(|detail| detail.ret.as_mut().map(|ret| ret.key == key))
+                    .unwrap_or(false);
+                if open {
+                    if let Some(detail) = self.detail.as_mut()
+                        && let Some(ret) = detail.ret.as_mut()
+                        && let Some(order) = ret.on_answer(&key, result, ctx)
+                    {
+                        detail.order = order;
+                    }
+                } else if let Some(slip) = super::returns::answered_elsewhere(&key, result, ctx)
+                    && self.slip.is_none()
                 {
-                    detail.order = order;
+                    self.slip = Some(slip);
                 }
             }
             Msg::Customers(seq, result) => {

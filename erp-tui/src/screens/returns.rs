@@ -42,6 +42,60 @@ pub struct Returned {
     pub receipt: ReceiptDocument,
 }
 
+/// A return's answer that reached no return screen (the cashier went elsewhere before it came):
+/// a return made is said and its receipt printed and given back to show, and its key is done
+/// with (kept, a later identical return of the same order would be taken for a replay); any
+/// other answer is said, and the key kept for an identical retry.
+pub fn answered_elsewhere(
+    key: &str,
+    result: Result<Box<Returned>, Error>,
+    ctx: &mut Ctx,
+) -> Option<Box<Slip>> {
+    match result {
+        Ok(returned) => {
+            let keys = ctx.return_keys.clone();
+            let (_, slip) = made(*returned, key, &keys, ctx);
+            Some(Box::new(slip))
+        }
+        Err(error) => {
+            ctx.fail(&error);
+            None
+        }
+    }
+}
+
+/// A return made under `key`: the key is done with, the return is said, its receipt printed, and
+/// the order after it and the receipt's slip are given back.
+fn made(returned: Returned, key: &str, keys: &ReturnKeys, ctx: &mut Ctx) -> (Order, Slip) {
+    let Returned {
+        outcome,
+        order,
+        receipt,
+    } = returned;
+    keys.forget(order.id.get(), key);
+    let back = &outcome.sale_return;
+    ctx.info(t!(
+        if outcome.replayed {
+            "return-made-replayed"
+        } else {
+            "return-made"
+        },
+        id = back.id.to_string(),
+        order = order.id.to_string(),
+        refund = i18n::money(back.refund_total)
+    ));
+    let layout = erp_core::receipt::ReceiptLayout::new(ctx.till.paper, i18n::current());
+    let text = receipt.render_text(layout);
+    super::sale::print(&receipt, ctx);
+    let mut slip = Slip::new(
+        t!("return-receipt-title", id = back.id.to_string()),
+        &text,
+        ctx.till.printer.is_some(),
+    );
+    slip.receipt = Some(receipt);
+    (order, slip)
+}
+
 /// One order line in the return.
 #[derive(Clone, Debug)]
 pub struct BackLine {
@@ -422,32 +476,7 @@ impl ReturnFlow {
         };
         match result {
             Ok(returned) => {
-                let Returned {
-                    outcome,
-                    order,
-                    receipt,
-                } = *returned;
-                self.keys.forget(self.order.id.get(), &self.key);
-                let back = &outcome.sale_return;
-                ctx.info(t!(
-                    if outcome.replayed {
-                        "return-made-replayed"
-                    } else {
-                        "return-made"
-                    },
-                    id = back.id.to_string(),
-                    order = order.id.to_string(),
-                    refund = i18n::money(back.refund_total)
-                ));
-                let layout = erp_core::receipt::ReceiptLayout::new(ctx.till.paper, i18n::current());
-                let text = receipt.render_text(layout);
-                super::sale::print(&receipt, ctx);
-                let mut slip = Slip::new(
-                    t!("return-receipt-title", id = back.id.to_string()),
-                    &text,
-                    ctx.till.printer.is_some(),
-                );
-                slip.receipt = Some(receipt);
+                let (order, mut slip) = made(*returned, &self.key, &self.keys, ctx);
                 slip.enter_label = "back";
                 self.step = Step::Receipt(Box::new(slip));
                 Some(order)

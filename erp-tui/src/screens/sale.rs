@@ -1795,6 +1795,14 @@ impl Sale {
                 self.on_report(purpose, result, ctx);
             }
             Msg::Printed(Err(error)) => ctx.fail(&error),
+            // A return answered after the cashier left the orders screen.
+            Msg::Returned(key, result) => {
+                if let Some(slip) = super::returns::answered_elsewhere(&key, result, ctx)
+                    && self.popup.is_none()
+                {
+                    self.popup = Some(Popup::Slip(slip));
+                }
+            }
             Msg::Customers(seq, result) if seq == self.default_customer_seq => {
                 if let Ok(page) = result
                     && self.cart.customer.is_none()
