@@ -1120,6 +1120,35 @@ async fn a_whole_shift_from_float_to_z_report() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+/// The newest cash session of register `code`.
+async fn newest_session(erp: &Erp, code: &str) -> erp_core::domain::CashSession {
+    let system = Actor::system();
+    let register = erp
+        .registers(&system)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.code.as_str() == code)
+        .unwrap()
+        .id;
+    let page = erp_core::domain::PageRequest::first(1);
+    erp.cash_sessions(&system, register, page)
+        .await
+        .unwrap()
+        .items
+        .remove(0)
+}
+
+/// F12, a cash out of `amount` for `reason`, sent: its tasks, unrun.
+async fn cash_out_sent(app: &mut Harness, amount: &str, reason: &str) -> Vec<erp_tui::task::Task> {
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('s')).await;
+    app.type_text(amount).await;
+    app.press(KeyCode::Enter).await;
+    app.type_text(reason).await;
+    app.app.update(key(KeyCode::Enter))
+}
+
 /// A cash out waiting for its answer stays waiting: a caixa lookup answered meanwhile does not
 /// bring the menu back (a cashier took that for a cancel and entered it twice), and nobody may
 /// log out until it is answered. It is recorded once.
@@ -1129,12 +1158,7 @@ async fn a_cash_out_in_flight_keeps_its_wait_and_the_till_and_is_recorded_once()
     let erp = shop(&db.url, true).await;
     user(&erp, "ana", Role::Operator).await;
     let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
-    app.press(KeyCode::F(12)).await;
-    app.press(KeyCode::Char('s')).await;
-    app.type_text("30").await;
-    app.press(KeyCode::Enter).await;
-    app.type_text("troco").await;
-    let moving = app.app.update(key(KeyCode::Enter));
+    let moving = cash_out_sent(&mut app, "30", "troco").await;
     assert!(!moving.is_empty(), "the cash out was asked for");
     assert_shows(&app.screen(), &["Recording…"]);
     // F2 looks the caixa up again; its answer leaves the wait alone.
@@ -1148,24 +1172,7 @@ async fn a_cash_out_in_flight_keeps_its_wait_and_the_till_and_is_recorded_once()
     );
     app.run(moving).await;
     assert_shows(&app.screen(), &["Cash out: 30.00 (troco)."]);
-    let register_id = erp
-        .registers(&Actor::system())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.code.as_str() == "CAIXA-01")
-        .unwrap()
-        .id;
-    let session = erp
-        .cash_sessions(
-            &Actor::system(),
-            register_id,
-            erp_core::domain::PageRequest::first(1),
-        )
-        .await
-        .unwrap()
-        .items[0]
-        .clone();
+    let session = newest_session(&erp, "CAIXA-01").await;
     let report = erp
         .session_report(&Actor::system(), session.id)
         .await
@@ -1184,21 +1191,10 @@ async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
     user(&erp, "ana", Role::Operator).await;
     let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
     for attempt in 0..2 {
-        app.press(KeyCode::F(12)).await;
-        app.press(KeyCode::Char('s')).await;
-        app.type_text("30").await;
-        app.press(KeyCode::Enter).await;
-        app.type_text("troco").await;
-        let moving = app.app.update(key(KeyCode::Enter));
+        let moving = cash_out_sent(&mut app, "30", "troco").await;
         if attempt == 0 {
-            for task in moving {
-                // Done in the database; the answer never arrives.
-                let _lost = task.run(erp.clone()).await;
-            }
-            app.send(Msg::CashMoved(Err(erp_core::Error::OutcomeUnknown {
-                message: "connection lost after COMMIT".into(),
-            })))
-            .await;
+            done_unheard(&erp, moving).await;
+            app.send(Msg::CashMoved(Err(unknown()))).await;
             assert_shows(
                 &app.screen(),
                 &["No sure answer: enter the same movement again (F12); it is not recorded twice."],
@@ -1208,24 +1204,7 @@ async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
             assert_shows(&app.screen(), &["Cash out: 30.00 (troco)."]);
         }
     }
-    let register_id = erp
-        .registers(&Actor::system())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.code.as_str() == "CAIXA-01")
-        .unwrap()
-        .id;
-    let session = erp
-        .cash_sessions(
-            &Actor::system(),
-            register_id,
-            erp_core::domain::PageRequest::first(1),
-        )
-        .await
-        .unwrap()
-        .items[0]
-        .clone();
+    let session = newest_session(&erp, "CAIXA-01").await;
     let movements = erp
         .cash_movements(&Actor::system(), session.id)
         .await
@@ -1325,6 +1304,20 @@ async fn sale_sent(app: &mut Harness) -> erp_tui::task::Task {
     app.run(rest).await;
     assert_eq!(sale.len(), 1, "one sale request");
     sale.remove(0)
+}
+
+/// Runs `tasks` against the database and drops their answers: done there, never heard here.
+async fn done_unheard(erp: &Erp, tasks: Vec<erp_tui::task::Task>) {
+    for task in tasks {
+        let _lost = task.run(erp.clone()).await;
+    }
+}
+
+/// The answer of a request that may or may not have been done.
+fn unknown() -> erp_core::Error {
+    erp_core::Error::OutcomeUnknown {
+        message: "connection lost after COMMIT".into(),
+    }
 }
 
 fn lost(message: &str) -> erp_core::Error {
@@ -1806,17 +1799,8 @@ async fn parking_again_after_a_lost_answer_parks_the_cart_once() {
     let (_db, erp, mut a) = ana_parking("mesa 3").await;
     let parking = a.app.update(key(KeyCode::Enter));
     let key = a.app.sale.cart.key.clone();
-    for task in parking {
-        // Done in the database; the answer never arrives.
-        let _lost = task.run(erp.clone()).await;
-    }
-    a.send(Msg::Parked(
-        key,
-        Err(erp_core::Error::OutcomeUnknown {
-            message: "connection lost after COMMIT".into(),
-        }),
-    ))
-    .await;
+    done_unheard(&erp, parking).await;
+    a.send(Msg::Parked(key, Err(unknown()))).await;
     assert_eq!(a.app.sale.cart.lines.len(), 1, "the cart stays");
     a.ctrl('p').await;
     a.type_text("mesa 3").await;
@@ -1893,14 +1877,8 @@ async fn a_recall_whose_answer_was_lost_is_asked_again_and_brings_the_cart_back(
     a.ctrl('r').await;
     assert_shows(&a.screen(), &["Parked sales", "mesa 7"]);
     let recalling = a.app.update(key(KeyCode::Enter));
-    for task in recalling {
-        // Done in the database (the cart file written first); the answer never arrives.
-        let _lost = task.run(erp.clone()).await;
-    }
-    a.send(Msg::Recalled(Err(erp_core::Error::OutcomeUnknown {
-        message: "connection lost after COMMIT".into(),
-    })))
-    .await;
+    done_unheard(&erp, recalling).await;
+    a.send(Msg::Recalled(Err(unknown()))).await;
     assert_shows(
         &a.screen(),
         &["Recall unanswered: ^R asks again for \"mesa 7\" (the sale is not lost)."],

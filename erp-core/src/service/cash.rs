@@ -145,14 +145,8 @@ impl Erp {
         amount: Money,
         reason: Reason,
     ) -> Result<CashMovement> {
-        if amount == Money::ZERO {
-            return Err(Error::validation("amount", "must be more than 0.00"));
-        }
         let moved = self
-            .run(
-                || self.try_move_cash(actor, register, kind, amount, &reason, None),
-                no_unique,
-            )
+            .moved_cash(actor, register, kind, amount, reason, None)
             .await?;
         Ok(moved.movement)
     }
@@ -170,13 +164,26 @@ impl Erp {
         reason: Reason,
         key: &IdempotencyKey,
     ) -> Result<MovedCash> {
+        self.moved_cash(actor, register, kind, amount, reason, Some(key))
+            .await
+    }
+
+    async fn moved_cash(
+        &self,
+        actor: &Actor,
+        register: RegisterId,
+        kind: CashMovementKind,
+        amount: Money,
+        reason: Reason,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<MovedCash> {
         if amount == Money::ZERO {
             return Err(Error::validation("amount", "must be more than 0.00"));
         }
         self.run(
             || async {
                 match self
-                    .try_move_cash(actor, register, kind, amount, &reason, Some(key))
+                    .try_move_cash(actor, register, kind, amount, &reason, key)
                     .await
                 {
                     // The session's lock makes this unlikely; should another request with the

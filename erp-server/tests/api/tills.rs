@@ -21,6 +21,31 @@ async fn keyed(
     builder.send().await.unwrap()
 }
 
+/// An admin sets up register `code` (stored upper-case) and `token` opens it with 100.00: the
+/// register's and the session's ids.
+async fn open_register(app: &TestApp, token: &str, code: &str) -> (i64, i64) {
+    let (status, register) = app
+        .admin(
+            Method::POST,
+            "/api/v1/registers",
+            Some(json!({"code": code, "name": "Till"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{register}");
+    assert_eq!(register["code"], code.to_uppercase());
+    let id = register["id"].as_i64().unwrap();
+    let (status, session) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/registers/{id}/sessions"),
+            Some(token),
+            Some(json!({"opening_float": "100.00"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    (id, session["id"].as_i64().unwrap())
+}
+
 fn sale(register: i64, customer: i64, extra: Value) -> Value {
     let mut body = json!({
         "register_id": register,
@@ -41,26 +66,7 @@ pub async fn a_shift_at_the_till_sells_pays_returns_and_closes(app: &TestApp) {
     let walk_in = app.customer("Walkin").await;
     let ana = app.user("ana", "operator").await;
     app.user("boss", "manager").await;
-    let (status, register) = app
-        .admin(
-            Method::POST,
-            "/api/v1/registers",
-            Some(json!({"code": "caixa-01", "name": "Front"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{register}");
-    assert_eq!(register["code"], "CAIXA-01");
-    let id = register["id"].as_i64().unwrap();
-    let (status, session) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/registers/{id}/sessions"),
-            Some(&ana),
-            Some(json!({"opening_float": "100.00"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{session}");
-    let session_id = session["id"].as_i64().unwrap();
+    let (id, session_id) = open_register(app, &ana, "caixa-01").await;
 
     // 9.80 with 5.00 PIX and 10.00 cash: 5.20 change.
     let response = keyed(
@@ -462,24 +468,7 @@ pub async fn bad_sales_payments_and_returns_are_problems_that_change_nothing(app
 /// `idempotency_conflict`, a bad key 422.
 pub async fn a_keyed_cash_movement_is_answered_again_not_repeated(app: &TestApp) {
     let ana = app.user("ana", "operator").await;
-    let (status, register) = app
-        .admin(
-            Method::POST,
-            "/api/v1/registers",
-            Some(json!({"code": "caixa-09", "name": "Back"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{register}");
-    let id = register["id"].as_i64().unwrap();
-    let (status, session) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/registers/{id}/sessions"),
-            Some(&ana),
-            Some(json!({"opening_float": "100.00"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let (id, session_id) = open_register(app, &ana, "caixa-09").await;
     let path = format!("/api/v1/registers/{id}/cash");
     let out = |key: &'static str, amount: &'static str| {
         let body = json!({"kind": "out", "amount": amount, "reason": "to the safe"});
@@ -506,7 +495,6 @@ pub async fn a_keyed_cash_movement_is_answered_again_not_repeated(app: &TestApp)
     )
     .await;
     assert_eq!(bad["field"], "idempotency_key", "{bad}");
-    let session_id = session["id"].as_i64().unwrap();
     let (status, x) = app
         .call(
             Method::GET,
