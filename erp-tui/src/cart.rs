@@ -132,6 +132,24 @@ pub struct Cart {
     /// the sales made meanwhile, and a restart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recalling: Option<PendingRecall>,
+    /// A cash in or out whose answer was not certain (see [`PendingCash`]). It outlives the
+    /// sales made meanwhile, and a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cash: Option<PendingCash>,
+}
+
+/// A cash in or out sent under a key whose answer was not certain: entered again the same, it
+/// goes under the same key, so erp-core records it once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCash {
+    /// The idempotency key it was sent under.
+    pub key: String,
+    /// Out (sangria) rather than in (suprimento).
+    pub out: bool,
+    /// How much, in cents.
+    pub cents: i64,
+    /// Why.
+    pub reason: String,
 }
 
 /// A recall sent under a key of its own whose answer never came: the parked cart may be taken
@@ -520,7 +538,7 @@ pub fn load(path: &Path) -> Cart {
 /// Saves the cart atomically (write a temporary file, then rename), or removes the file when the
 /// cart holds nothing to keep.
 pub fn save(path: &Path, cart: &Cart) -> std::io::Result<()> {
-    if cart.is_empty() && cart.key.is_none() && cart.recalling.is_none() {
+    if cart.is_empty() && cart.key.is_none() && cart.recalling.is_none() && cart.cash.is_none() {
         return match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),

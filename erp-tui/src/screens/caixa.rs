@@ -19,6 +19,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::checkout::tender_name;
 use super::sale::{ANSWER_WITHIN, answer_within};
 use crate::app::Ctx;
+use crate::cart::PendingCash;
 use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, key};
 use crate::msg::{Msg, ReportFor, TillState};
@@ -142,19 +143,8 @@ pub enum CaixaPopup {
     Waiting(String),
 }
 
-/// A cash in or out sent under a key whose answer was not certain: entered again the same, it
-/// goes under the same key, so erp-core records it once.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PendingCash {
-    /// The idempotency key it was sent under.
-    pub key: String,
-    /// In or out.
-    pub kind: CashMovementKind,
-    /// How much.
-    pub amount: Money,
-    /// Why.
-    pub reason: String,
-}
+/// The label of the task that moves cash (the sale writes the cart before it runs).
+pub const MOVING_CASH: &str = "moving cash";
 
 /// What the caixa asks of the sale after a key.
 pub enum CaixaEvent {
@@ -245,17 +235,20 @@ impl CaixaPopup {
                             let actor = ctx.actor();
                             let register = till.register.id;
                             // The same movement after an uncertain answer goes under its key.
+                            let out = kind == CashMovementKind::Out;
                             let again = pending_cash.as_ref().filter(|p| {
-                                p.kind == kind && p.amount == amount && p.reason == reason.as_str()
+                                p.out == out
+                                    && p.cents == amount.cents()
+                                    && p.reason == reason.as_str()
                             });
                             let key = again.map_or_else(crate::cart::new_key, |p| p.key.clone());
                             *pending_cash = Some(PendingCash {
                                 key: key.clone(),
-                                kind,
-                                amount,
+                                out,
+                                cents: amount.cents(),
                                 reason: reason.to_string(),
                             });
-                            ctx.spawn(Task::new("moving cash", move |erp| async move {
+                            ctx.spawn(Task::new(MOVING_CASH, move |erp| async move {
                                 let key = match IdempotencyKey::parse(&key) {
                                     Ok(key) => key,
                                     Err(e) => {

@@ -22,7 +22,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::caixa::{self, CaixaPopup, PendingCash};
+use super::caixa::{self, CaixaPopup};
 use super::checkout::{PayEvent, Payment, ReceiptAct, Slip};
 use super::picker::{Picker, PickerEvent, create_customer, new_customer_form};
 use crate::app::Ctx;
@@ -194,8 +194,6 @@ pub struct Sale {
     sent_before: Option<Sent>,
     /// A park or a recall is in flight: the cart takes no change until it answers.
     busy: Option<Busy>,
-    /// The cash movement last sent, until its answer is known (see [`PendingCash`]).
-    pending_cash: Option<PendingCash>,
 
     /// The search text the shown results answer.
     results_for: String,
@@ -276,7 +274,6 @@ impl Sale {
             queue: VecDeque::new(),
             resolving: false,
             busy: None,
-            pending_cash: None,
             unknown: Vec::new(),
             checking: false,
             till: None,
@@ -1039,6 +1036,7 @@ impl Sale {
         // Another recall still unanswered stays pending.
         let mut cart = Cart {
             recalling: self.cart.recalling.take(),
+            cash: self.cart.cash.take(),
             ..Cart::default()
         };
         for line in &parked.lines {
@@ -1098,6 +1096,7 @@ impl Sale {
     fn new_sale(&mut self, ctx: &mut Ctx) {
         self.cart = Cart {
             recalling: self.cart.recalling.take(),
+            cash: self.cart.cash.take(),
             ..Cart::default()
         };
         // A price check of the old cart may still answer; it is ignored (another key), so it must
@@ -1405,10 +1404,14 @@ impl Sale {
             Popup::Caixa(caixa) => {
                 let asked = ctx.tasks.len();
                 let frozen = self.cart.is_frozen();
-                match caixa.on_key(key, self.till.as_ref(), frozen, &mut self.pending_cash, ctx) {
+                let cash_before = self.cart.cash.clone();
+                match caixa.on_key(key, self.till.as_ref(), frozen, &mut self.cart.cash, ctx) {
                     caixa::CaixaEvent::Keep(caixa) => {
                         if matches!(caixa, CaixaPopup::Waiting(_)) && ctx.tasks.len() > asked {
                             self.busy = Some(Busy::Caixa);
+                        }
+                        if self.cart.cash != cash_before {
+                            self.cash_key_written_first(ctx);
                         }
                         self.popup = Some(Popup::Caixa(caixa));
                     }
@@ -1773,8 +1776,8 @@ impl Sale {
                         error.is_client_error() && !matches!(error, Error::UserInactive { .. })
                     }
                 };
-                if known {
-                    self.pending_cash = None;
+                if known && self.cart.cash.take().is_some() {
+                    self.changed(ctx);
                 }
                 match result {
                     Ok(moved) => ctx.info(t!(
@@ -1842,6 +1845,26 @@ impl Sale {
             },
             _ => {}
         }
+    }
+
+    /// A cash movement about to go under a new key: its task writes the cart, with the key,
+    /// before it sends, so a restart after an uncertain answer still sends the same key.
+    fn cash_key_written_first(&mut self, ctx: &mut Ctx) {
+        let Some(at) = ctx.tasks.iter().position(|t| t.label == caixa::MOVING_CASH) else {
+            return;
+        };
+        let moving = ctx.tasks.remove(at);
+        let written_first = self.written_first(ctx);
+        ctx.spawn(Task::new(caixa::MOVING_CASH, move |erp| async move {
+            if let Err(error) = written_first.write() {
+                return Msg::CashMoved(Err(Error::Unavailable {
+                    message: format!(
+                        "the cart file could not be written, so nothing was sent: {error}"
+                    ),
+                }));
+            }
+            moving.run(erp).await
+        }));
     }
 
     /// The caixa's request was answered: the till may change hands again.
