@@ -2,8 +2,8 @@
 
 use crossterm::event::KeyEvent;
 use erp_core::domain::{
-    CashMovement, CashSession, Customer, Order, Page, PaidOrder, Product, Register, SessionReport,
-    StatusChange, User,
+    CashSession, Customer, Order, Page, PaidOrder, Product, Register, SessionReport, StatusChange,
+    User,
 };
 use erp_core::receipt::ReceiptDocument;
 use erp_core::{Actor, Error, SeedReport};
@@ -70,7 +70,7 @@ pub enum Msg {
     /// A cash session was opened.
     SessionOpened(Result<CashSession, Error>),
     /// Cash was put in or taken out.
-    CashMoved(Result<CashMovement, Error>),
+    CashMoved(Result<erp_core::domain::MovedCash, Error>),
     /// A session's report, and what it was asked for.
     Report(ReportFor, Result<SessionReport, Error>),
     /// A slip went to the printer (or not).

@@ -1210,9 +1210,20 @@ async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
     assert!(kept.is_some(), "the key is on disk");
 
     let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    // The caixa does not close over it: entered again after, it would go to the next session.
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('f')).await;
+    assert_shows(
+        &app.screen(),
+        &["Enter the unanswered cash movement again first (F12), then close."],
+    );
+    app.press(KeyCode::Esc).await;
     let moving = cash_out_sent(&mut app, "30", "troco").await;
     app.run(moving).await;
-    assert_shows(&app.screen(), &["Cash out: 30.00 (troco)."]);
+    assert_shows(
+        &app.screen(),
+        &["Already recorded: movement #1 of 30.00 (troco)."],
+    );
     let session = newest_session(&erp, "CAIXA-01").await;
     let movements = erp
         .cash_movements(&Actor::system(), session.id)
@@ -1633,7 +1644,14 @@ async fn a_return_answered_after_leaving_the_orders_screen_is_shown_and_its_key_
     app.press(KeyCode::Esc).await;
     let (second_key, sent) = one_unit_back_sent(&mut app).await;
     assert_ne!(second_key, first_key, "a key of its own");
+    // Answered while the same order's return is open again (with the same pending key), not
+    // yet sent: it is still said, and the key ends.
+    app.press(KeyCode::F(3)).await;
+    app.press(KeyCode::Enter).await;
+    app.press(KeyCode::Char('r')).await;
+    assert_eq!(return_key_shown(&app.app), Some(second_key.clone()));
     app.run(sent).await;
+    assert_shows(&app.screen(), &["Return #2"]);
     let sold = orders(&erp).await.remove(0);
     assert_eq!(sold.lines[0].returned, 2, "two returns, one unit each");
 }

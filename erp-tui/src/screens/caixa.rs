@@ -195,7 +195,7 @@ impl CaixaPopup {
         ctx: &mut Ctx,
     ) -> CaixaEvent {
         match self {
-            CaixaPopup::Menu => menu_key(key, till, sale_frozen, ctx),
+            CaixaPopup::Menu => menu_key(key, till, sale_frozen, pending_cash.is_some(), ctx),
             CaixaPopup::Waiting(text) => CaixaEvent::Keep(CaixaPopup::Waiting(text)),
             CaixaPopup::Open(mut form) => match form.on_key(key) {
                 FormEvent::Cancel => CaixaEvent::Done,
@@ -260,8 +260,7 @@ impl CaixaPopup {
                                 };
                                 let moving = erp
                                     .move_cash_once(&actor, register, kind, amount, reason, &key);
-                                let answer = answer_within(ANSWER_WITHIN, moving).await;
-                                Msg::CashMoved(answer.map(|moved| moved.movement))
+                                Msg::CashMoved(answer_within(ANSWER_WITHIN, moving).await)
                             }));
                             CaixaEvent::Keep(CaixaPopup::Waiting(t!("caixa-saving")))
                         }
@@ -298,11 +297,8 @@ impl CaixaPopup {
                         (Ok(counted), Some(session)) => {
                             let actor = ctx.actor();
                             ctx.spawn(Task::new("closing the caixa", move |erp| async move {
-                                let closing = close(&erp, &actor, session.id, &counted);
-                                Msg::Report(
-                                    ReportFor::Z,
-                                    answer_within(ANSWER_WITHIN, closing).await,
-                                )
+                                let closed = close(&erp, &actor, session.id, &counted).await;
+                                Msg::Report(ReportFor::Z, closed)
                             }));
                             CaixaEvent::Keep(CaixaPopup::Waiting(t!("caixa-closing")))
                         }
@@ -389,12 +385,13 @@ async fn close(
     id: erp_core::domain::CashSessionId,
     counted: &[(Tender, Money)],
 ) -> Result<SessionReport, Error> {
-    match erp.close_cash_session(actor, id, counted).await {
+    let closing = erp.close_cash_session(actor, id, counted);
+    match answer_within(ANSWER_WITHIN, closing).await {
         Err(
             error @ (Error::OutcomeUnknown { .. }
             | Error::Unavailable { .. }
             | Error::CashSessionClosed { .. }),
-        ) => match erp.session_report(actor, id).await {
+        ) => match answer_within(ANSWER_WITHIN, erp.session_report(actor, id)).await {
             Ok(report) if report.session.closing.is_some() => Ok(report),
             _ => Err(error),
         },
@@ -406,6 +403,7 @@ fn menu_key(
     key: KeyEvent,
     till: Option<&TillState>,
     sale_frozen: bool,
+    cash_pending: bool,
     ctx: &mut Ctx,
 ) -> CaixaEvent {
     let Some(act) = keys::find(MENU_KEYS, &key) else {
@@ -436,6 +434,12 @@ fn menu_key(
         // first would count its cash in this session and record the sale in the next.
         (CaixaAct::Close, Some(_)) if sale_frozen => {
             ctx.notice = Some(crate::notice::Notice::error(t!("caixa-close-frozen-sale")));
+            CaixaEvent::Keep(CaixaPopup::Menu)
+        }
+        // Likewise a cash movement without a sure answer: entered again after the close it
+        // would go to the next session, where its key is new.
+        (CaixaAct::Close, Some(_)) if cash_pending => {
+            ctx.notice = Some(crate::notice::Notice::error(t!("caixa-close-cash-pending")));
             CaixaEvent::Keep(CaixaPopup::Menu)
         }
         (act @ (CaixaAct::XReport | CaixaAct::Close), Some(session)) => {

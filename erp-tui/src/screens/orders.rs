@@ -531,7 +531,7 @@ impl Orders {
                 let open = self
                     .detail
                     .as_mut()
-                    .and_then(|detail| detail.ret.as_mut().map(|ret| ret.key == key))
+                    .and_then(|detail| detail.ret.as_mut().map(|ret| ret.awaits(&key)))
                     .unwrap_or(false);
                 if open {
                     if let Some(detail) = self.detail.as_mut()

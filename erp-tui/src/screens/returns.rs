@@ -513,6 +513,11 @@ impl ReturnFlow {
         }
     }
 
+    /// Whether this flow sent the return under `key` and waits for its answer.
+    pub fn awaits(&self, key: &str) -> bool {
+        self.key == key && matches!(self.step, Step::Sending(_))
+    }
+
     /// The footer.
     pub fn hints(&self) -> Vec<Hint> {
         match &self.step {

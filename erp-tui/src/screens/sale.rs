@@ -1407,7 +1407,10 @@ impl Sale {
                 let cash_before = self.cart.cash.clone();
                 match caixa.on_key(key, self.till.as_ref(), frozen, &mut self.cart.cash, ctx) {
                     caixa::CaixaEvent::Keep(caixa) => {
-                        if matches!(caixa, CaixaPopup::Waiting(_)) && ctx.tasks.len() > asked {
+                        if matches!(caixa, CaixaPopup::Waiting(_))
+                            && ctx.tasks.len() > asked
+                            && self.busy.is_none()
+                        {
                             self.busy = Some(Busy::Caixa);
                         }
                         if self.cart.cash != cash_before {
@@ -1780,13 +1783,22 @@ impl Sale {
                     self.changed(ctx);
                 }
                 match result {
-                    Ok(moved) => ctx.info(t!(
-                        match moved.kind {
+                    Ok(erp_core::domain::MovedCash {
+                        movement,
+                        replayed: true,
+                    }) => ctx.info(t!(
+                        "caixa-moved-replayed",
+                        id = movement.id.to_string(),
+                        amount = i18n::money(movement.amount),
+                        reason = movement.reason.as_str()
+                    )),
+                    Ok(erp_core::domain::MovedCash { movement, .. }) => ctx.info(t!(
+                        match movement.kind {
                             erp_core::domain::CashMovementKind::In => "caixa-moved-in",
                             erp_core::domain::CashMovementKind::Out => "caixa-moved-out",
                         },
-                        amount = i18n::money(moved.amount),
-                        reason = moved.reason.as_str()
+                        amount = i18n::money(movement.amount),
+                        reason = movement.reason.as_str()
                     )),
                     Err(error) if known => ctx.fail(&error),
                     Err(error @ Error::UserInactive { .. }) => ctx.fail(&error),
@@ -1857,11 +1869,11 @@ impl Sale {
         let written_first = self.written_first(ctx);
         ctx.spawn(Task::new(caixa::MOVING_CASH, move |erp| async move {
             if let Err(error) = written_first.write() {
-                return Msg::CashMoved(Err(Error::Unavailable {
-                    message: format!(
-                        "the cart file could not be written, so nothing was sent: {error}"
-                    ),
-                }));
+                // Nothing was sent: a refusal of its own (the key ends with it), not an unknown.
+                return Msg::CashMoved(Err(Error::validation(
+                    "cart file",
+                    format!("could not be written, so nothing was sent: {error}"),
+                )));
             }
             moving.run(erp).await
         }));
@@ -1883,6 +1895,7 @@ impl Sale {
                 if closed
                     && !self.till_asked
                     && self.popup.is_none()
+                    && self.busy.is_none()
                     && ctx.can(Permission::CreateOrder)
                 {
                     self.till_asked = true;
