@@ -297,9 +297,9 @@ impl App {
         }
         let logged_in = self.actor.is_some();
         if let Some(global) = keys::find(GLOBAL, &key) {
-            // Leaving while a park or recall is in flight would leave its answer to another
-            // sale (or none): the cart file would still hold a sale that is parked, or a
-            // recalled sale would be shown to nobody.
+            // Leaving while a park, recall or caixa request is in flight would leave its answer
+            // to another sale (or none): the cart file would still hold a sale that is parked, a
+            // recalled sale would be shown to nobody, a caixa answer would reach someone else.
             if matches!(global, Global::Quit | Global::Logout) && self.sale.is_busy() {
                 ctx.notice = Some(Notice::error(t!("sale-busy-leave")));
                 return;
@@ -428,9 +428,10 @@ impl App {
             }
             Go::LoggedIn(actor) => {
                 // A cashier sent to the login screen by a forced logout (deactivated) may have
-                // left a park or recall in flight. Another cashier's sale would replace theirs
-                // before the answer comes, and that answer would then clear or fill the wrong
-                // cart. It comes within the till's answer limit, so the next cashier waits.
+                // left a park, recall or caixa request in flight. Another cashier's sale would
+                // replace theirs before the answer comes, and that answer would then clear or
+                // fill the wrong cart. It comes within the till's answer limit, so the next
+                // cashier waits.
                 if self.sale.is_busy()
                     && let Some(owner) = self
                         .sale_owner

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use erp_core::domain::{
-    CustomerId, DiscountPolicy, Money, PricedSale, Quantity, SaleLine, Sku, Tender, price_sale,
+    CustomerId, DiscountPolicy, IdempotencyKey, Money, PricedSale, Quantity, SaleLine, Sku, Tender,
+    price_sale,
 };
 use erp_core::input::{
     DiscountInput, OrderInput, OrderLineInput, SaleInput, SaleLineInput, TenderInput,
@@ -195,7 +196,23 @@ pub fn new_key() -> String {
     format!("till-{hex}")
 }
 
+/// A key the till made (or read back from its cart file) as erp-core's idempotency key; one
+/// that does not parse (a file edited by hand) is a validation error, never sent.
+pub fn till_key(text: &str) -> Result<IdempotencyKey, erp_core::Error> {
+    IdempotencyKey::parse(text).map_err(|e| erp_core::Error::validation("key", e.to_string()))
+}
+
 impl Cart {
+    /// An empty cart for the next sale that keeps this one's unanswered requests (a recall, a
+    /// cash movement): they belong to the till, not to the sale.
+    pub fn next_keeping_pending(&mut self) -> Cart {
+        Cart {
+            recalling: self.recalling.take(),
+            cash: self.cash.take(),
+            ..Cart::default()
+        }
+    }
+
     /// Adds `quantity` of a product, merging with its line; starts the key if needed.
     pub fn add(&mut self, sku: &str, name: &str, price: Money, quantity: u32) {
         if self.key.is_none() {

@@ -1154,10 +1154,7 @@ async fn cash_out_sent(app: &mut Harness, amount: &str, reason: &str) -> Vec<erp
 /// log out until it is answered. It is recorded once.
 #[tokio::test]
 async fn a_cash_out_in_flight_keeps_its_wait_and_the_till_and_is_recorded_once() {
-    let db = sqlite();
-    let erp = shop(&db.url, true).await;
-    user(&erp, "ana", Role::Operator).await;
-    let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    let (_db, erp, mut app) = ana_at_caixa_01().await;
     let moving = cash_out_sent(&mut app, "30", "troco").await;
     assert!(!moving.is_empty(), "the cash out was asked for");
     assert_shows(&app.screen(), &["Recording…"]);
@@ -1187,10 +1184,7 @@ async fn a_cash_out_in_flight_keeps_its_wait_and_the_till_and_is_recorded_once()
 /// file, written before it was sent, and sends it again under that key.
 #[tokio::test]
 async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
-    let db = sqlite();
-    let erp = shop(&db.url, true).await;
-    user(&erp, "ana", Role::Operator).await;
-    let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    let (db, erp, mut app) = ana_at_caixa_01().await;
     let moving = cash_out_sent(&mut app, "30", "troco").await;
     done_unheard(&erp, moving).await;
     assert!(
@@ -1240,10 +1234,7 @@ async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
 /// sale's cash in this session while a retry would record the sale in the next one.
 #[tokio::test]
 async fn the_caixa_is_not_closed_while_a_sale_awaits_its_outcome() {
-    let db = sqlite();
-    let erp = shop(&db.url, true).await;
-    user(&erp, "ana", Role::Operator).await;
-    let mut app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    let (_db, erp, mut app) = ana_at_caixa_01().await;
     app.type_text("SALT-1K").await;
     app.press(KeyCode::Enter).await;
     app.press(KeyCode::F(9)).await;
@@ -1733,13 +1724,19 @@ async fn a_receipt_is_printed_again_by_order_number_with_the_shop_header() {
     assert_shows(&app.screen(), &["Receipt, sale #1 (reprint)"]);
 }
 
-/// Ana at CAIXA-01 with two SALT-1K in the cart and the park form open with `label` typed, not
-/// yet sent (the database lives as long as the returned `Db`).
-async fn ana_parking(label: &str) -> (common::Db, Erp, Harness) {
+/// A shop with the demo catalogue and operator ana logged in at CAIXA-01 (caixa open with 100).
+async fn ana_at_caixa_01() -> (common::Db, Erp, Harness) {
     let db = sqlite();
     let erp = shop(&db.url, true).await;
     user(&erp, "ana", Role::Operator).await;
-    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    let app = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    (db, erp, app)
+}
+
+/// Ana at CAIXA-01 with two SALT-1K in the cart and the park form open with `label` typed, not
+/// yet sent (the database lives as long as the returned `Db`).
+async fn ana_parking(label: &str) -> (common::Db, Erp, Harness) {
+    let (db, erp, mut a) = ana_at_caixa_01().await;
     a.type_text("2*SALT-1K").await;
     a.press(KeyCode::Enter).await;
     a.ctrl('p').await;
@@ -1989,10 +1986,7 @@ async fn a_recall_answered_after_a_forced_logout_goes_back_to_the_parked_list() 
 /// falling back to the walk-in in silence.
 #[tokio::test]
 async fn a_recalled_sale_keeps_a_customer_it_could_not_read() {
-    let db = sqlite();
-    let erp = shop(&db.url, true).await;
-    user(&erp, "ana", Role::Operator).await;
-    let mut a = logged_in(&erp, "ana", Some(register(&db, "CAIXA-01"))).await;
+    let (_db, erp, mut a) = ana_at_caixa_01().await;
     a.type_text("SALT-1K").await;
     a.press(KeyCode::Enter).await;
     a.press(KeyCode::F(8)).await;

@@ -5,7 +5,7 @@
 //! sums are complete: a withdrawal never exceeds the drawer, and a close counts everything.
 
 use super::sales::own_open_session;
-use super::{Attempt, Erp, Failure, no_unique, store_error};
+use super::{Attempt, Erp, no_unique, rerun_if_taken, store_error};
 use crate::Actor;
 use crate::domain::{
     CashMovement, CashMovementKind, CashSession, CashSessionId, IdempotencyKey, Money, MoneyDelta,
@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
-use crate::store::{StoreError, UniqueKey};
+use crate::store::UniqueKey;
 
 impl Erp {
     /// Sets up a till. Managers and admins.
@@ -182,17 +182,11 @@ impl Erp {
         }
         self.run(
             || async {
-                match self
+                // The session's lock makes a taken key unlikely.
+                let attempt = self
                     .try_move_cash(actor, register, kind, amount, &reason, key)
-                    .await
-                {
-                    // The session's lock makes this unlikely; should another request with the
-                    // key have committed in between, the next attempt finds it and replays.
-                    Err(Failure::Store(StoreError::Unique(UniqueKey::CashRequest))) => Err(
-                        Failure::Store(StoreError::Retryable("cash request key taken".into())),
-                    ),
-                    other => other,
-                }
+                    .await;
+                rerun_if_taken(attempt, UniqueKey::CashRequest)
             },
             no_unique,
         )

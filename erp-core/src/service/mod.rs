@@ -275,6 +275,17 @@ impl Erp {
     }
 }
 
+/// An attempt whose idempotency key (`key`) was taken by a request that committed first is run
+/// again: the next attempt finds that request's result and replays it.
+pub(crate) fn rerun_if_taken<T>(attempt: Attempt<T>, key: UniqueKey) -> Attempt<T> {
+    match attempt {
+        Err(Failure::Store(StoreError::Unique(taken))) if taken == key => Err(Failure::Store(
+            StoreError::Retryable(format!("{taken:?} taken meanwhile")),
+        )),
+        other => other,
+    }
+}
+
 /// For commands that have no unique constraint to explain.
 pub(crate) fn no_unique(key: UniqueKey) -> Error {
     store_error(StoreError::Unique(key))

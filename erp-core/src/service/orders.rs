@@ -492,8 +492,6 @@ pub(crate) async fn live_customer(
     Ok(customer)
 }
 
-/// Resolves the SKUs of an order or sale (every one must exist) and locks their products in the
-/// global lock order.
 /// The rule's verdict on the unlocked snapshot refuses early what cannot succeed. A refusal is
 /// confirmed under the product's lock before it is given: on MySQL the snapshot dates from the
 /// transaction's first read, and stock may have come back since (while a lock on the customer

@@ -3,14 +3,14 @@
 //! get it) and the checkout is an ordinary counter sale, priced and checked then.
 
 use super::orders::live_customer;
-use super::{Attempt, Erp, Failure, no_unique, store_error};
+use super::{Attempt, Erp, no_unique, rerun_if_taken, store_error};
 use crate::Actor;
 use crate::domain::{
     IdempotencyKey, NewParkedSale, Parked, ParkedSale, ParkedSaleId, Permission, Recall,
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
-use crate::store::{StoreError, UniqueKey};
+use crate::store::UniqueKey;
 
 impl Erp {
     /// Parks a cart under a label (operators and up). The register and customer, when given,
@@ -26,17 +26,7 @@ impl Erp {
     /// [`Erp::park_sale`], saying whether the cart's key had parked it before.
     pub async fn park_sale_once(&self, actor: &Actor, cart: &NewParkedSale) -> Result<Parked> {
         self.run(
-            || async {
-                match self.try_park(actor, cart).await {
-                    // Another request with the key committed first: the next attempt replays it.
-                    Err(Failure::Store(StoreError::Unique(UniqueKey::ParkedSaleKey))) => {
-                        Err(Failure::Store(StoreError::Retryable(
-                            "parked under this key meanwhile".into(),
-                        )))
-                    }
-                    other => other,
-                }
-            },
+            || async { rerun_if_taken(self.try_park(actor, cart).await, UniqueKey::ParkedSaleKey) },
             no_unique,
         )
         .await

@@ -1,7 +1,7 @@
 //! Products and stock.
 
 use super::orders::lock_products;
-use super::{Attempt, Erp, Failure, no_unique, store_error};
+use super::{Attempt, Erp, no_unique, rerun_if_taken, store_error};
 use crate::Actor;
 use crate::domain::{
     IdempotencyKey, MovementKind, NewMovement, NewProduct, Page, PageRequest, Permission, Product,
@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
-use crate::store::{ProductDraft, StoreError, UniqueKey};
+use crate::store::{ProductDraft, UniqueKey};
 
 impl Erp {
     /// Adds a product to the catalogue. A positive opening stock is recorded as a receipt.
@@ -171,17 +171,11 @@ impl Erp {
     ) -> Result<StockAdjusted> {
         self.run(
             || async {
-                match self
+                // The product lock makes a taken key unlikely.
+                let attempt = self
                     .try_adjust_stock(actor, id, change, &reason, Some(key))
-                    .await
-                {
-                    // The product lock makes this unlikely; should another request with the key
-                    // have committed in between, the next attempt finds its movement and replays.
-                    Err(Failure::Store(StoreError::Unique(UniqueKey::StockRequest))) => Err(
-                        Failure::Store(StoreError::Retryable("stock request key taken".into())),
-                    ),
-                    other => other,
-                }
+                    .await;
+                rerun_if_taken(attempt, UniqueKey::StockRequest)
             },
             no_unique,
         )

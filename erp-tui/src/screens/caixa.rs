@@ -6,8 +6,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 use erp_core::domain::{
-    CashMovementKind, CashSession, IdempotencyKey, Money, NewRegister, PageRequest, Permission,
-    Reason, RegisterCode, RegisterId, ReportKind, SessionReport, Tender,
+    CashMovementKind, CashSession, Money, NewRegister, PageRequest, Permission, Reason,
+    RegisterCode, RegisterId, ReportKind, SessionReport, Tender,
 };
 use erp_core::{Error, input::CloseSessionInput, input::CountInput};
 use ratatui::Frame;
@@ -249,14 +249,9 @@ impl CaixaPopup {
                                 reason: reason.to_string(),
                             });
                             ctx.spawn(Task::new(MOVING_CASH, move |erp| async move {
-                                let key = match IdempotencyKey::parse(&key) {
+                                let key = match crate::cart::till_key(&key) {
                                     Ok(key) => key,
-                                    Err(e) => {
-                                        return Msg::CashMoved(Err(Error::validation(
-                                            "key",
-                                            e.to_string(),
-                                        )));
-                                    }
+                                    Err(error) => return Msg::CashMoved(Err(error)),
                                 };
                                 let moving = erp
                                     .move_cash_once(&actor, register, kind, amount, reason, &key);

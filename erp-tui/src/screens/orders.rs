@@ -527,25 +527,22 @@ impl Orders {
                 }
                 Err(error) => ctx.fail(&error),
             },
-            Msg::Returned(key, result) => {
-                let open = self
-                    .detail
-                    .as_mut()
-                    .and_then(|detail| detail.ret.as_mut().map(|ret| ret.awaits(&key)))
-                    .unwrap_or(false);
-                if open {
-                    if let Some(detail) = self.detail.as_mut()
-                        && let Some(ret) = detail.ret.as_mut()
+            Msg::Returned(key, result) => match self.detail.as_mut() {
+                Some(detail) if detail.ret.as_ref().is_some_and(|ret| ret.awaits(&key)) => {
+                    if let Some(ret) = detail.ret.as_mut()
                         && let Some(order) = ret.on_answer(&key, result, ctx)
                     {
                         detail.order = order;
                     }
-                } else if let Some(slip) = super::returns::answered_elsewhere(&key, result, ctx)
-                    && self.slip.is_none()
-                {
-                    self.slip = Some(slip);
                 }
-            }
+                _ => {
+                    if let Some(slip) = super::returns::answered_elsewhere(&key, result, ctx)
+                        && self.slip.is_none()
+                    {
+                        self.slip = Some(slip);
+                    }
+                }
+            },
             Msg::Customers(seq, result) => {
                 if let Some(picker) = self.picker.as_mut() {
                     picker.on_results(seq, result.map(|p| p.items), ctx);

@@ -42,10 +42,10 @@ pub struct Returned {
     pub receipt: ReceiptDocument,
 }
 
-/// A return's answer that reached no return screen (the cashier went elsewhere before it came):
-/// a return made is said and its receipt printed and given back to show, and its key is done
-/// with (kept, a later identical return of the same order would be taken for a replay); any
-/// other answer is said, and the key kept for an identical retry.
+/// A return's answer that reached no return flow waiting for it (the cashier went elsewhere, or
+/// opened the return again, before it came). A return made is said, its receipt printed and
+/// given back to show, and its key ends (kept, it would make the next identical return of the
+/// order a replay of this one). Any other answer is said, and the key kept for a retry.
 pub fn answered_elsewhere(
     key: &str,
     result: Result<Box<Returned>, Error>,

@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use erp_core::domain::{
-    Customer, CustomerId, CustomerQuery, IdempotencyKey, Money, PageRequest, Permission, Product,
-    ProductQuery, Quantity, SearchTerm, Sku,
+    Customer, CustomerId, CustomerQuery, Money, PageRequest, Permission, Product, ProductQuery,
+    Quantity, SearchTerm, Sku,
 };
 use erp_core::input::ApproverInput;
 use erp_core::{Actor, Error};
@@ -26,7 +26,7 @@ use super::caixa::{self, CaixaPopup};
 use super::checkout::{PayEvent, Payment, ReceiptAct, Slip};
 use super::picker::{Picker, PickerEvent, create_customer, new_customer_form};
 use crate::app::Ctx;
-use crate::cart::{Cart, CartCustomer, PendingRecall, Sent, new_key};
+use crate::cart::{Cart, CartCustomer, PendingRecall, Sent, new_key, till_key};
 use crate::form::{Form, FormEvent};
 use crate::keys::{self, Binding, Hint, ctrl, key};
 use crate::msg::{Msg, Sold, TillState};
@@ -192,7 +192,8 @@ pub struct Sale {
     sent_with_approver: bool,
     /// The cart's frozen state before the sale in flight was sent, put back if it never left.
     sent_before: Option<Sent>,
-    /// A park or a recall is in flight: the cart takes no change until it answers.
+    /// A park, a recall or a caixa request is in flight: the cart takes no change, and the till
+    /// no other cashier, until it answers.
     busy: Option<Busy>,
 
     /// The search text the shown results answer.
@@ -290,7 +291,7 @@ impl Sale {
         }
     }
 
-    /// A park or a recall is in flight.
+    /// A park, a recall or a caixa request is in flight.
     pub fn is_busy(&self) -> bool {
         self.busy.is_some()
     }
@@ -921,12 +922,7 @@ impl Sale {
         let mut parked = input.parse().map_err(|e| crate::notice::explain(&e).text)?;
         // Under the cart's key: parking again after a lost answer gets the cart parked the first
         // time, never a second copy.
-        if let Some(key) = self
-            .cart
-            .key
-            .as_deref()
-            .and_then(|k| IdempotencyKey::parse(k).ok())
-        {
+        if let Some(key) = self.cart.key.as_deref().and_then(|k| till_key(k).ok()) {
             parked = parked.with_key(key);
         }
         let actor = ctx.actor();
@@ -1034,11 +1030,7 @@ impl Sale {
             return;
         }
         // Another recall still unanswered stays pending.
-        let mut cart = Cart {
-            recalling: self.cart.recalling.take(),
-            cash: self.cart.cash.take(),
-            ..Cart::default()
-        };
+        let mut cart = self.cart.next_keeping_pending();
         for line in &parked.lines {
             let quantity = line.quantity.get();
             match products.iter().find(|p| p.sku == line.sku) {
@@ -1094,11 +1086,7 @@ impl Sale {
 
     /// The next sale starts afresh, with the walk-in customer.
     fn new_sale(&mut self, ctx: &mut Ctx) {
-        self.cart = Cart {
-            recalling: self.cart.recalling.take(),
-            cash: self.cart.cash.take(),
-            ..Cart::default()
-        };
+        self.cart = self.cart.next_keeping_pending();
         // A price check of the old cart may still answer; it is ignored (another key), so it must
         // not keep F9 waiting.
         self.checking = false;
@@ -1153,11 +1141,10 @@ impl Sale {
                 | Act::Remove
                 | Act::Quantity
         );
-        if (changes_the_sale || (act == Act::Confirm && self.busy.is_some())) && self.frozen(ctx) {
-            return;
-        }
-        // The caixa waits for a park or recall in flight (its answer would take the busy mark).
-        if act == Act::Caixa && self.busy.is_some() && self.frozen(ctx) {
+        // F9 and the caixa wait for whatever is in flight too (a caixa request would take its
+        // busy mark).
+        let waits = matches!(act, Act::Confirm | Act::Caixa) && self.busy.is_some();
+        if (changes_the_sale || waits) && self.frozen(ctx) {
             return;
         }
         match act {
@@ -1200,8 +1187,7 @@ impl Sale {
             Act::Park => {
                 if self.cart.is_empty() {
                     ctx.notice = Some(Notice::error(t!("sale-empty-cart")));
-                } else if self.scans_pending(ctx) {
-                } else {
+                } else if !self.scans_pending(ctx) {
                     self.popup = Some(Popup::Park(
                         Form::new(t!("park-title"), &[&t!("park-label")])
                             .with_message(t!("park-hint")),
@@ -1800,8 +1786,9 @@ impl Sale {
                         amount = i18n::money(movement.amount),
                         reason = movement.reason.as_str()
                     )),
-                    Err(error) if known => ctx.fail(&error),
-                    Err(error @ Error::UserInactive { .. }) => ctx.fail(&error),
+                    Err(error) if known || matches!(error, Error::UserInactive { .. }) => {
+                        ctx.fail(&error)
+                    }
                     Err(_) => ctx.notice = Some(Notice::error(t!("caixa-move-unanswered"))),
                 }
             }
@@ -2349,15 +2336,11 @@ const PARKED_KEYS: &[Binding<ParkedAct>] = &[
     key(KeyCode::Esc, "Esc", "back", ParkedAct::Close),
 ];
 
-/// Takes parked sale `id` back (erp-core removes it in the same unit of work, so of two tills
-/// only one gets it), then reads its products and customer as they are now.
-/// How long the till waits for a park or a recall, during which the cart takes no change. A
-/// connection that went silent (no reset, no answer) would otherwise hold the till for as long
-/// as TCP takes to give up.
+/// How long the till waits for a park, a recall or a caixa request, during which the cart takes
+/// no change and the till no other cashier. A connection that went silent (no reset, no answer)
+/// would otherwise hold the till for as long as TCP takes to give up.
 pub(crate) const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// `work`'s answer, or an unknown outcome after `limit` ([`ANSWER_WITHIN`]): the work may still
-/// have been done (a park is then answered by parking again under the same key).
 /// A cart to write from a background task, as of a version (see [`Sale::written_first`]).
 struct CartWrite {
     cart: Cart,
@@ -2377,6 +2360,8 @@ impl CartWrite {
     }
 }
 
+/// `work`'s answer, or an unknown outcome after `limit` ([`ANSWER_WITHIN`]): the work may still
+/// have been done (a park is then answered by parking again under the same key).
 pub(crate) async fn answer_within<T>(
     limit: std::time::Duration,
     work: impl std::future::Future<Output = Result<T, Error>>,
@@ -2396,8 +2381,7 @@ async fn park_again(
     parked: &erp_core::domain::ParkedSale,
 ) -> Result<erp_core::domain::ParkedSale, Error> {
     // One key per recalled cart: a retry of this very re-park is answered, not repeated.
-    let key = IdempotencyKey::parse(&format!("park-again-{}", parked.id))
-        .map_err(|e| Error::validation("idempotency_key", e.to_string()))?;
+    let key = till_key(&format!("park-again-{}", parked.id))?;
     let again = |customer| {
         erp_core::domain::NewParkedSale::new(
             parked.label.clone(),
@@ -2417,13 +2401,15 @@ async fn park_again(
     }
 }
 
+/// Takes parked sale `pending.id` back under the recall's key (erp-core marks it taken in the same
+/// unit of work, so of two tills only one gets it, and a retry under the key gets it again), then
+/// reads its products and customer as they are now.
 async fn recall(
     erp: &erp_core::Erp,
     actor: &Actor,
     pending: &PendingRecall,
 ) -> Result<Box<crate::msg::Recalled>, Error> {
-    let key =
-        IdempotencyKey::parse(&pending.key).map_err(|e| Error::validation("key", e.to_string()))?;
+    let key = till_key(&pending.key)?;
     let id = erp_core::domain::ParkedSaleId(pending.id);
     let taking = erp.recall_parked_sale_once(actor, id, &key);
     let parked = answer_within(ANSWER_WITHIN, taking).await?.sale;
@@ -2556,6 +2542,7 @@ fn print_text(text: String, ctx: &mut Ctx) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// A park or recall that never answers gives the till back as an unknown outcome.
     #[tokio::test]
@@ -2572,7 +2559,6 @@ mod tests {
             Ok(7)
         );
     }
-    use super::*;
 
     #[test]
     fn quantity_prefix_is_optional_and_never_clamped() {
