@@ -1220,6 +1220,70 @@ async fn galera_two_processes_race_for_the_same_stock() {
     two_processes_race_for_the_same_stock(Backend::Galera).await;
 }
 
+/// An empty database next to a test's (which `with_db` has migrated already): its URL on every
+/// node (four, wrapping round a cluster's), and a connection to the server to look into it.
+struct EmptyDatabase {
+    name: String,
+    urls: Vec<String>,
+    admin: sqlx::mysql::MySqlConnection,
+}
+
+impl EmptyDatabase {
+    async fn beside(db: &TestDb) -> EmptyDatabase {
+        use sqlx::Connection;
+        let name = format!("erp_mig_{:016x}", fastrand::u64(..));
+        let mut admin = sqlx::mysql::MySqlConnection::connect(db.node(0))
+            .await
+            .unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE `{name}`"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        db.sync_nodes().await;
+        let urls = (0..4)
+            .map(|i| {
+                let node = db.node(i);
+                let root = node.rsplit_once('/').map_or(node, |(root, _)| root);
+                format!("{root}/{name}")
+            })
+            .collect();
+        EmptyDatabase { name, urls, admin }
+    }
+
+    async fn count(&mut self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM `{}`.{table}", self.name))
+            .fetch_one(&mut self.admin)
+            .await
+            .unwrap()
+    }
+
+    /// Every migration recorded once and the lease given back.
+    async fn assert_migrated_once(&mut self) {
+        let recorded = self.count("schema_migrations").await;
+        let versions: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(DISTINCT version) FROM `{}`.schema_migrations",
+            self.name
+        ))
+        .fetch_one(&mut self.admin)
+        .await
+        .unwrap();
+        assert!(recorded > 0, "the migrations were recorded");
+        assert_eq!(recorded, versions, "each migration was recorded once");
+        assert_eq!(
+            self.count("schema_migrations_lease").await,
+            0,
+            "the lease was given back"
+        );
+    }
+
+    async fn drop(mut self) {
+        sqlx::raw_sql(&format!("DROP DATABASE `{}`", self.name))
+            .execute(&mut self.admin)
+            .await
+            .unwrap();
+    }
+}
+
 /// Servers starting together on a fresh database, one per node (and two on the first), each
 /// migrating: every one succeeds and each migration is recorded once. (`GET_LOCK` would not keep
 /// them apart: a cluster does not replicate it.)
@@ -1228,52 +1292,77 @@ async fn migrations_run_once_when_servers_start_together(backend: Backend) {
     let Some(db) = with_db(backend, 1).await else {
         return;
     };
-    // An empty database next to the test's (which `with_db` has migrated already).
-    let database = format!("erp_mig_{:016x}", fastrand::u64(..));
-    let mut admin = {
-        use sqlx::Connection;
-        sqlx::mysql::MySqlConnection::connect(db.node(0))
-            .await
-            .unwrap()
-    };
-    sqlx::raw_sql(&format!("CREATE DATABASE `{database}`"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    db.sync_nodes().await;
-    let fresh: Vec<String> = (0..4)
-        .map(|i| {
-            let node = db.node(i);
-            let root = node.rsplit_once('/').map_or(node, |(root, _)| root);
-            format!("{root}/{database}")
-        })
-        .collect();
+    let mut fresh = EmptyDatabase::beside(&db).await;
     // Two servers migrating at once would both create the tables (IF NOT EXISTS) and then
     // both record the migration: the second insert fails, and so does that server's start.
     let one = options(1);
-    let starts = fresh.iter().map(|url| Erp::migrate(url, &one));
+    let starts = fresh.urls.iter().map(|url| Erp::migrate(url, &one));
     for outcome in futures::future::join_all(starts).await {
         outcome.unwrap();
     }
-    let recorded: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM `{database}`.schema_migrations"
-    ))
-    .fetch_one(&mut admin)
-    .await
-    .unwrap();
-    assert!(recorded > 0, "the migrations were recorded");
-    let lease: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM `{database}`.schema_migrations_lease"
-    ))
-    .fetch_one(&mut admin)
-    .await
-    .unwrap();
-    assert_eq!(lease, 0, "the lease was given back");
-    sqlx::raw_sql(&format!("DROP DATABASE `{database}`"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    fresh.assert_migrated_once().await;
+    fresh.drop().await;
     db.remove().await;
+}
+
+/// A server migrating through one node while another node keeps creating the migration tables
+/// (`IF NOT EXISTS`), as servers starting there do before they queue for the lease. On a cluster
+/// that DDL runs on every node and aborts the migrating server's statements on those tables (its
+/// lease renewal, its record of a migration): the server must ride that out, not fail to start.
+/// CI once saw one of three servers starting together exit on such an abort.
+async fn migrations_ride_out_ddl_from_other_servers(backend: Backend) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let _turn = one_at_a_time().await;
+    let Some(db) = with_db(backend, 1).await else {
+        return;
+    };
+    let mut fresh = EmptyDatabase::beside(&db).await;
+    let done = AtomicBool::new(false);
+    let migrating = async {
+        let migrated = Erp::migrate(&fresh.urls[0], &options(1)).await;
+        done.store(true, Ordering::Relaxed);
+        migrated
+    };
+    let creating = async {
+        use sqlx::Connection;
+        let mut conn = sqlx::mysql::MySqlConnection::connect(&fresh.urls[1])
+            .await
+            .unwrap();
+        let mut created = 0u32;
+        while !done.load(Ordering::Relaxed) {
+            sqlx::raw_sql(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (\
+                   version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(100) NOT NULL, \
+                   checksum CHAR(64) NOT NULL, applied_at DATETIME(6) NOT NULL\
+                 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4; \
+                 CREATE TABLE IF NOT EXISTS schema_migrations_lease (\
+                   id TINYINT NOT NULL PRIMARY KEY, holder CHAR(32) NOT NULL, \
+                   expires_at DATETIME(6) NOT NULL\
+                 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
+            )
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            created += 1;
+        }
+        created
+    };
+    let (migrated, created) = tokio::join!(migrating, creating);
+    migrated.unwrap();
+    assert!(created > 0, "the other node created the tables meanwhile");
+    fresh.assert_migrated_once().await;
+    fresh.drop().await;
+    db.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_migrations_ride_out_ddl_from_other_servers() {
+    migrations_ride_out_ddl_from_other_servers(Backend::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn galera_migrations_ride_out_ddl_from_other_servers() {
+    migrations_ride_out_ddl_from_other_servers(Backend::Galera).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,9 @@ async fn start_server(database_url: &str) -> (Child, String) {
 
 /// [`start_server`] with more settings in its environment.
 pub async fn start_server_with(database_url: &str, settings: &[(&str, &str)]) -> (Child, String) {
+    // Its log goes to a file, read back only if it stops before listening: a pipe nobody drains
+    // would block a server that logs a lot.
+    let log = tempfile::tempfile().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_erp-server"))
         .arg("serve")
         .envs(settings.iter().copied())
@@ -37,7 +40,7 @@ pub async fn start_server_with(database_url: &str, settings: &[(&str, &str)]) ->
         .env("ERP_DB_MAX_CONNECTIONS", "16")
         .env_remove("REDIS_URL")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(log.try_clone().unwrap()))
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -49,11 +52,22 @@ pub async fn start_server_with(database_url: &str, settings: &[(&str, &str)]) ->
                 return url.to_string();
             }
         }
-        panic!("the server exited before listening");
+        panic!(
+            "the server exited before listening; it said:\n{}",
+            read_from_start(log)
+        );
     })
     .await
     .unwrap();
     (child, url)
+}
+
+fn read_from_start(mut file: std::fs::File) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).unwrap();
+    file.read_to_string(&mut text).unwrap();
+    text
 }
 
 async fn order(

@@ -14,6 +14,8 @@ mod migrations;
 mod mysql;
 #[cfg(feature = "mysql")]
 mod mysql_connection;
+#[cfg(feature = "mysql")]
+mod mysql_migrate;
 mod parked;
 mod rows;
 mod shop;

@@ -15,8 +15,8 @@ use sqlx::{Executor, MySql, Row};
 
 use super::dialect::{Dialect, RowMap};
 use super::gate::{Gate, Guarded};
-use super::migrations::{self, Migration};
 use super::mysql_connection::{GuardedConnection, is_broken, tries_for};
+use super::mysql_migrate::{migration_error, run_migrations};
 use super::rows::Columns;
 use super::statement::{Statement, Value};
 use super::store::SqlStore;
@@ -96,7 +96,7 @@ fn commit_error(error: sqlx::Error) -> StoreError {
 }
 
 /// MySQL's error number of a database error.
-fn error_number(error: &sqlx::Error) -> Option<u16> {
+pub(super) fn error_number(error: &sqlx::Error) -> Option<u16> {
     match error {
         sqlx::Error::Database(db) => db
             .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
@@ -260,138 +260,6 @@ impl MySqlDialect {
         pool.close().await;
         Ok(())
     }
-}
-
-fn migration_error(message: impl std::fmt::Display) -> Error {
-    Error::Internal {
-        message: format!("migration failed: {message}"),
-    }
-}
-
-/// How long the migration lease lasts unless renewed: a process that died holding it delays the
-/// others by at most this much.
-const LEASE_SECS: u64 = 60;
-
-/// Applies pending migrations. Several servers starting at once take turns through a lease: a
-/// row in `schema_migrations_lease` that one of them manages to insert and deletes when done.
-/// Not `GET_LOCK`: a Galera cluster does not replicate it, so two servers on two nodes would
-/// both hold "the" lock and both migrate; an inserted row, in contrast, is certified cluster-wide
-/// (the loser gets a duplicate key or a deadlock). MySQL commits DDL implicitly, so the
-/// migrations use `IF NOT EXISTS` and a migration interrupted half way can simply be run again.
-async fn run_migrations(pool: &MySqlPool) -> Result<()> {
-    let mut conn = pool.acquire().await.map_err(migration_error)?;
-    sqlx::raw_sql(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (\
-           version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(100) NOT NULL, \
-           checksum CHAR(64) NOT NULL, applied_at DATETIME(6) NOT NULL\
-         ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4; \
-         CREATE TABLE IF NOT EXISTS schema_migrations_lease (\
-           id TINYINT NOT NULL PRIMARY KEY, holder CHAR(32) NOT NULL, \
-           expires_at DATETIME(6) NOT NULL\
-         ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
-    )
-    .execute(&mut *conn)
-    .await
-    .map_err(migration_error)?;
-    let mut token = [0u8; 16];
-    getrandom::getrandom(&mut token).map_err(migration_error)?;
-    let holder = crate::auth::hex(&token);
-    take_lease(&mut conn, &holder).await?;
-    let outcome = apply_pending(&mut conn, &holder).await;
-    let _ = sqlx::query("DELETE FROM schema_migrations_lease WHERE id = 1 AND holder = ?")
-        .bind(&holder)
-        .execute(&mut *conn)
-        .await;
-    outcome
-}
-
-/// Waits for the migration lease, taking over one whose holder stopped renewing it.
-async fn take_lease(conn: &mut sqlx::MySqlConnection, holder: &str) -> Result<()> {
-    // Long enough for a dead holder's lease to expire and be taken over.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(LEASE_SECS + 30);
-    loop {
-        let expired =
-            sqlx::query("DELETE FROM schema_migrations_lease WHERE expires_at < UTC_TIMESTAMP(6)")
-                .execute(&mut *conn)
-                .await;
-        let taken = match expired {
-            Ok(_) => sqlx::query(&format!(
-                "INSERT INTO schema_migrations_lease (id, holder, expires_at) \
-                 VALUES (1, ?, UTC_TIMESTAMP(6) + INTERVAL {LEASE_SECS} SECOND)"
-            ))
-            .bind(holder)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ()),
-            Err(error) => Err(error),
-        };
-        match taken {
-            Ok(()) => return Ok(()),
-            // Held by another process (duplicate key), or another node took it at the same
-            // moment (a certification conflict, reported as a deadlock): wait for our turn.
-            Err(error) if matches!(error_number(&error), Some(1062 | 1213 | 1205)) => {}
-            Err(error) => return Err(migration_error(error)),
-        }
-        if std::time::Instant::now() >= deadline {
-            return Err(migration_error(format!(
-                "another process held the migration lease for {} s",
-                LEASE_SECS + 30
-            )));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(
-            100 + fastrand::u64(0..100),
-        ))
-        .await;
-    }
-}
-
-/// Extends our lease before a migration; an error if another process has taken it over.
-async fn renew_lease(conn: &mut sqlx::MySqlConnection, holder: &str) -> Result<()> {
-    let renewed = sqlx::query(&format!(
-        "UPDATE schema_migrations_lease \
-         SET expires_at = UTC_TIMESTAMP(6) + INTERVAL {LEASE_SECS} SECOND \
-         WHERE id = 1 AND holder = ?"
-    ))
-    .bind(holder)
-    .execute(&mut *conn)
-    .await
-    .map_err(migration_error)?;
-    if renewed.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(migration_error(
-            "the migration lease expired and was taken over",
-        ))
-    }
-}
-
-async fn apply_pending(conn: &mut sqlx::MySqlConnection, holder: &str) -> Result<()> {
-    let applied: Vec<(i64, String)> =
-        sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(migration_error)?;
-    let pending: Vec<&Migration> =
-        migrations::plan(migrations::MYSQL, &applied).map_err(migration_error)?;
-    for migration in pending {
-        renew_lease(conn, holder).await?;
-        sqlx::raw_sql(migration.sql)
-            .execute(&mut *conn)
-            .await
-            .map_err(migration_error)?;
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, name, checksum, applied_at) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(migration.version)
-        .bind(migration.name)
-        .bind(migration.checksum())
-        .bind(chrono::Utc::now())
-        .execute(&mut *conn)
-        .await
-        .map_err(migration_error)?;
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
