@@ -151,6 +151,11 @@ pub struct PendingCash {
     pub cents: i64,
     /// Why.
     pub reason: String,
+    /// The session it was sent to: its key means nothing in another (keys are unique per
+    /// session), so once that session is no longer the open one the movement is not sent again.
+    /// Absent in files written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<i64>,
 }
 
 /// A recall sent under a key of its own whose answer never came: the parked cart may be taken

@@ -143,6 +143,13 @@ pub fn money(amount: Money) -> String {
     }
 }
 
+/// Money as a cashier would type it, for a field filled in beforehand (`1234,56` in Portuguese,
+/// `1234.56` in English): no currency sign, no thousands grouping.
+pub fn money_typed(amount: Money) -> String {
+    let cents = amount.cents();
+    format!("{}{}{:02}", cents / 100, decimal_sign(), cents % 100)
+}
+
 /// The decimal sign of the current language (`,` in Portuguese).
 pub fn decimal_sign() -> String {
     match current() {
@@ -263,6 +270,17 @@ mod tests {
             Money::parse(&money_input("18,5")).unwrap().to_string(),
             "18.50"
         );
+    }
+
+    #[test]
+    fn money_filled_in_reads_back_as_the_same_amount() {
+        for (lang, shown) in [(Lang::PtBr, "1234,05"), (Lang::En, "1234.05")] {
+            set(lang);
+            let amount = Money::parse("1234.05").unwrap();
+            assert_eq!(money_typed(amount), shown);
+            assert_eq!(Money::parse(&money_input(&money_typed(amount))), Ok(amount));
+        }
+        assert_eq!(money_typed(Money::ZERO), "0.00");
     }
 
     #[test]

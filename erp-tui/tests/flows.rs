@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_shows, log_in, logged_in, pay_cash, register, shop, sqlite, user};
+use common::{assert_shows, log_in, logged_in, open_caixa, pay_cash, register, shop, sqlite, user};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use erp_core::domain::{OrderQuery, Role, Sku};
 use erp_core::{Actor, Erp};
@@ -1209,10 +1209,23 @@ async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
     app.press(KeyCode::Char('f')).await;
     assert_shows(
         &app.screen(),
-        &["Enter the unanswered cash movement again first (F12), then close."],
+        &["Send the unanswered movement of 30.00 (troco) again first (F12), then close."],
     );
     app.press(KeyCode::Esc).await;
-    let moving = cash_out_sent(&mut app, "30", "troco").await;
+    // Either key opens it, filled in: Enter sends it again under its key.
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('i')).await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Cash out",
+            "30.00",
+            "troco",
+            "No sure answer for this movement yet: Enter sends it again",
+        ],
+    );
+    app.press(KeyCode::Enter).await;
+    let moving = app.app.update(key(KeyCode::Enter));
     app.run(moving).await;
     assert_shows(
         &app.screen(),
@@ -1227,6 +1240,148 @@ async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
     assert!(
         register(&db, "CAIXA-01").load("ana").cash.is_none(),
         "answered"
+    );
+}
+
+/// While a cash movement awaits a sure answer, another one (or the same one retyped with another
+/// amount or reason, which would go under a new key) waits until that one is sent again: a
+/// cashier who retyped a sangria differently would otherwise have it recorded twice.
+#[tokio::test]
+async fn another_cash_movement_waits_for_the_unanswered_one() {
+    let (_db, erp, mut app) = ana_at_caixa_01().await;
+    let moving = cash_out_sent(&mut app, "30", "troco").await;
+    done_unheard(&erp, moving).await;
+    app.send(Msg::CashMoved(Err(unknown()))).await;
+    // The form opens with the unanswered movement; the cashier retypes the reason.
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('s')).await;
+    app.press(KeyCode::Enter).await;
+    for _ in 0.."troco".len() {
+        app.press(KeyCode::Backspace).await;
+    }
+    app.type_text("Troco").await;
+    let refused = app.app.update(key(KeyCode::Enter));
+    assert!(refused.is_empty(), "nothing sent");
+    assert_shows(
+        &app.screen(),
+        &["First send the unanswered cash out of 30.00 (troco) again."],
+    );
+    let session = newest_session(&erp, "CAIXA-01").await;
+    let recorded = || async {
+        erp.cash_movements(&Actor::system(), session.id)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(recorded().await, 1);
+    app.press(KeyCode::Esc).await;
+    // The same movement goes again (a replay); then another is a movement of its own.
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('s')).await;
+    app.press(KeyCode::Enter).await;
+    let moving = app.app.update(key(KeyCode::Enter));
+    app.run(moving).await;
+    assert_shows(&app.screen(), &["Already recorded: movement #1"]);
+    let moving = cash_out_sent(&mut app, "40", "deposito").await;
+    app.run(moving).await;
+    assert_eq!(
+        recorded().await,
+        2,
+        "the replay added nothing, the next one did"
+    );
+}
+
+/// A cash movement left without a sure answer in a session that was then closed elsewhere is not
+/// sent into the next session (where its key would be new and it would be recorded again): the
+/// till says to check the first session's report and lets the cashier go on.
+#[tokio::test]
+async fn an_unanswered_cash_movement_is_not_sent_into_the_next_session() {
+    let (db, erp, mut app) = ana_at_caixa_01().await;
+    let moving = cash_out_sent(&mut app, "30", "troco").await;
+    done_unheard(&erp, moving).await;
+    app.send(Msg::CashMoved(Err(unknown()))).await;
+    let first = newest_session(&erp, "CAIXA-01").await;
+    erp.close_cash_session(
+        &Actor::system(),
+        first.id,
+        &[(
+            erp_core::domain::Tender::Cash,
+            erp_core::domain::Money::parse("70").unwrap(),
+        )],
+    )
+    .await
+    .unwrap();
+    // The till learns of the close (F2 reads the caixa); the caixa menu says what became of
+    // the movement, and a new session is opened.
+    app.press(KeyCode::F(2)).await;
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('a')).await;
+    assert_shows(
+        &app.screen(),
+        &[&format!(
+            "Check session {}'s report: its movement of 30.00 (troco) had no sure answer.",
+            first.id
+        )],
+    );
+    assert!(
+        register(&db, "CAIXA-01").load("ana").cash.is_none(),
+        "dropped for good"
+    );
+    open_caixa(&mut app, "100").await;
+    let second = newest_session(&erp, "CAIXA-01").await;
+    assert_ne!(second.id, first.id);
+    // The form is an empty one: typing the same movement makes a movement of the new session.
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('s')).await;
+    assert!(!app.screen().contains("No sure answer"));
+    app.type_text("30").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("troco").await;
+    let moving = app.app.update(key(KeyCode::Enter));
+    app.run(moving).await;
+    assert_shows(&app.screen(), &["Cash out: 30.00 (troco)."]);
+    let in_second = erp
+        .cash_movements(&Actor::system(), second.id)
+        .await
+        .unwrap();
+    assert_eq!(in_second.len(), 1, "{in_second:?}");
+}
+
+/// A close whose session was closed meanwhile by someone else (a supervisor elsewhere) is not
+/// this cashier's close: the till says the session is closed, shows no Z as theirs and reads
+/// the caixa again.
+#[tokio::test]
+async fn a_close_of_a_session_closed_by_someone_else_is_not_taken_for_ours() {
+    let (_db, erp, mut app) = ana_at_caixa_01().await;
+    app.press(KeyCode::F(12)).await;
+    app.press(KeyCode::Char('f')).await;
+    assert_shows(&app.screen(), &["blind count"]);
+    let session = newest_session(&erp, "CAIXA-01").await;
+    erp.close_cash_session(
+        &Actor::system(),
+        session.id,
+        &[(
+            erp_core::domain::Tender::Cash,
+            erp_core::domain::Money::parse("100").unwrap(),
+        )],
+    )
+    .await
+    .unwrap();
+    app.type_text("90").await;
+    app.press(KeyCode::Enter).await;
+    let screen = app.screen();
+    assert_shows(
+        &screen,
+        &[&format!("Cash session {} is closed", session.id)],
+    );
+    assert!(!screen.contains("Z REPORT"), "{screen}");
+    assert!(
+        app.app
+            .sale
+            .till
+            .as_ref()
+            .is_some_and(|till| till.session.is_none()),
+        "the caixa was read again"
     );
 }
 
@@ -1292,10 +1447,10 @@ async fn late_answers_of_other_screens_leave_the_sale_alone_and_a_closed_session
     app.press(KeyCode::F(12)).await;
     app.press(KeyCode::Char('f')).await;
     assert_shows(&app.screen(), &["blind count"]);
-    // The session is closed from elsewhere before this count is sent.
+    // The session is closed by an earlier try of this cashier's before this count is sent.
     let session = app.app.sale.till.as_ref().unwrap().session.clone().unwrap();
     erp.close_cash_session(
-        &Actor::system(),
+        app.app.actor.as_ref().unwrap(),
         session.id,
         &[(
             erp_core::domain::Tender::Cash,

@@ -184,6 +184,20 @@ impl CaixaPopup {
         )
     }
 
+    /// The movement still awaiting a sure answer, filled in: Enter sends it again under its key.
+    fn pending_form(pending: &PendingCash) -> CaixaPopup {
+        let kind = pending_kind(pending);
+        match CaixaPopup::move_form(kind) {
+            CaixaPopup::Move(form, kind) => CaixaPopup::Move(
+                form.with_value(0, i18n::money_typed(pending_amount(pending)))
+                    .with_value(1, pending.reason.clone())
+                    .with_message(t!("caixa-move-pending")),
+                kind,
+            ),
+            other => other,
+        }
+    }
+
     /// A key; `till` is the register and its open session, if known; `sale_frozen` says a sale
     /// was sent and its outcome is unknown; `pending_cash` is the cash movement last sent.
     pub fn on_key(
@@ -195,7 +209,17 @@ impl CaixaPopup {
         ctx: &mut Ctx,
     ) -> CaixaEvent {
         match self {
-            CaixaPopup::Menu => menu_key(key, till, sale_frozen, pending_cash.is_some(), ctx),
+            CaixaPopup::Menu => {
+                if let Some(stale) = take_stale(pending_cash, till) {
+                    ctx.notice = Some(crate::notice::Notice::error(t!(
+                        "caixa-move-stale",
+                        session = stale.session.unwrap_or_default().to_string(),
+                        amount = i18n::money(pending_amount(&stale)),
+                        reason = stale.reason.as_str()
+                    )));
+                }
+                menu_key(key, till, sale_frozen, pending_cash.as_ref(), ctx)
+            }
             CaixaPopup::Waiting(text) => CaixaEvent::Keep(CaixaPopup::Waiting(text)),
             CaixaPopup::Open(mut form) => match form.on_key(key) {
                 FormEvent::Cancel => CaixaEvent::Done,
@@ -234,19 +258,31 @@ impl CaixaPopup {
                         (Ok(amount), Ok(reason), Some(till)) => {
                             let actor = ctx.actor();
                             let register = till.register.id;
-                            // The same movement after an uncertain answer goes under its key.
+                            // The same movement after an uncertain answer goes under its key;
+                            // another waits until that one has its answer, or a different
+                            // retyping of it (another amount, a reason spelt otherwise) would be
+                            // recorded a second time under a new key.
                             let out = kind == CashMovementKind::Out;
-                            let again = pending_cash.as_ref().filter(|p| {
-                                p.out == out
-                                    && p.cents == amount.cents()
-                                    && p.reason == reason.as_str()
-                            });
-                            let key = again.map_or_else(crate::cart::new_key, |p| p.key.clone());
+                            let key = match pending_cash.as_ref() {
+                                Some(p)
+                                    if p.out == out
+                                        && p.cents == amount.cents()
+                                        && p.reason == reason.as_str() =>
+                                {
+                                    p.key.clone()
+                                }
+                                Some(p) => {
+                                    form.message = Some(pending_first(p));
+                                    return CaixaEvent::Keep(CaixaPopup::Move(form, kind));
+                                }
+                                None => crate::cart::new_key(),
+                            };
                             *pending_cash = Some(PendingCash {
                                 key: key.clone(),
                                 out,
                                 cents: amount.cents(),
                                 reason: reason.to_string(),
+                                session: till.session.as_ref().map(|s| s.id.get()),
                             });
                             ctx.spawn(Task::new(MOVING_CASH, move |erp| async move {
                                 let key = match crate::cart::till_key(&key) {
@@ -373,7 +409,9 @@ impl CaixaPopup {
 
 /// Closes session `id` with `counted`. When the answer says nothing certain (lost, or the
 /// session already closed: an earlier try that went through), the session's report is read: a
-/// closed session's is its Z, which would otherwise never be shown or printed.
+/// session closed by this user is their close, whose Z would otherwise never be shown or
+/// printed. Closed by someone else (a supervisor, elsewhere), it is not: this count was not
+/// taken, and the answer stays the refusal.
 async fn close(
     erp: &erp_core::Erp,
     actor: &erp_core::Actor,
@@ -387,18 +425,65 @@ async fn close(
             | Error::Unavailable { .. }
             | Error::CashSessionClosed { .. }),
         ) => match answer_within(ANSWER_WITHIN, erp.session_report(actor, id)).await {
-            Ok(report) if report.session.closing.is_some() => Ok(report),
+            Ok(report)
+                if report.session.closing.as_ref().is_some_and(|closing| {
+                    closing.closed_by.is_some() && closing.closed_by == actor.user_id()
+                }) =>
+            {
+                Ok(report)
+            }
             _ => Err(error),
         },
         other => other,
     }
 }
 
+fn pending_kind(pending: &PendingCash) -> CashMovementKind {
+    if pending.out {
+        CashMovementKind::Out
+    } else {
+        CashMovementKind::In
+    }
+}
+
+fn pending_amount(pending: &PendingCash) -> Money {
+    Money::from_cents(pending.cents).unwrap_or(Money::ZERO)
+}
+
+/// Why another movement must wait, naming the one awaiting its answer.
+fn pending_first(pending: &PendingCash) -> String {
+    t!(
+        match pending_kind(pending) {
+            CashMovementKind::In => "caixa-move-pending-in-first",
+            CashMovementKind::Out => "caixa-move-pending-out-first",
+        },
+        amount = i18n::money(pending_amount(pending)),
+        reason = pending.reason.as_str()
+    )
+}
+
+/// Takes the movement awaiting an answer when it was sent to a session that is no longer the
+/// register's open one (closed meanwhile, by this till or elsewhere): sent again, its key would
+/// be new in the next session and the movement recorded there too. Whether it was made shows in
+/// its own session's report. Kept while the till's state is unknown.
+fn take_stale(
+    pending_cash: &mut Option<PendingCash>,
+    till: Option<&TillState>,
+) -> Option<PendingCash> {
+    let till = till?;
+    let sent_to = pending_cash.as_ref()?.session?;
+    let open = till.session.as_ref().map(|s| s.id.get());
+    if open == Some(sent_to) {
+        return None;
+    }
+    pending_cash.take()
+}
+
 fn menu_key(
     key: KeyEvent,
     till: Option<&TillState>,
     sale_frozen: bool,
-    cash_pending: bool,
+    cash_pending: Option<&PendingCash>,
     ctx: &mut Ctx,
 ) -> CaixaEvent {
     let Some(act) = keys::find(MENU_KEYS, &key) else {
@@ -419,6 +504,9 @@ fn menu_key(
             ctx.notice = Some(crate::notice::Notice::error(t!("caixa-closed")));
             CaixaEvent::Keep(CaixaPopup::Menu)
         }
+        (CaixaAct::CashIn | CaixaAct::CashOut, Some(_)) if cash_pending.is_some() => {
+            CaixaEvent::Keep(cash_pending.map_or(CaixaPopup::Menu, CaixaPopup::pending_form))
+        }
         (CaixaAct::CashIn, Some(_)) => {
             CaixaEvent::Keep(CaixaPopup::move_form(CashMovementKind::In))
         }
@@ -433,8 +521,14 @@ fn menu_key(
         }
         // Likewise a cash movement without a sure answer: entered again after the close it
         // would go to the next session, where its key is new.
-        (CaixaAct::Close, Some(_)) if cash_pending => {
-            ctx.notice = Some(crate::notice::Notice::error(t!("caixa-close-cash-pending")));
+        (CaixaAct::Close, Some(_)) if cash_pending.is_some() => {
+            ctx.notice = cash_pending.map(|pending| {
+                crate::notice::Notice::error(t!(
+                    "caixa-close-cash-pending",
+                    amount = i18n::money(pending_amount(pending)),
+                    reason = pending.reason.as_str()
+                ))
+            });
             CaixaEvent::Keep(CaixaPopup::Menu)
         }
         (act @ (CaixaAct::XReport | CaixaAct::Close), Some(session)) => {

@@ -1406,6 +1406,11 @@ impl Sale {
                     }
                     caixa::CaixaEvent::Done => {}
                 }
+                // A movement dropped (sent to a session no longer open) stays dropped after a
+                // restart.
+                if self.cart.cash.is_none() && cash_before.is_some() {
+                    self.changed(ctx);
+                }
             }
             Popup::Approval(mut form, mut payment) => match form.on_key(key) {
                 FormEvent::Cancel => self.popup = Some(Popup::Payment(payment)),
@@ -1920,6 +1925,11 @@ impl Sale {
             Ok(report) => report,
             Err(error) => {
                 ctx.fail(&error);
+                // A close refused (the session closed elsewhere, say) or unanswered: the caixa's
+                // state is read again rather than taken as still open.
+                if purpose == ReportFor::Z {
+                    caixa::look_up(ctx);
+                }
                 return;
             }
         };
