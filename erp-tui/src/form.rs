@@ -140,6 +140,12 @@ impl Form {
         self
     }
 
+    /// Starts on the last field, so that Enter submits a form filled in beforehand.
+    pub fn with_focus_on_last(mut self) -> Form {
+        self.focus = self.fields.len().saturating_sub(1);
+        self
+    }
+
     /// Sets the line under the fields.
     pub fn with_message(mut self, message: impl Into<String>) -> Form {
         self.message = Some(message.into());

@@ -931,3 +931,47 @@ async fn park_and_recall_at_80x24_in_portuguese_and_english() {
         assert_shows(&app.screen(), &list);
     }
 }
+
+/// A sangria without a sure answer, in Portuguese: the close names it in reais, and `s` brings it
+/// back filled in as a Brazilian cashier types money, ready to be sent again under its key.
+#[tokio::test]
+async fn an_unanswered_sangria_comes_back_filled_in_in_portuguese() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let erp = demo().await;
+    let mut app = logged_in_speaking(&erp, erp_tui::i18n::Lang::PtBr).await;
+    app.press(KeyCode::F(12)).await;
+    app.type_text("s").await;
+    app.type_text("1.234,5").await;
+    app.press(KeyCode::Enter).await;
+    app.type_text("troco").await;
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    let unheard = app.app.update(erp_tui::msg::Msg::Key(enter));
+    assert!(!unheard.is_empty(), "the sangria was asked for");
+    drop(unheard);
+    app.send(erp_tui::msg::Msg::CashMoved(Err(
+        erp_core::Error::OutcomeUnknown {
+            message: "connection lost after COMMIT".into(),
+        },
+    )))
+    .await;
+    assert_shows(&app.screen(), &["Sem resposta certa: repita"]);
+    app.press(KeyCode::F(12)).await;
+    app.type_text("f").await;
+    assert_shows(
+        &app.screen(),
+        &["Antes de fechar, reenvie (F12) a movimentação sem resposta: R$ 1.234,50 (troco)."],
+    );
+    app.press(KeyCode::Esc).await;
+    app.press(KeyCode::F(12)).await;
+    app.type_text("s").await;
+    assert_shows(
+        &app.screen(),
+        &[
+            "Sangria",
+            "1234,50",
+            "troco",
+            "Esta movimentação ficou sem resposta certa: Enter a envia de",
+            "novo; ela não se duplica.",
+        ],
+    );
+}

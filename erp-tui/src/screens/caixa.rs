@@ -191,6 +191,7 @@ impl CaixaPopup {
             CaixaPopup::Move(form, kind) => CaixaPopup::Move(
                 form.with_value(0, i18n::money_typed(pending_amount(pending)))
                     .with_value(1, pending.reason.clone())
+                    .with_focus_on_last()
                     .with_message(t!("caixa-move-pending")),
                 kind,
             ),
