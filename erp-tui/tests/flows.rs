@@ -1149,6 +1149,27 @@ async fn cash_out_sent(app: &mut Harness, amount: &str, reason: &str) -> Vec<erp
     app.app.update(key(KeyCode::Enter))
 }
 
+/// A cash out typed and sent, done by erp-core, whose answer was lost.
+async fn cash_out_unanswered(app: &mut Harness, erp: &Erp, amount: &str, reason: &str) {
+    let moving = cash_out_sent(app, amount, reason).await;
+    done_unheard(erp, moving).await;
+    app.send(Msg::CashMoved(Err(unknown()))).await;
+}
+
+/// Session `id` closed from elsewhere (not by the till's cashier) with `cash` counted.
+async fn closed_elsewhere(erp: &Erp, id: erp_core::domain::CashSessionId, cash: &str) {
+    erp.close_cash_session(
+        &Actor::system(),
+        id,
+        &[(
+            erp_core::domain::Tender::Cash,
+            erp_core::domain::Money::parse(cash).unwrap(),
+        )],
+    )
+    .await
+    .unwrap();
+}
+
 /// A cash out waiting for its answer stays waiting: a caixa lookup answered meanwhile does not
 /// bring the menu back (a cashier took that for a cancel and entered it twice), and nobody may
 /// log out until it is answered. It is recorded once.
@@ -1248,9 +1269,7 @@ async fn a_cash_out_whose_answer_was_lost_entered_again_is_recorded_once() {
 #[tokio::test]
 async fn another_cash_movement_waits_for_the_unanswered_one() {
     let (_db, erp, mut app) = ana_at_caixa_01().await;
-    let moving = cash_out_sent(&mut app, "30", "troco").await;
-    done_unheard(&erp, moving).await;
-    app.send(Msg::CashMoved(Err(unknown()))).await;
+    cash_out_unanswered(&mut app, &erp, "30", "troco").await;
     // The form opens with the unanswered movement; the cashier retypes the reason.
     app.press(KeyCode::F(12)).await;
     app.press(KeyCode::Char('s')).await;
@@ -1294,20 +1313,9 @@ async fn another_cash_movement_waits_for_the_unanswered_one() {
 #[tokio::test]
 async fn an_unanswered_cash_movement_is_not_sent_into_the_next_session() {
     let (db, erp, mut app) = ana_at_caixa_01().await;
-    let moving = cash_out_sent(&mut app, "30", "troco").await;
-    done_unheard(&erp, moving).await;
-    app.send(Msg::CashMoved(Err(unknown()))).await;
+    cash_out_unanswered(&mut app, &erp, "30", "troco").await;
     let first = newest_session(&erp, "CAIXA-01").await;
-    erp.close_cash_session(
-        &Actor::system(),
-        first.id,
-        &[(
-            erp_core::domain::Tender::Cash,
-            erp_core::domain::Money::parse("70").unwrap(),
-        )],
-    )
-    .await
-    .unwrap();
+    closed_elsewhere(&erp, first.id, "70").await;
     // The till learns of the close (F2 reads the caixa); the caixa menu says what became of
     // the movement, and a new session is opened.
     app.press(KeyCode::F(2)).await;
@@ -1354,16 +1362,7 @@ async fn a_close_of_a_session_closed_by_someone_else_is_not_taken_for_ours() {
     app.press(KeyCode::Char('f')).await;
     assert_shows(&app.screen(), &["blind count"]);
     let session = newest_session(&erp, "CAIXA-01").await;
-    erp.close_cash_session(
-        &Actor::system(),
-        session.id,
-        &[(
-            erp_core::domain::Tender::Cash,
-            erp_core::domain::Money::parse("100").unwrap(),
-        )],
-    )
-    .await
-    .unwrap();
+    closed_elsewhere(&erp, session.id, "100").await;
     app.type_text("90").await;
     app.press(KeyCode::Enter).await;
     let screen = app.screen();
