@@ -17,10 +17,27 @@ fn spawn_tasks(tasks: Vec<Task>, erp: &Erp, tx: &UnboundedSender<Msg>) {
         let erp = erp.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
-            let msg = task.run(erp).await;
+            let label = task.label;
+            // Run on a task of its own so that a panic comes back as its join error: otherwise
+            // its answer would never come, and a till waiting for it (a park, a caixa request)
+            // would wait for good.
+            let msg = match tokio::spawn(task.run(erp)).await {
+                Ok(msg) => msg,
+                Err(_) => Msg::TaskPanicked(label),
+            };
             let _ = tx.send(msg);
         });
     }
+}
+
+/// Why the till stops after a task panicked. ratatui's panic hook has already put the terminal
+/// back to normal to print the report, so the till cannot go on drawing; what it was doing is in
+/// the register's cart file, written before anything was sent.
+fn panicked(label: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "a background task ({label}) failed unexpectedly; the till stopped. The sale in progress \
+         is saved with its register: start the till again to go on"
+    )
 }
 
 /// Runs the app until it quits.
@@ -68,10 +85,16 @@ pub async fn run(
         let Some(msg) = rx.recv().await else {
             break;
         };
+        if let Msg::TaskPanicked(label) = msg {
+            return Err(panicked(label));
+        }
         let tasks = app.update(msg);
         spawn_tasks(tasks, &erp, &tx);
         // Take everything already waiting before drawing again.
         while let Ok(msg) = rx.try_recv() {
+            if let Msg::TaskPanicked(label) = msg {
+                return Err(panicked(label));
+            }
             let tasks = app.update(msg);
             spawn_tasks(tasks, &erp, &tx);
         }
@@ -80,4 +103,23 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_task_that_panics_is_answered_all_the_same() {
+        let (tx, mut rx) = unbounded_channel::<Msg>();
+        let failing = Task::new("failing on purpose", |_| async {
+            panic!("a bug in a task");
+        });
+        spawn_tasks(vec![failing], &Erp::in_memory(), &tx);
+        let answer = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+        assert!(
+            matches!(answer, Ok(Some(Msg::TaskPanicked("failing on purpose")))),
+            "{answer:?}"
+        );
+    }
 }

@@ -16,6 +16,8 @@ pub type OrdersPage = (Page<Order>, Vec<(i64, String)>);
 pub enum Msg {
     /// A key was pressed.
     Key(KeyEvent),
+    /// A background task panicked instead of answering (its label): the driver stops the till.
+    TaskPanicked(&'static str),
     /// The terminal was resized (the next frame redraws at the new size).
     Resize,
     /// About once a second: lists refresh themselves.
