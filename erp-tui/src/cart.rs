@@ -156,6 +156,10 @@ pub struct PendingCash {
     /// Absent in files written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<i64>,
+    /// Sent again under its key (after an uncertain answer): a refusal now may follow a first
+    /// try that went through.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resent: bool,
 }
 
 /// A recall sent under a key of its own whose answer never came: the parked cart may be taken

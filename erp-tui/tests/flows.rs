@@ -1316,22 +1316,21 @@ async fn an_unanswered_cash_movement_is_not_sent_into_the_next_session() {
     cash_out_unanswered(&mut app, &erp, "30", "troco").await;
     let first = newest_session(&erp, "CAIXA-01").await;
     closed_elsewhere(&erp, first.id, "70").await;
-    // The till learns of the close (F2 reads the caixa); the caixa menu says what became of
-    // the movement, and a new session is opened.
+    // The till learns of the close (F2 reads the caixa); in the caixa menu the cashier goes for
+    // the movement (s), and the till says what became of it, before anything else.
     app.press(KeyCode::F(2)).await;
     app.press(KeyCode::F(12)).await;
-    app.press(KeyCode::Char('a')).await;
-    assert_shows(
-        &app.screen(),
-        &[&format!(
-            "See session {}'s report for whether 30.00 (troco) was recorded.",
-            first.id
-        )],
+    app.press(KeyCode::Char('s')).await;
+    let said = format!(
+        "See session {}'s report for whether 30.00 (troco) was recorded.",
+        first.id
     );
+    assert_shows(&app.screen(), &[&said, "open caixa"]);
     assert!(
         register(&db, "CAIXA-01").load("ana").cash.is_none(),
         "dropped for good"
     );
+    app.press(KeyCode::Char('a')).await;
     open_caixa(&mut app, "100").await;
     let second = newest_session(&erp, "CAIXA-01").await;
     assert_ne!(second.id, first.id);
@@ -1350,6 +1349,40 @@ async fn an_unanswered_cash_movement_is_not_sent_into_the_next_session() {
         .await
         .unwrap();
     assert_eq!(in_second.len(), 1, "{in_second:?}");
+}
+
+/// The same, when the till has not yet heard of the close: the movement sent again is refused
+/// for want of an open session, which says nothing of its first try in the closed one. The till
+/// says where to look, as above, and reads the caixa again.
+#[tokio::test]
+async fn an_unanswered_cash_movement_refused_for_its_closed_session_says_where_to_look() {
+    let (db, erp, mut app) = ana_at_caixa_01().await;
+    cash_out_unanswered(&mut app, &erp, "30", "troco").await;
+    let first = newest_session(&erp, "CAIXA-01").await;
+    closed_elsewhere(&erp, first.id, "70").await;
+    // F12's lookup of the caixa has not come back when the movement is sent again.
+    let lookup = app.app.update(key(KeyCode::F(12)));
+    assert!(!lookup.is_empty());
+    drop(lookup);
+    app.press(KeyCode::Char('s')).await;
+    let moving = app.app.update(key(KeyCode::Enter));
+    app.run(moving).await;
+    assert_shows(
+        &app.screen(),
+        &[&format!(
+            "See session {}'s report for whether 30.00 (troco) was recorded.",
+            first.id
+        )],
+    );
+    assert!(register(&db, "CAIXA-01").load("ana").cash.is_none());
+    assert!(
+        app.app
+            .sale
+            .till
+            .as_ref()
+            .is_some_and(|till| till.session.is_none()),
+        "the caixa was read again"
+    );
 }
 
 /// A close whose session was closed meanwhile by someone else (a supervisor elsewhere) is not

@@ -212,12 +212,10 @@ impl CaixaPopup {
         match self {
             CaixaPopup::Menu => {
                 if let Some(stale) = take_stale(pending_cash, till) {
-                    ctx.notice = Some(crate::notice::Notice::error(t!(
-                        "caixa-move-stale",
-                        session = stale.session.unwrap_or_default().to_string(),
-                        amount = i18n::money(pending_amount(&stale)),
-                        reason = stale.reason.as_str()
-                    )));
+                    // Said on its own, the key pressed not acted on: whatever it did would say
+                    // something else on the one notice line, and this must be read.
+                    ctx.notice = Some(stale_notice(&stale));
+                    return CaixaEvent::Keep(CaixaPopup::Menu);
                 }
                 menu_key(key, till, sale_frozen, pending_cash.as_ref(), ctx)
             }
@@ -264,19 +262,19 @@ impl CaixaPopup {
                             // retyping of it (another amount, a reason spelt otherwise) would be
                             // recorded a second time under a new key.
                             let out = kind == CashMovementKind::Out;
-                            let key = match pending_cash.as_ref() {
+                            let (key, resent) = match pending_cash.as_ref() {
                                 Some(p)
                                     if p.out == out
                                         && p.cents == amount.cents()
                                         && p.reason == reason.as_str() =>
                                 {
-                                    p.key.clone()
+                                    (p.key.clone(), true)
                                 }
                                 Some(p) => {
                                     form.message = Some(pending_first(p));
                                     return CaixaEvent::Keep(CaixaPopup::Move(form, kind));
                                 }
-                                None => crate::cart::new_key(),
+                                None => (crate::cart::new_key(), false),
                             };
                             *pending_cash = Some(PendingCash {
                                 key: key.clone(),
@@ -284,6 +282,7 @@ impl CaixaPopup {
                                 cents: amount.cents(),
                                 reason: reason.to_string(),
                                 session: till.session.as_ref().map(|s| s.id.get()),
+                                resent,
                             });
                             ctx.spawn(Task::new(MOVING_CASH, move |erp| async move {
                                 let key = match crate::cart::till_key(&key) {
@@ -461,6 +460,18 @@ fn pending_first(pending: &PendingCash) -> String {
         amount = i18n::money(pending_amount(pending)),
         reason = pending.reason.as_str()
     )
+}
+
+/// Where to look for a movement whose outcome the till will not learn: its session's report.
+pub fn stale_notice(stale: &PendingCash) -> crate::notice::Notice {
+    crate::notice::Notice::error(t!(
+        "caixa-move-stale",
+        session = stale
+            .session
+            .map_or_else(|| "?".to_string(), |id| id.to_string()),
+        amount = i18n::money(pending_amount(stale)),
+        reason = stale.reason.as_str()
+    ))
 }
 
 /// Takes the movement awaiting an answer when it was sent to a session that is no longer the

@@ -1770,10 +1770,23 @@ impl Sale {
                         error.is_client_error() && !matches!(error, Error::UserInactive { .. })
                     }
                 };
-                if known && self.cart.cash.take().is_some() {
+                let ended = if known { self.cart.cash.take() } else { None };
+                if ended.is_some() {
                     self.changed(ctx);
                 }
                 match result {
+                    // A movement sent again and refused because its session is no longer open
+                    // (or not this cashier's): its first try may have gone through there.
+                    Err(
+                        Error::NoOpenCashSession { .. }
+                        | Error::CashSessionNotYours { .. }
+                        | Error::CashSessionClosed { .. },
+                    ) if ended.as_ref().is_some_and(|p| p.resent) => {
+                        if let Some(stale) = &ended {
+                            ctx.notice = Some(caixa::stale_notice(stale));
+                        }
+                        caixa::look_up(ctx);
+                    }
                     Ok(erp_core::domain::MovedCash {
                         movement,
                         replayed: true,
