@@ -184,6 +184,8 @@ pub struct App {
     pub confirm_quit: bool,
     /// The language of every word on screen.
     pub lang: Lang,
+    /// The shop's offset from UTC in minutes (its settings), for the times shown; read at login.
+    pub shop_offset: Option<i32>,
     /// The register and the printer.
     pub config: TillConfig,
     /// Keys of returns sent and not yet answered, per order (kept next to the carts, across
@@ -213,6 +215,7 @@ impl App {
             idle: 0,
             confirm_quit: false,
             lang: Lang::En,
+            shop_offset: None,
             config: TillConfig::default(),
             return_keys: Default::default(),
             seq: 0,
@@ -243,6 +246,7 @@ impl App {
     /// The update step: one message in, state changed, tasks out.
     pub fn update(&mut self, msg: Msg) -> Vec<Task> {
         i18n::set(self.lang);
+        i18n::set_shop_offset(self.shop_offset);
         let mut ctx = Ctx {
             till: self.config.clone(),
             actor: self.actor.clone(),
@@ -266,6 +270,12 @@ impl App {
                 ctx.notice = Some(Notice::error(t!("cart-not-saved", error = error)));
             }
             Msg::CartSaved(Ok(())) => {}
+            Msg::ShopOffset(Ok(minutes)) => {
+                self.shop_offset = Some(minutes);
+                i18n::set_shop_offset(self.shop_offset);
+            }
+            // Times stay on this machine's clock; nothing else depends on it.
+            Msg::ShopOffset(Err(_)) => {}
             Msg::UsersExist(result) => match result {
                 Ok(true) => self.screen = Screen::Login(login::Login::new()),
                 Ok(false) => self.screen = Screen::Setup(setup::Setup::new()),
@@ -458,6 +468,14 @@ impl App {
                     self.sale = sale::Sale::new(cart);
                     self.sale_owner = Some(actor.username().to_string());
                 }
+                let reader = actor.clone();
+                ctx.spawn(Task::new(
+                    "reading the shop's clock",
+                    move |erp| async move {
+                        let settings = erp.shop_settings(&reader).await;
+                        Msg::ShopOffset(settings.map(|shop| shop.utc_offset_minutes))
+                    },
+                ));
                 self.actor = Some(actor.clone());
                 ctx.actor = Some(actor);
                 self.screen = Screen::Sale;
@@ -554,6 +572,7 @@ impl App {
     /// Draws the whole screen. Works from 80x24 up; smaller terminals get a note.
     pub fn view(&self, frame: &mut Frame) {
         i18n::set(self.lang);
+        i18n::set_shop_offset(self.shop_offset);
         let area = frame.area();
         if area.width < 60 || area.height < 16 {
             frame.render_widget(Paragraph::new(t!("terminal-too-small")), area);

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Local, TimeZone};
+use chrono::{DateTime, FixedOffset, Local, TimeZone};
 use erp_core::domain::{Money, Timestamp};
 pub use erp_core::receipt::Language as Lang;
 use fluent_templates::fluent_bundle::FluentValue;
@@ -34,6 +34,14 @@ static PT_BR: LanguageIdentifier = langid!("pt-BR");
 
 thread_local! {
     static CURRENT: Cell<Lang> = const { Cell::new(Lang::En) };
+    /// The shop's offset from UTC in minutes, once read from its settings.
+    static SHOP_OFFSET: Cell<Option<i32>> = const { Cell::new(None) };
+}
+
+/// Shows times on the shop's clock (its settings' offset from UTC, in minutes), as its receipts
+/// print them; `None`: on this machine's clock, until the settings are read.
+pub fn set_shop_offset(minutes: Option<i32>) {
+    SHOP_OFFSET.with(|offset| offset.set(minutes));
 }
 
 /// The language of a locale name as the environment writes it (`pt_BR.UTF-8`, `en_US`, `C`).
@@ -191,7 +199,15 @@ pub fn money_input(typed: &str) -> String {
 
 /// A moment in the local time zone (`TZ`), in the one format every screen uses.
 pub fn time(at: Timestamp) -> String {
-    time_in(at, &Local)
+    // The shop's clock, as on its receipts: a till whose machine is set to another zone (or
+    // left on UTC) would otherwise show its reports three hours off what it prints on sales.
+    let shop = SHOP_OFFSET
+        .with(Cell::get)
+        .and_then(|minutes| FixedOffset::east_opt(minutes.saturating_mul(60)));
+    match shop {
+        Some(zone) => time_in(at, &zone),
+        None => time_in(at, &Local),
+    }
 }
 
 /// [`time`] in a given zone (tests).
@@ -281,6 +297,19 @@ mod tests {
             assert_eq!(Money::parse(&money_input(&money_typed(amount))), Ok(amount));
         }
         assert_eq!(money_typed(Money::ZERO), "0.00");
+    }
+
+    #[test]
+    fn times_follow_the_shops_clock_once_it_is_known() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 14, 5, 0).unwrap();
+        set(Lang::PtBr);
+        set_shop_offset(Some(-180));
+        assert_eq!(time(at), "01/12/2026 11:05");
+        set_shop_offset(Some(330));
+        assert_eq!(time(at), "01/12/2026 19:35");
+        set_shop_offset(None);
+        assert_eq!(time(at), time_in(at, &Local));
+        set(Lang::En);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum Msg {
     Key(KeyEvent),
     /// A background task panicked instead of answering (its label): the driver stops the till.
     TaskPanicked(&'static str),
+    /// The shop's offset from UTC in minutes, from its settings (read at login).
+    ShopOffset(Result<i32, Error>),
     /// The terminal was resized (the next frame redraws at the new size).
     Resize,
     /// About once a second: lists refresh themselves.

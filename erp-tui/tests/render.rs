@@ -975,3 +975,25 @@ async fn an_unanswered_sangria_comes_back_filled_in_in_portuguese() {
         ],
     );
 }
+
+/// Times on the till's screens are on the shop's clock (its settings' offset, as its receipts
+/// print them), not on this machine's: the caixa says when its session opened in shop time.
+#[tokio::test]
+async fn the_till_shows_times_on_the_shops_clock() {
+    let erp = demo().await;
+    let system = Actor::system();
+    let mut shop = erp.shop_settings(&system).await.unwrap();
+    // UTC+05:30: no test machine's own zone is likely to give the same figures.
+    shop.utc_offset_minutes = 330;
+    erp.update_shop_settings(&system, &shop).await.unwrap();
+    let mut app = logged_in(&erp, "root", None).await;
+    let opened = app.app.sale.till.as_ref().unwrap().session.clone().unwrap();
+    let zone = chrono::FixedOffset::east_opt(330 * 60).unwrap();
+    let shop_time = opened
+        .opened_at
+        .with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    app.press(KeyCode::F(12)).await;
+    assert_shows(&app.screen(), &[&format!("open since {shop_time}")]);
+}
