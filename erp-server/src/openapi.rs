@@ -282,12 +282,14 @@ mod tests {
     }
 
     #[test]
-    fn status_changes_and_cancels_take_an_optional_idempotency_key() {
+    fn status_changes_cancels_recalls_and_cash_take_an_optional_idempotency_key() {
         let doc = document();
         for (path, method) in [
             ("/api/v1/orders/{id}/status", "patch"),
             ("/api/v1/orders/{id}", "delete"),
             ("/api/v1/products/{id}/stock", "patch"),
+            ("/api/v1/parked-sales/{id}/recall", "post"),
+            ("/api/v1/registers/{id}/cash", "post"),
         ] {
             let operation = &doc["paths"][path][method];
             let key = operation["parameters"]

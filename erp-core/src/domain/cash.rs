@@ -255,7 +255,8 @@ pub struct NewCashMovement {
     pub created_by: Option<UserId>,
     /// When.
     pub created_at: Timestamp,
-    /// The client's idempotency key, if it gave one (unique per session).
+    /// The client's idempotency key, if it gave one (unique per session; a retry under it is
+    /// answered from whichever session of the register holds it).
     pub request_key: Option<IdempotencyKey>,
 }
 

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
-use crate::store::UniqueKey;
+use crate::store::{Transaction, UniqueKey};
 
 impl Erp {
     /// Sets up a till. Managers and admins.
@@ -151,9 +151,10 @@ impl Erp {
         Ok(moved.movement)
     }
 
-    /// Like [`Erp::move_cash`], at most once per session and client key: the same movement
+    /// Like [`Erp::move_cash`], at most once per register and client key: the same movement
     /// again under the key (a retry after a lost answer) moves nothing and answers the movement
-    /// made, marked as a replay; another amount, kind or reason under it is
+    /// made, marked as a replay, even once its session is closed (a retry must not make it a
+    /// second time in the next session); another amount, kind or reason under it is
     /// [`Error::CashRequestConflict`].
     pub async fn move_cash_once(
         &self,
@@ -206,22 +207,23 @@ impl Erp {
         let actor = &self
             .authorize(&mut tx, actor, Some(Permission::CreateOrder))
             .await?;
-        let session = own_open_session(&mut tx, actor, register, true).await?;
-        if let Some(key) = key
-            && let Some(done) = tx.cash_movement_by_request_key(session.id, key).await?
-        {
-            if done.kind != kind || done.amount != amount || done.reason != *reason {
-                return Err(Error::CashRequestConflict {
-                    key: key.to_string(),
-                    movement_id: done.id,
-                }
-                .into());
+        let session = match own_open_session(&mut tx, actor, register, true).await {
+            Ok(session) => session,
+            // A retry whose session was closed since: what it made there is its answer.
+            Err(refusal) => {
+                return match key {
+                    Some(key) => match tx.cash_movement_by_request_key(register, key).await? {
+                        Some(done) => replayed(tx, done, key, kind, amount, reason).await,
+                        None => Err(refusal),
+                    },
+                    None => Err(refusal),
+                };
             }
-            tx.commit().await?;
-            return Ok(MovedCash {
-                movement: done,
-                replayed: true,
-            });
+        };
+        if let Some(key) = key
+            && let Some(done) = tx.cash_movement_by_request_key(register, key).await?
+        {
+            return replayed(tx, done, key, kind, amount, reason).await;
         }
         if kind == CashMovementKind::Out {
             let totals = tx.cash_session_totals(session.id).await?;
@@ -413,4 +415,28 @@ fn check_owner(actor: &Actor, session: &CashSession) -> Result<()> {
             session_id: session.id,
         })
     }
+}
+
+/// The answer to a keyed movement already made: a replay if it is the same movement, a conflict
+/// if the key was used for another.
+async fn replayed(
+    tx: Box<dyn Transaction>,
+    done: CashMovement,
+    key: &IdempotencyKey,
+    kind: CashMovementKind,
+    amount: Money,
+    reason: &Reason,
+) -> Attempt<MovedCash> {
+    if done.kind != kind || done.amount != amount || done.reason != *reason {
+        return Err(Error::CashRequestConflict {
+            key: key.to_string(),
+            movement_id: done.id,
+        }
+        .into());
+    }
+    tx.commit().await?;
+    Ok(MovedCash {
+        movement: done,
+        replayed: true,
+    })
 }

@@ -463,12 +463,15 @@ impl Transaction for MemoryTransaction {
 
     async fn cash_movement_by_request_key(
         &mut self,
-        session: CashSessionId,
+        register: RegisterId,
         key: &IdempotencyKey,
     ) -> StoreResult<Option<CashMovement>> {
         Ok(self.read(|t| {
-            t.cash_keys
-                .get(&(session, key.clone()))
+            t.sessions
+                .values()
+                .rev()
+                .filter(|session| session.register_id == register)
+                .find_map(|session| t.cash_keys.get(&(session.id, key.clone())))
                 .and_then(|&index| t.cash_movements.get(index).cloned())
         }))
     }

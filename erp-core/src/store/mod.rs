@@ -434,10 +434,11 @@ pub trait Transaction: Send {
         movement: &NewCashMovement,
     ) -> StoreResult<CashMovementId>;
 
-    /// The movement of session `session` made under idempotency key `key`, if any.
+    /// The movement made under idempotency key `key` in any session of `register`, if any (the
+    /// newest, should several sessions hold the key).
     async fn cash_movement_by_request_key(
         &mut self,
-        session: CashSessionId,
+        register: RegisterId,
         key: &IdempotencyKey,
     ) -> StoreResult<Option<CashMovement>>;
 

@@ -78,6 +78,7 @@ macro_rules! conformance {
         discounts_round_half_even_and_totals_are_sums_of_printed_figures,
         a_cash_session_expects_float_plus_in_minus_out_plus_taken_less_change,
         a_keyed_cash_movement_is_made_once,
+        a_keyed_cash_movement_retried_after_its_session_closed_is_not_made_again,
         delivery_orders_are_paid_later_up_to_their_balance,
         returns_never_exceed_what_was_sold_or_paid,
         till_roles_follow_the_matrix

@@ -748,6 +748,75 @@ pub async fn till_roles_follow_the_matrix(erp: Erp) {
     till.shop.assert_consistent().await;
 }
 
+/// A keyed cash movement whose answer was lost, retried after its session was closed (and after
+/// the next one was opened), answers the movement made in the closed session, marked replayed:
+/// it is not made a second time in the open one. A new key then needs the open session.
+pub async fn a_keyed_cash_movement_retried_after_its_session_closed_is_not_made_again(erp: Erp) {
+    let till = Till::new(erp).await;
+    let ana = till.shop.user("ana", Role::Operator).await;
+    let erp = &till.shop.erp;
+    let open = || async {
+        erp.open_cash_session(&ana, till.register, m("100.00"))
+            .await
+            .unwrap()
+            .id
+    };
+    let first_session = open().await;
+    let out = |k: &'static str| {
+        let (erp, ana, register) = (erp.clone(), ana.clone(), till.register);
+        async move {
+            erp.move_cash_once(
+                &ana,
+                register,
+                CashMovementKind::Out,
+                m("30"),
+                Reason::parse("bank deposit").unwrap(),
+                &key(k),
+            )
+            .await
+        }
+    };
+    let made = out("sangria-1").await.unwrap();
+    erp.close_cash_session(&ana, first_session, &[(Tender::Cash, m("70.00"))])
+        .await
+        .unwrap();
+    // No session open: the retry is answered all the same; a new movement is refused.
+    let replay = out("sangria-1").await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.movement, made.movement);
+    assert_eq!(
+        out("sangria-2").await.unwrap_err().code(),
+        "no_open_session"
+    );
+    // The next session open: still the first session's movement, nothing new in this one.
+    let second_session = open().await;
+    let replay = out("sangria-1").await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.movement.cash_session_id, first_session);
+    assert!(
+        erp.cash_movements(&ana, second_session)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let conflict = erp
+        .move_cash_once(
+            &ana,
+            till.register,
+            CashMovementKind::In,
+            m("30"),
+            Reason::parse("bank deposit").unwrap(),
+            &key("sangria-1"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(conflict.code(), "idempotency_conflict");
+    let fresh = out("sangria-2").await.unwrap();
+    assert!(!fresh.replayed);
+    assert_eq!(fresh.movement.cash_session_id, second_session);
+    till.shop.assert_consistent().await;
+}
+
 /// A cash movement under a key is made once: the same movement again (a retry after a lost
 /// answer, or eight at once) answers the first, marked replayed; another amount under the key is
 /// a conflict; the drawer's figures count it once.

@@ -112,9 +112,10 @@ pub async fn sessions(
 
 /// Cash in (suprimento) or out (sangria) of the till's open drawer, with a reason. Cash out
 /// never exceeds what the drawer should hold (422 `insufficient_cash`). With an
-/// `Idempotency-Key` the movement is made at most once per session: the same movement again
-/// under the key answers 200 with `Idempotent-Replayed: true` and the movement made; another
-/// amount, kind or reason under it is 422 `idempotency_conflict`.
+/// `Idempotency-Key` the movement is made at most once per register: the same movement again
+/// under the key answers 200 with `Idempotent-Replayed: true` and the movement made, even after
+/// its session was closed (a retry is never made again in the next session); another amount,
+/// kind or reason under it is 422 `idempotency_conflict`.
 #[utoipa::path(post, path = "/api/v1/registers/{id}/cash", tag = "tills",
     request_body = CashMovementInput,
     params(("id" = i64, Path, minimum = 1),

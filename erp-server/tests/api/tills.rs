@@ -463,9 +463,9 @@ pub async fn bad_sales_payments_and_returns_are_problems_that_change_nothing(app
     assert_eq!(check["refunded"], "0.00", "no refund went through");
 }
 
-/// With an `Idempotency-Key` a cash movement is made once per session: the same movement again
-/// is 200 with `Idempotent-Replayed` and the first movement, another amount under the key 422
-/// `idempotency_conflict`, a bad key 422.
+/// With an `Idempotency-Key` a cash movement is made once per register: the same movement again
+/// is 200 with `Idempotent-Replayed` and the first movement (also once its session is closed),
+/// another amount under the key 422 `idempotency_conflict`, a bad key 422.
 pub async fn a_keyed_cash_movement_is_answered_again_not_repeated(app: &TestApp) {
     let ana = app.user("ana", "operator").await;
     let (id, session_id) = open_register(app, &ana, "caixa-09").await;
@@ -505,4 +505,19 @@ pub async fn a_keyed_cash_movement_is_answered_again_not_repeated(app: &TestApp)
         .await;
     assert_eq!(status, StatusCode::OK, "{x}");
     assert_eq!(x["cash_out"], "40.00", "once: {x}");
+    // Closed meanwhile: a retry whose answer was lost is still answered, not refused or redone.
+    let (status, z) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/sessions/{session_id}/close"),
+            Some(&ana),
+            Some(json!({"counts": [{"tender": "cash", "counted": "60.00"}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{z}");
+    let late = out("cash-1", "40.00").await;
+    assert_eq!(late.headers()["idempotent-replayed"], "true");
+    let (status, replayed) = read(late).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replayed, first);
 }

@@ -315,6 +315,7 @@ caixa-move-pending = No sure answer for this movement yet: Enter sends it again;
 caixa-move-pending-in-first = First send the unanswered cash in of { $amount } ({ $reason }) again.
 caixa-move-pending-out-first = First send the unanswered cash out of { $amount } ({ $reason }) again.
 caixa-move-stale = See session { $session }'s report for whether { $amount } ({ $reason }) was recorded.
+caixa-move-not-made = Not recorded: { $amount } ({ $reason }); its session { $session } is closed.
 caixa-close-frozen-sale = Settle the unanswered sale first (F9 resend, ^X void), then close.
 login-wait-sale-busy = Wait up to { $seconds } s and log in again: { $name }'s sale awaits the database.
 sale-scans-pending = Scanned codes are still being looked up: wait a moment, then try again.

@@ -427,6 +427,7 @@ caixa-move-pending = Esta movimentação ficou sem resposta certa: Enter a envia
 caixa-move-pending-in-first = Envie antes de novo o suprimento sem resposta de { $amount } ({ $reason }).
 caixa-move-pending-out-first = Envie antes de novo a sangria sem resposta de { $amount } ({ $reason }).
 caixa-move-stale = Veja no relatório da sessão { $session } se { $amount } ({ $reason }) foi registrado.
+caixa-move-not-made = Não registrada: { $amount } ({ $reason }); a sessão { $session } está fechada.
 caixa-close-frozen-sale = Resolva antes a venda sem resposta (F9 reenvia, ^X anula) e depois feche.
 login-wait-sale-busy = Aguarde até { $seconds } s e entre de novo: a venda de { $name } espera o banco.
 sale-scans-pending = Ainda há códigos lidos sendo consultados: aguarde um instante e tente de novo.

@@ -474,6 +474,18 @@ pub fn stale_notice(stale: &PendingCash) -> crate::notice::Notice {
     ))
 }
 
+/// A movement sent again that erp-core says was never made, its session being closed now.
+pub fn not_made_notice(unmade: &PendingCash) -> crate::notice::Notice {
+    crate::notice::Notice::error(t!(
+        "caixa-move-not-made",
+        session = unmade
+            .session
+            .map_or_else(|| "?".to_string(), |id| id.to_string()),
+        amount = i18n::money(pending_amount(unmade)),
+        reason = unmade.reason.as_str()
+    ))
+}
+
 /// Takes the movement awaiting an answer when it was sent to a session that is no longer the
 /// register's open one (closed meanwhile, by this till or elsewhere): sent again, its key would
 /// be new in the next session and the movement recorded there too. Whether it was made shows in

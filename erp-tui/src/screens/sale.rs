@@ -1776,14 +1776,15 @@ impl Sale {
                 }
                 match result {
                     // A movement sent again and refused because its session is no longer open
-                    // (or not this cashier's): its first try may have gone through there.
+                    // (or not this cashier's): erp-core would have answered a first try that
+                    // went through, in whatever session, so this one was not made.
                     Err(
                         Error::NoOpenCashSession { .. }
                         | Error::CashSessionNotYours { .. }
                         | Error::CashSessionClosed { .. },
                     ) if ended.as_ref().is_some_and(|p| p.resent) => {
-                        if let Some(stale) = &ended {
-                            ctx.notice = Some(caixa::stale_notice(stale));
+                        if let Some(unmade) = &ended {
+                            ctx.notice = Some(caixa::not_made_notice(unmade));
                         }
                         caixa::look_up(ctx);
                     }

@@ -368,18 +368,21 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
 
     async fn cash_movement_by_request_key(
         &mut self,
-        session: CashSessionId,
+        register: RegisterId,
         key: &IdempotencyKey,
     ) -> StoreResult<Option<CashMovement>> {
         // A locking read: under REPEATABLE READ a plain read could miss a movement committed
-        // while this unit of work waited for the session's lock.
+        // while this unit of work waited for the session's lock. Each of the register's
+        // sessions is one probe of the (session, key) unique index.
         let sql = format!(
-            "SELECT {} FROM cash_movements WHERE cash_session_id = ? AND request_key = ?{}",
+            "SELECT {} FROM cash_movements WHERE request_key = ? AND cash_session_id IN \
+             (SELECT id FROM cash_sessions WHERE register_id = ?) \
+             ORDER BY cash_session_id DESC LIMIT 1{}",
             rows::CASH_MOVEMENT_COLUMNS,
             D::FOR_UPDATE
         );
         self.one(
-            Statement::new(sql).int(session.get()).text(key.as_str()),
+            Statement::new(sql).text(key.as_str()).int(register.get()),
             rows::cash_movement,
         )
         .await
