@@ -25,8 +25,16 @@ use crate::state::AppState;
 /// The header that makes creating an order, changing stock or an order's status safe to retry.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-/// The `Idempotency-Key` header's text, if the request has one.
+/// The `Idempotency-Key` header's text, if the request has one. Sent twice it is refused: which
+/// of the two keys the request is to be made once under is not for the server to guess.
 pub fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<&str>> {
+    if headers.get_all(IDEMPOTENCY_KEY).iter().nth(1).is_some() {
+        return Err(erp_core::Error::validation(
+            "idempotency_key",
+            "must be sent once, not repeated",
+        )
+        .into());
+    }
     headers
         .get(IDEMPOTENCY_KEY)
         .map(|value| {

@@ -495,6 +495,17 @@ pub async fn a_keyed_cash_movement_is_answered_again_not_repeated(app: &TestApp)
     )
     .await;
     assert_eq!(bad["field"], "idempotency_key", "{bad}");
+    // Two keys on one request: which one it is made once under is not guessed.
+    let twice = app
+        .request(Method::POST, &path, Some(&ana))
+        .json(&json!({"kind": "out", "amount": "1.00", "reason": "to the safe"}))
+        .header("Idempotency-Key", "cash-2")
+        .header("Idempotency-Key", "cash-3")
+        .send()
+        .await
+        .unwrap();
+    let twice = assert_problem(twice, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(twice["field"], "idempotency_key", "{twice}");
     let (status, x) = app
         .call(
             Method::GET,
