@@ -464,25 +464,23 @@ fn pending_first(pending: &PendingCash) -> String {
 
 /// Where to look for a movement whose outcome the till will not learn: its session's report.
 pub fn stale_notice(stale: &PendingCash) -> crate::notice::Notice {
-    crate::notice::Notice::error(t!(
-        "caixa-move-stale",
-        session = stale
-            .session
-            .map_or_else(|| "?".to_string(), |id| id.to_string()),
-        amount = i18n::money(pending_amount(stale)),
-        reason = stale.reason.as_str()
-    ))
+    ended_notice("caixa-move-stale", stale)
 }
 
 /// A movement sent again that erp-core says was never made, its session being closed now.
 pub fn not_made_notice(unmade: &PendingCash) -> crate::notice::Notice {
+    ended_notice("caixa-move-not-made", unmade)
+}
+
+/// Message `id` about a movement whose key ended with its session: that session, how much, why.
+fn ended_notice(id: &str, ended: &PendingCash) -> crate::notice::Notice {
     crate::notice::Notice::error(t!(
-        "caixa-move-not-made",
-        session = unmade
+        id,
+        session = ended
             .session
             .map_or_else(|| "?".to_string(), |id| id.to_string()),
-        amount = i18n::money(pending_amount(unmade)),
-        reason = unmade.reason.as_str()
+        amount = i18n::money(pending_amount(ended)),
+        reason = ended.reason.as_str()
     ))
 }
 
