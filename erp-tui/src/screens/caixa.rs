@@ -174,29 +174,18 @@ impl CaixaPopup {
     }
 
     fn move_form(kind: CashMovementKind) -> CaixaPopup {
-        let title = t!(match kind {
-            CashMovementKind::In => "caixa-in-title",
-            CashMovementKind::Out => "caixa-out-title",
-        });
-        CaixaPopup::Move(
-            Form::new(title, &[&t!("caixa-amount"), &t!("caixa-reason")]),
-            kind,
-        )
+        CaixaPopup::Move(move_fields(kind), kind)
     }
 
     /// The movement still awaiting a sure answer, filled in: Enter sends it again under its key.
     fn pending_form(pending: &PendingCash) -> CaixaPopup {
         let kind = pending_kind(pending);
-        match CaixaPopup::move_form(kind) {
-            CaixaPopup::Move(form, kind) => CaixaPopup::Move(
-                form.with_value(0, i18n::money_typed(pending_amount(pending)))
-                    .with_value(1, pending.reason.clone())
-                    .with_focus_on_last()
-                    .with_message(t!("caixa-move-pending")),
-                kind,
-            ),
-            other => other,
-        }
+        let form = move_fields(kind)
+            .with_value(0, i18n::money_typed(pending_amount(pending)))
+            .with_value(1, pending.reason.clone())
+            .with_focus_on_last()
+            .with_message(t!("caixa-move-pending"));
+        CaixaPopup::Move(form, kind)
     }
 
     /// A key; `till` is the register and its open session, if known; `sale_frozen` says a sale
@@ -436,6 +425,15 @@ async fn close(
         },
         other => other,
     }
+}
+
+/// The amount and reason fields of a cash in or out.
+fn move_fields(kind: CashMovementKind) -> Form {
+    let title = t!(match kind {
+        CashMovementKind::In => "caixa-in-title",
+        CashMovementKind::Out => "caixa-out-title",
+    });
+    Form::new(title, &[&t!("caixa-amount"), &t!("caixa-reason")])
 }
 
 fn pending_kind(pending: &PendingCash) -> CashMovementKind {
